@@ -41,6 +41,8 @@ export interface EmulatorOptions {
   /** The response for an unknown path, in the API's own error shape. */
   notFound: (req: EmulatorRequest) => EmulatorResponse;
   clock: Date;
+  /** Answers `reject` instead of serving when `limit` requests are already in flight (Mailchimp's 10). */
+  concurrency?: { limit: number; reject: (req: EmulatorRequest) => EmulatorResponse };
 }
 
 const clockBodySchema = z.object({ clock: z.iso.datetime({ offset: true }) });
@@ -55,6 +57,8 @@ export class HttpEmulator {
   /** Requests answered per route pattern (admin requests excluded). */
   readonly requestCounts = new Map<string, number>();
   clock: Date;
+  /** Requests being served right now (admin requests excluded). */
+  inFlight = 0;
   private readonly server: Server;
   private readonly options: EmulatorOptions;
   private readonly compiled: { route: Route; regex: RegExp; names: string[] }[];
@@ -127,6 +131,13 @@ export class HttpEmulator {
     };
 
     if (url.pathname.startsWith('/__sandbox/')) return send(res, this.admin(request));
+
+    const concurrency = this.options.concurrency;
+    if (concurrency && this.inFlight >= concurrency.limit) return send(res, concurrency.reject(request));
+    this.inFlight += 1;
+    res.once('close', () => {
+      this.inFlight -= 1;
+    });
 
     const fault = this.faults.take(method, url.pathname);
     if (fault?.kind === 'drop') {
