@@ -1,0 +1,270 @@
+import { sandboxCredentials } from '../credentials.ts';
+import type { CapitanCustomer, SandboxDataset } from '../dataset.ts';
+import { type EmulatorRequest, type EmulatorResponse, HttpEmulator, type Route } from './http-emulator.ts';
+
+/** DRF's PAGE_SIZE when the client sends no (or an unusable) `page_size`. */
+const DEFAULT_PAGE_SIZE = 100;
+/**
+ * Above this the real API's upstream times out and nginx answers 502 (10^10 did in production; 1000
+ * works), so clients must learn to keep pages small.
+ */
+const MAX_WORKING_PAGE_SIZE = 1000;
+
+const BAD_GATEWAY_HTML =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n' +
+  '<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+
+const notFound: EmulatorResponse = { status: 404, json: { detail: 'Not found.' } };
+
+interface ListOptions<T> {
+  /** Fields a client may name in `ordering` (with an optional leading `-`). */
+  orderingFields?: (keyof T & string)[];
+  /** Returns a 400 body when a filter value is invalid, else narrows the list. */
+  filter?: (items: T[], query: URLSearchParams) => { items: T[] } | { errors: Record<string, string[]> };
+}
+
+/**
+ * Capitan's REST API (Django REST Framework): `token` auth, `page`/`page_size` paging with absolute
+ * `next`/`previous` links, DRF's error bodies, and timestamps in gym-local wall-clock time.
+ */
+export function createCapitanEmulator(
+  dataset: SandboxDataset,
+  options: { clock?: Date; apiKey?: string } = {},
+): HttpEmulator {
+  const token = options.apiKey ?? sandboxCredentials.capitanApiToken;
+  const capitan = dataset.capitan;
+
+  const customerById = (id: string, clock: Date): CapitanCustomer | undefined => {
+    if (!/^\d+$/.test(id)) return undefined;
+    return capitan.customers(clock).find((customer) => customer.id === Number(id));
+  };
+
+  const routes: Route[] = [
+    list('/api/customers/', (req) => capitan.customers(req.clock).map((c) => renderCustomer(c, req.origin))),
+    {
+      method: 'GET',
+      pattern: '/api/customers/:id/',
+      handler: (req) => {
+        const customer = customerById(req.params.id!, req.clock);
+        return customer ? { status: 200, json: renderCustomer(customer, req.origin) } : notFound;
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/api/customers/:id/relations/',
+      handler: (req) => {
+        const customer = customerById(req.params.id!, req.clock);
+        if (!customer) return notFound;
+        return paginate(req, capitan.relations(customer.id, req.clock), {});
+      },
+    },
+    {
+      // Only parent accounts have emergency contacts and the sandbox gym records none; the route exists
+      // because every customer's `emergency_contacts_url` points here.
+      method: 'GET',
+      pattern: '/api/customers/:id/emergency-contacts/',
+      handler: (req) => (customerById(req.params.id!, req.clock) ? paginate(req, [], {}) : notFound),
+    },
+    list('/api/customer-memberships/', (req) => capitan.memberships(req.clock), {
+      orderingFields: ['id', 'created_at', 'start_date'],
+    }),
+    list('/api/check-ins/', (req) => capitan.checkins(req.clock), {
+      orderingFields: ['id', 'check_in_datetime', 'created_at'],
+      filter: (items, query) => filterCheckins(items, query, dataset.timeZone),
+    }),
+    list('/api/associations/', (req) => capitan.associations(req.clock), {
+      orderingFields: ['id', 'created_at', 'name'],
+    }),
+    list('/api/association-members/', (req) => capitan.associationMembers(req.clock), {
+      orderingFields: ['id', 'created_at', 'updated_at'],
+    }),
+    list('/api/events/', (req) => capitan.events(req.clock), {
+      orderingFields: ['id', 'created_at', 'updated_at'],
+    }),
+  ];
+
+  return new HttpEmulator({
+    name: 'capitan',
+    routes,
+    clock: options.clock ?? dataset.asOf,
+    authenticate: (req) => authenticate(req, token),
+    notFound: () => notFound,
+  });
+}
+
+function list<T extends { id: number }>(
+  pattern: string,
+  load: (req: EmulatorRequest) => T[],
+  options: ListOptions<T> = {},
+): Route {
+  return { method: 'GET', pattern, handler: (req) => paginate(req, load(req), options) };
+}
+
+/** DRF TokenAuthentication: the keyword is matched case-insensitively, other schemes count as absent. */
+function authenticate(req: EmulatorRequest, token: string): EmulatorResponse | undefined {
+  const unauthorized = (detail: string): EmulatorResponse => ({
+    status: 401,
+    json: { detail },
+    headers: { 'www-authenticate': 'Token' },
+  });
+  const parts = (req.headers.authorization ?? '').trim().split(/\s+/);
+  if (parts[0]?.toLowerCase() !== 'token')
+    return unauthorized('Authentication credentials were not provided.');
+  if (parts.length === 1) return unauthorized('Invalid token header. No credentials provided.');
+  if (parts.length > 2) return unauthorized('Invalid token header. Token string should not contain spaces.');
+  return parts[1] === token ? undefined : unauthorized('Invalid token.');
+}
+
+function renderCustomer(customer: CapitanCustomer, origin: string): CapitanCustomer {
+  return {
+    ...customer,
+    relations_url: `${origin}/api/customers/${customer.id}/relations/`,
+    emergency_contacts_url: `${origin}/api/customers/${customer.id}/emergency-contacts/`,
+  };
+}
+
+function paginate<T>(req: EmulatorRequest, all: T[], options: ListOptions<T>): EmulatorResponse {
+  const pageSize = parsePageSize(req.query.get('page_size'));
+  if (pageSize > MAX_WORKING_PAGE_SIZE) {
+    return { status: 502, bytes: Buffer.from(BAD_GATEWAY_HTML), contentType: 'text/html' };
+  }
+
+  let items = all;
+  if (options.filter) {
+    const filtered = options.filter(items, req.query);
+    if ('errors' in filtered) return { status: 400, json: filtered.errors };
+    items = filtered.items;
+  }
+  items = order(items, req.query.get('ordering'), options.orderingFields ?? []);
+
+  const pageCount = Math.max(1, Math.ceil(items.length / pageSize));
+  const pageParam = req.query.get('page') ?? '1';
+  const page = pageParam === 'last' ? pageCount : /^\d+$/.test(pageParam) ? Number(pageParam) : 0;
+  if (page < 1 || page > pageCount) return { status: 404, json: { detail: 'Invalid page.' } };
+
+  const self = `${req.origin}${req.path}`;
+  return {
+    status: 200,
+    json: {
+      count: items.length,
+      next: page < pageCount ? withPage(self, req.query, page + 1) : null,
+      previous: page > 1 ? withPage(self, req.query, page - 1) : null,
+      results: items.slice((page - 1) * pageSize, page * pageSize),
+    },
+  };
+}
+
+/** DRF ignores a `page_size` that is not a positive integer and falls back to the default. */
+function parsePageSize(value: string | null): number {
+  if (value === null || !/^\d+$/.test(value) || Number(value) === 0) return DEFAULT_PAGE_SIZE;
+  return Number(value);
+}
+
+/** DRF's replace_query_param / remove_query_param: page 1 drops `page`, and the keys come out sorted. */
+function withPage(base: string, query: URLSearchParams, page: number): string {
+  const params = new URLSearchParams(query);
+  if (page === 1) params.delete('page');
+  else params.set('page', String(page));
+  params.sort();
+  const text = params.toString();
+  return text ? `${base}?${text}` : base;
+}
+
+/** DRF OrderingFilter: unknown fields are ignored; without `ordering` the dataset's order (by id) stands. */
+function order<T>(items: T[], ordering: string | null, allowed: string[]): T[] {
+  const keys = (ordering ?? '')
+    .split(',')
+    .map((term) => term.trim())
+    .filter((term) => allowed.includes(term.replace(/^-/, '')));
+  if (keys.length === 0) return items;
+  const compare = (a: T, b: T): number => {
+    for (const key of keys) {
+      const field = key.replace(/^-/, '');
+      const x = (a as Record<string, unknown>)[field] as string | number;
+      const y = (b as Record<string, unknown>)[field] as string | number;
+      if (x === y) continue;
+      const sign = key.startsWith('-') ? -1 : 1;
+      return x < y ? -sign : sign;
+    }
+    return 0;
+  };
+  return [...items].sort(compare);
+}
+
+function filterCheckins<T extends { check_in_datetime: string }>(
+  items: T[],
+  query: URLSearchParams,
+  timeZone: string,
+): { items: T[] } | { errors: Record<string, string[]> } {
+  const bounds: { key: string; keep: (value: string, bound: string) => boolean }[] = [
+    { key: 'check_in_datetime__gte', keep: (value, bound) => value >= bound },
+    { key: 'check_in_datetime__gt', keep: (value, bound) => value > bound },
+    { key: 'check_in_datetime__lte', keep: (value, bound) => value <= bound },
+    { key: 'check_in_datetime__lt', keep: (value, bound) => value < bound },
+  ];
+  const errors: Record<string, string[]> = {};
+  let result = items;
+  for (const { key, keep } of bounds) {
+    const raw = query.get(key);
+    if (raw === null || raw === '') continue;
+    const bound = toCapitanLocal(raw, timeZone);
+    if (bound === undefined) {
+      errors[key] = ['Enter a valid date/time.'];
+      continue;
+    }
+    result = result.filter((item) => keep(item.check_in_datetime, bound));
+  }
+  return Object.keys(errors).length > 0 ? { errors } : { items: result };
+}
+
+const LOCAL_INPUT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*(Z|[+\- ]\d{2}:?\d{2})?)?$/;
+
+/**
+ * A filter value as a comparable `YYYY-MM-DD HH:MM:SS.ffffff` gym-local string. Like Django's
+ * DateTimeFilter, a bare date means midnight (so `__lte=<date>` excludes that day) and a naive
+ * datetime is gym-local; a value with an offset is converted to gym-local. A `+` offset that arrived
+ * unencoded decodes as a space, so a space there is read as `+`.
+ */
+function toCapitanLocal(value: string, timeZone: string): string | undefined {
+  const match = LOCAL_INPUT.exec(value.trim());
+  if (!match) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', offset] = match;
+  const fields = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const;
+  const asUtc = new Date(Date.UTC(...fields));
+  if (
+    asUtc.getUTCMonth() !== fields[1] ||
+    asUtc.getUTCDate() !== fields[2] ||
+    asUtc.getUTCHours() !== fields[3] ||
+    asUtc.getUTCMinutes() !== fields[4] ||
+    asUtc.getUTCSeconds() !== fields[5]
+  ) {
+    return undefined;
+  }
+  const micros = fraction.padEnd(6, '0');
+  if (offset === undefined) return `${y}-${mo}-${d} ${h}:${mi}:${s}.${micros}`;
+
+  const sign = offset === 'Z' || offset.startsWith('-') ? -1 : 1;
+  const digits = offset === 'Z' ? '0000' : offset.slice(1).replace(':', '');
+  const offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+  const instant = new Date(asUtc.getTime() - offsetMinutes * 60_000);
+  return `${formatLocal(instant, timeZone)}.${micros}`;
+}
+
+function formatLocal(instant: Date, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+      .formatToParts(instant)
+      .map((part) => [part.type, part.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+}

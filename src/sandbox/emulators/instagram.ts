@@ -1,0 +1,354 @@
+import { randomBytes } from 'node:crypto';
+import { sandboxCredentials } from '../credentials.ts';
+import type { InstagramAccount, InstagramMedia, SandboxDataset } from '../dataset.ts';
+import { type EmulatorRequest, type EmulatorResponse, HttpEmulator, type Route } from './http-emulator.ts';
+
+const DEFAULT_LIMIT = 25;
+const MAX_LIMIT = 100;
+/** Image bytes live under this prefix, served like the CDN: no token. */
+const IMAGE_PREFIX = '/media/';
+
+/** Metrics a media object's insights answer; `impressions` was removed in Graph v22. */
+const MEDIA_METRICS = {
+  reach: {
+    title: 'Accounts reached',
+    description: 'The number of unique accounts that have seen this post.',
+  },
+  saved: { title: 'Saved', description: 'The number of saves of your post.' },
+  likes: { title: 'Likes', description: 'The number of likes on your post.' },
+  comments: { title: 'Comments', description: 'The number of comments on your post.' },
+} as const;
+type MediaMetric = keyof typeof MEDIA_METRICS;
+
+/** Fields the real node types have; requested ones the sandbox cannot fill are omitted, as Graph omits empty ones. */
+const USER_FIELDS = new Set([
+  'id',
+  'ig_id',
+  'username',
+  'name',
+  'biography',
+  'website',
+  'profile_picture_url',
+  'followers_count',
+  'follows_count',
+  'media_count',
+]);
+const MEDIA_FIELDS = new Set([
+  'id',
+  'caption',
+  'media_type',
+  'media_url',
+  'thumbnail_url',
+  'permalink',
+  'timestamp',
+  'like_count',
+  'comments_count',
+  'username',
+  'media_product_type',
+  'is_comment_enabled',
+  'shortcode',
+  'owner',
+  'children',
+  'alt_text',
+]);
+
+function graphError(
+  message: string,
+  options: {
+    type?: string;
+    code: number;
+    subcode?: number;
+    status?: number;
+    headers?: Record<string, string>;
+  },
+): EmulatorResponse {
+  return {
+    status: options.status ?? 400,
+    headers: options.headers,
+    json: {
+      error: {
+        message,
+        type: options.type ?? 'OAuthException',
+        code: options.code,
+        ...(options.subcode ? { error_subcode: options.subcode } : {}),
+        fbtrace_id: randomBytes(8).toString('base64url'),
+      },
+    },
+  };
+}
+
+const unsupportedGet = (id: string): EmulatorResponse =>
+  graphError(
+    `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+    { type: 'GraphMethodException', code: 100, subcode: 33 },
+  );
+
+/**
+ * The Instagram Graph API under any `/vNN.N` prefix: `access_token` query auth, field selection,
+ * cursor paging with absolute `next` links, media insights, and a token-free image route standing in
+ * for the CDN.
+ */
+export function createInstagramEmulator(
+  dataset: SandboxDataset,
+  options: { clock?: Date; apiKey?: string } = {},
+): HttpEmulator {
+  const accessToken = options.apiKey ?? sandboxCredentials.instagramAccessToken;
+  const instagram = dataset.instagram;
+
+  const mediaAt = (id: string, clock: Date): InstagramMedia | undefined =>
+    instagram.media(clock).find((media) => media.id === id);
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      pattern: `${IMAGE_PREFIX}:file`,
+      handler: (req) => {
+        const media = instagram.media(req.clock).find((m) => m.media_path === req.path);
+        const image = media && instagram.image(media.id);
+        if (!image) return { status: 404, bytes: Buffer.from('Not Found'), contentType: 'text/plain' };
+        return { status: 200, bytes: image.bytes, contentType: image.contentType };
+      },
+    },
+    versioned('/:version/:id/media', (req) => {
+      const account = instagram.account(req.clock);
+      if (req.params.id !== account.id) return unsupportedGet(req.params.id!);
+      return listMedia(req, instagram.media(req.clock), account);
+    }),
+    versioned('/:version/:id/insights', (req) => {
+      const media = mediaAt(req.params.id!, req.clock);
+      const insights = media && instagram.insights(media.id, req.clock);
+      if (!media || !insights) return unsupportedGet(req.params.id!);
+      const metrics = parseMetrics(req.query.get('metric'));
+      if ('error' in metrics) return metrics.error;
+      const values: Record<MediaMetric, number> = {
+        reach: insights.reach,
+        saved: insights.saved,
+        likes: media.like_count,
+        comments: media.comments_count,
+      };
+      return {
+        status: 200,
+        json: {
+          data: metrics.names.map((name) => ({
+            name,
+            period: 'lifetime',
+            values: [{ value: values[name] }],
+            title: MEDIA_METRICS[name].title,
+            description: MEDIA_METRICS[name].description,
+            id: `${media.id}/insights/${name}/lifetime`,
+          })),
+        },
+      };
+    }),
+    versioned('/:version/:id', (req) => {
+      const account = instagram.account(req.clock);
+      const fields = req.query.get('fields');
+      if (req.params.id === account.id) return selectFields({ ...account }, fields, USER_FIELDS, 'IGUser');
+      const media = mediaAt(req.params.id!, req.clock);
+      if (!media) return unsupportedGet(req.params.id!);
+      return selectFields(renderMedia(media, account, req.origin), fields, MEDIA_FIELDS, 'IGMedia');
+    }),
+  ];
+
+  return new HttpEmulator({
+    name: 'instagram',
+    routes,
+    clock: options.clock ?? dataset.asOf,
+    authenticate: (req) => authenticate(req, accessToken),
+    notFound: (req) => graphError(`Unknown path components: ${req.path}`, { code: 2500 }),
+  });
+}
+
+function versioned(pattern: string, handler: (req: EmulatorRequest) => EmulatorResponse): Route {
+  return {
+    method: 'GET',
+    pattern,
+    handler: (req) =>
+      /^v\d+\.\d+$/.test(req.params.version!)
+        ? handler(req)
+        : graphError(`Unknown path components: ${req.path}`, { code: 2500 }),
+  };
+}
+
+function authenticate(req: EmulatorRequest, accessToken: string): EmulatorResponse | undefined {
+  if (req.path.startsWith(IMAGE_PREFIX)) return undefined;
+  if (req.query.get('access_token') === accessToken) return undefined;
+  return graphError('Invalid OAuth access token - Cannot parse access token', {
+    code: 190,
+    headers: {
+      'www-authenticate':
+        'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token - Cannot parse access token"',
+    },
+  });
+}
+
+function renderMedia(
+  media: InstagramMedia,
+  account: InstagramAccount,
+  origin: string,
+): Record<string, unknown> {
+  const url = `${origin}${media.media_path}`;
+  return {
+    id: media.id,
+    caption: media.caption,
+    media_type: media.media_type,
+    media_url: url,
+    ...(media.media_type === 'VIDEO' ? { thumbnail_url: url } : {}),
+    permalink: media.permalink,
+    timestamp: graphTimestamp(media.timestamp),
+    like_count: media.like_count,
+    comments_count: media.comments_count,
+    username: account.username,
+    media_product_type: 'FEED',
+    owner: { id: account.id },
+  };
+}
+
+/** Graph writes UTC instants as `2025-10-28T15:54:34+0000`. */
+function graphTimestamp(value: string): string {
+  return `${new Date(instantOf(value)).toISOString().slice(0, 19)}+0000`;
+}
+
+/** Epoch ms of an ISO timestamp, including Graph's colon-less `+0000` offset that Date.parse rejects. */
+function instantOf(value: string): number {
+  return Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+}
+
+/** Graph returns `id` plus the requested fields; a field the node type lacks is an error. */
+function selectFields(
+  node: Record<string, unknown>,
+  fields: string | null,
+  known: Set<string>,
+  nodeType: string,
+): EmulatorResponse {
+  const result = fieldsOf(node, fields, known, nodeType);
+  return 'error' in result ? result.error : { status: 200, json: result.value };
+}
+
+function fieldsOf(
+  node: Record<string, unknown>,
+  fields: string | null,
+  known: Set<string>,
+  nodeType: string,
+): { value: Record<string, unknown> } | { error: EmulatorResponse } {
+  const names = (fields ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.find((name) => !known.has(name));
+  if (unknown) {
+    return {
+      error: graphError(`(#100) Tried accessing nonexisting field (${unknown}) on node type (${nodeType})`, {
+        code: 100,
+      }),
+    };
+  }
+  const value: Record<string, unknown> = {};
+  for (const name of names) if (node[name] !== undefined) value[name] = node[name];
+  value.id = node.id;
+  return { value };
+}
+
+function listMedia(req: EmulatorRequest, all: InstagramMedia[], account: InstagramAccount): EmulatorResponse {
+  const window = parseWindow(req.query);
+  if ('error' in window) return window.error;
+  const media = all
+    .map((item) => ({ item, seconds: instantOf(item.timestamp) / 1000 }))
+    // Half-open [since, until) so consecutive windows tile without overlap.
+    .filter(({ seconds }) => (window.since ?? -Infinity) <= seconds && seconds < (window.until ?? Infinity))
+    .sort((a, b) => b.seconds - a.seconds || (a.item.id < b.item.id ? 1 : -1))
+    .map(({ item }) => item);
+
+  const limitParam = Number(req.query.get('limit'));
+  const limit =
+    Number.isInteger(limitParam) && limitParam > 0 ? Math.min(limitParam, MAX_LIMIT) : DEFAULT_LIMIT;
+  const after = req.query.get('after');
+  const before = req.query.get('before');
+  let start = 0;
+  let end = limit;
+  const cursor = after ?? before;
+  if (cursor) {
+    const index = media.findIndex((m) => cursorOf(m) === cursor);
+    if (index < 0) return graphError('(#100) The cursor parameter is invalid', { code: 100 });
+    start = after ? index + 1 : Math.max(0, index - limit);
+    end = after ? start + limit : index;
+  }
+  end = Math.min(end, media.length);
+  const page = media.slice(start, end);
+  if (page.length === 0) return { status: 200, json: { data: [] } };
+
+  const rows: Record<string, unknown>[] = [];
+  for (const m of page) {
+    const selected = fieldsOf(
+      renderMedia(m, account, req.origin),
+      req.query.get('fields'),
+      MEDIA_FIELDS,
+      'IGMedia',
+    );
+    if ('error' in selected) return selected.error;
+    rows.push(selected.value);
+  }
+  const link = (cursor: 'before' | 'after', value: string): string => {
+    const params = new URLSearchParams(req.query);
+    params.delete('before');
+    params.delete('after');
+    params.set(cursor, value);
+    return `${req.origin}${req.path}?${params.toString()}`;
+  };
+  const first = cursorOf(page[0]!);
+  const last = cursorOf(page.at(-1)!);
+  return {
+    status: 200,
+    json: {
+      data: rows,
+      paging: {
+        cursors: { before: first, after: last },
+        ...(end < media.length ? { next: link('after', last) } : {}),
+        ...(start > 0 ? { previous: link('before', first) } : {}),
+      },
+    },
+  };
+}
+
+function cursorOf(media: InstagramMedia): string {
+  return Buffer.from(`media:${media.id}`).toString('base64url');
+}
+
+/** `since`/`until` as unix seconds (Graph also takes strtotime-style dates). */
+function parseWindow(
+  query: URLSearchParams,
+): { since?: number; until?: number } | { error: EmulatorResponse } {
+  const window: { since?: number; until?: number } = {};
+  for (const key of ['since', 'until'] as const) {
+    const raw = query.get(key);
+    if (!raw) continue;
+    const seconds = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw) / 1000;
+    if (Number.isNaN(seconds)) {
+      return {
+        error: graphError(`(#100) The parameter ${key} must be a valid unix timestamp`, { code: 100 }),
+      };
+    }
+    window[key] = seconds;
+  }
+  return window;
+}
+
+function parseMetrics(value: string | null): { names: MediaMetric[] } | { error: EmulatorResponse } {
+  const names = (value ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (names.length === 0)
+    return { error: graphError('(#100) The parameter metric is required', { code: 100 }) };
+  const allowed = Object.keys(MEDIA_METRICS);
+  const badIndex = names.findIndex((name) => !allowed.includes(name));
+  if (badIndex >= 0) {
+    return {
+      error: graphError(
+        `(#100) metric[${badIndex}] must be one of the following values: ${allowed.join(', ')}`,
+        { code: 100 },
+      ),
+    };
+  }
+  return { names: names as MediaMetric[] };
+}

@@ -1,0 +1,295 @@
+import { randomUUID } from 'node:crypto';
+import { sandboxCredentials } from '../credentials.ts';
+import type { MailchimpCampaign, MailchimpEmailActivity, SandboxDataset } from '../dataset.ts';
+import { type EmulatorRequest, type EmulatorResponse, HttpEmulator, type Route } from './http-emulator.ts';
+
+const DEFAULT_COUNT = 10;
+const MAX_COUNT = 1000;
+/** Mailchimp allows this many simultaneous connections per API key. */
+const MAX_CONNECTIONS = 10;
+
+const ERROR_DOC = 'https://mailchimp.com/developer/marketing/docs/errors/';
+
+type Problem = {
+  status: number;
+  title: string;
+  detail: string;
+  errors?: { field: string; message: string }[];
+};
+
+function problem({ status, title, detail, errors }: Problem): EmulatorResponse {
+  const body = {
+    type: ERROR_DOC,
+    title,
+    status,
+    detail,
+    instance: randomUUID(),
+    ...(errors ? { errors } : {}),
+  };
+  return { status, json: body, headers: { 'content-type': 'application/problem+json; charset=utf-8' } };
+}
+
+const resourceNotFound = (): EmulatorResponse =>
+  problem({ status: 404, title: 'Resource Not Found', detail: 'The requested resource could not be found.' });
+
+/**
+ * Mailchimp Marketing API 3.0 under `/3.0`: Basic (or Bearer) API-key auth, `offset`/`count` paging
+ * with `total_items`, problem+json errors, `fields`/`exclude_fields` projection, and the
+ * ten-connections-per-key limit.
+ */
+export function createMailchimpEmulator(
+  dataset: SandboxDataset,
+  options: { clock?: Date; apiKey?: string } = {},
+): HttpEmulator {
+  const apiKey = options.apiKey ?? sandboxCredentials.mailchimpApiKey;
+  const mailchimp = dataset.mailchimp;
+
+  const campaignAt = (id: string, clock: Date): MailchimpCampaign | undefined =>
+    mailchimp.campaigns(clock).find((campaign) => campaign.id === id);
+
+  const routes: Route[] = [
+    get('/3.0/ping', () => ok({ health_status: "Everything's Chimpy!" })),
+    get('/3.0/campaigns', (req) => listCampaigns(req, mailchimp.campaigns(req.clock))),
+    get('/3.0/campaigns/:id', (req) => {
+      const campaign = campaignAt(req.params.id!, req.clock);
+      return campaign ? ok(campaign) : resourceNotFound();
+    }),
+    get('/3.0/campaigns/:id/content', (req) => {
+      const content = campaignAt(req.params.id!, req.clock) && mailchimp.content(req.params.id!);
+      return content ? ok(content) : resourceNotFound();
+    }),
+    get('/3.0/reports/:id', (req) => {
+      const report = campaignAt(req.params.id!, req.clock) && mailchimp.report(req.params.id!, req.clock);
+      return report ? ok(report) : resourceNotFound();
+    }),
+    get('/3.0/reports/:id/email-activity', (req) => {
+      const id = req.params.id!;
+      if (!campaignAt(id, req.clock)) return resourceNotFound();
+      const since = parseTimeParams(req.query, ['since']);
+      if ('error' in since) return since.error;
+      const emails = filterActivitySince(mailchimp.emailActivity(id, req.clock), since.times.since);
+      return page(req, emails, 'emails', { campaign_id: id });
+    }),
+    get('/3.0/lists', (req) => page(req, mailchimp.lists(req.clock), 'lists', {})),
+    get('/3.0/lists/:id', (req) => {
+      const found = mailchimp.lists(req.clock).find((list) => list.id === req.params.id);
+      return found ? ok(found) : resourceNotFound();
+    }),
+    get('/3.0/lists/:id/members', (req) => {
+      const listId = req.params.id!;
+      if (!mailchimp.lists(req.clock).some((list) => list.id === listId)) return resourceNotFound();
+      const times = parseTimeParams(req.query, ['since_last_changed']);
+      if ('error' in times) return times.error;
+      const since = times.times.since_last_changed;
+      const status = req.query.get('status');
+      const members = mailchimp
+        .members(listId, req.clock)
+        .filter((member) => (status ? member.status === status : true))
+        .filter((member) => since === undefined || Date.parse(member.last_changed) >= since);
+      return page(req, members, 'members', { list_id: listId });
+    }),
+  ];
+
+  return new HttpEmulator({
+    name: 'mailchimp',
+    routes,
+    clock: options.clock ?? dataset.asOf,
+    authenticate: (req) => authenticate(req, apiKey),
+    notFound: resourceNotFound,
+    concurrency: {
+      limit: MAX_CONNECTIONS,
+      reject: () =>
+        problem({
+          status: 429,
+          title: 'Too Many Requests',
+          detail: `You have exceeded the limit of ${MAX_CONNECTIONS} simultaneous connections.`,
+        }),
+    },
+  });
+}
+
+/** A GET route whose successful answers honour `fields` and `exclude_fields`. */
+function get(pattern: string, handler: (req: EmulatorRequest) => EmulatorResponse): Route {
+  return {
+    method: 'GET',
+    pattern,
+    handler: (req) => {
+      const response = handler(req);
+      return response.status === 200 && 'json' in response ? ok(project(response.json, req.query)) : response;
+    },
+  };
+}
+
+function ok(json: unknown): EmulatorResponse {
+  return { status: 200, json };
+}
+
+/** Basic auth with any user name and the key as password, or `Bearer <key>` as the raw-REST code sends. */
+function authenticate(req: EmulatorRequest, apiKey: string): EmulatorResponse | undefined {
+  const header = req.headers.authorization ?? '';
+  const [scheme = '', credential = ''] = header.trim().split(/\s+/, 2);
+  let presented: string | undefined;
+  if (scheme.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(credential, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    presented = colon >= 0 ? decoded.slice(colon + 1) : undefined;
+  } else if (scheme.toLowerCase() === 'bearer' || scheme.toLowerCase() === 'apikey') {
+    presented = credential;
+  }
+  if (!presented) {
+    return problem({
+      status: 401,
+      title: 'API Key Missing',
+      detail: 'Your request did not include an API key.',
+    });
+  }
+  if (presented === apiKey) return undefined;
+  return problem({
+    status: 401,
+    title: 'API Key Invalid',
+    detail: "Your API key may be invalid, or you've attempted to access the wrong datacenter.",
+  });
+}
+
+function listCampaigns(req: EmulatorRequest, all: MailchimpCampaign[]): EmulatorResponse {
+  const parsed = parseTimeParams(req.query, [
+    'since_send_time',
+    'before_send_time',
+    'since_create_time',
+    'before_create_time',
+  ]);
+  if ('error' in parsed) return parsed.error;
+  const { since_send_time, before_send_time, since_create_time, before_create_time } = parsed.times;
+  const query = req.query;
+  const within = (time: string, since: number | undefined, before: number | undefined): boolean => {
+    const at = Date.parse(time);
+    // Half-open windows [since, before) so consecutive incremental pulls neither overlap nor miss.
+    return (since === undefined || at >= since) && (before === undefined || at < before);
+  };
+  let campaigns = all.filter(
+    (c) =>
+      (!query.get('type') || c.type === query.get('type')) &&
+      (!query.get('status') || c.status === query.get('status')) &&
+      (!query.get('list_id') || c.recipients.list_id === query.get('list_id')) &&
+      within(c.send_time, since_send_time, before_send_time) &&
+      within(c.create_time, since_create_time, before_create_time),
+  );
+  const sortField = query.get('sort_field');
+  if (sortField === 'send_time' || sortField === 'create_time') {
+    const sign = query.get('sort_dir')?.toUpperCase() === 'DESC' ? -1 : 1;
+    campaigns = [...campaigns].sort((a, b) => sign * (Date.parse(a[sortField]) - Date.parse(b[sortField])));
+  }
+  return page(req, campaigns, 'campaigns', {});
+}
+
+/** `since` keeps only the activity after it, and so only the recipients who had some. */
+function filterActivitySince(
+  emails: MailchimpEmailActivity[],
+  since: number | undefined,
+): MailchimpEmailActivity[] {
+  if (since === undefined) return emails;
+  return emails
+    .map((email) => ({ ...email, activity: email.activity.filter((a) => Date.parse(a.timestamp) > since) }))
+    .filter((email) => email.activity.length > 0);
+}
+
+function page<T>(
+  req: EmulatorRequest,
+  items: T[],
+  key: string,
+  extra: Record<string, unknown>,
+): EmulatorResponse {
+  const count = Math.min(nonNegativeInt(req.query.get('count')) || DEFAULT_COUNT, MAX_COUNT);
+  const offset = nonNegativeInt(req.query.get('offset'));
+  return ok({ [key]: items.slice(offset, offset + count), ...extra, total_items: items.length });
+}
+
+function nonNegativeInt(value: string | null): number {
+  return value !== null && /^\d+$/.test(value) ? Number(value) : 0;
+}
+
+/**
+ * Parses ISO 8601 query values. An offset's `+` sent unencoded arrives as a space, which is read back
+ * as `+` so `2025-10-21T15:41:36+00:00` works either way.
+ */
+function parseTimeParams<K extends string>(
+  query: URLSearchParams,
+  keys: K[],
+): { times: Partial<Record<K, number>> } | { error: EmulatorResponse } {
+  const times: Partial<Record<K, number>> = {};
+  for (const key of keys) {
+    const raw = query.get(key);
+    if (raw === null || raw === '') continue;
+    const at = Date.parse(raw.trim().replace(/ (\d{2}:?\d{2})$/, '+$1'));
+    if (Number.isNaN(at)) {
+      return {
+        error: problem({
+          status: 400,
+          title: 'Invalid Resource',
+          detail:
+            "The resource submitted could not be validated. For field-specific details, see the 'errors' array.",
+          errors: [{ field: key, message: 'This value is not a valid date.' }],
+        }),
+      };
+    }
+    times[key] = at;
+  }
+  return { times };
+}
+
+/** `fields` keeps only the named dotted paths and `exclude_fields` drops them; lists are traversed. */
+function project(body: unknown, query: URLSearchParams): unknown {
+  const fields = pathTree(query.get('fields'));
+  const excluded = pathTree(query.get('exclude_fields'));
+  let result = body;
+  if (fields) result = keep(result, fields);
+  if (excluded) result = drop(result, excluded);
+  return result;
+}
+
+type PathTree = Map<string, PathTree | true>;
+
+function pathTree(value: string | null): PathTree | undefined {
+  if (!value) return undefined;
+  const root: PathTree = new Map();
+  for (const path of value.split(',')) {
+    const segments = path.trim().split('.').filter(Boolean);
+    let node = root;
+    segments.forEach((segment, i) => {
+      const existing = node.get(segment);
+      if (existing === true) return;
+      if (i === segments.length - 1) {
+        node.set(segment, true);
+        return;
+      }
+      const child: PathTree = existing ?? new Map();
+      node.set(segment, child);
+      node = child;
+    });
+  }
+  return root;
+}
+
+function keep(value: unknown, tree: PathTree): unknown {
+  if (Array.isArray(value)) return value.map((item) => keep(item, tree));
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, sub] of tree) {
+    if (!(key in value)) continue;
+    const child = (value as Record<string, unknown>)[key];
+    out[key] = sub === true ? child : keep(child, sub);
+  }
+  return out;
+}
+
+function drop(value: unknown, tree: PathTree): unknown {
+  if (Array.isArray(value)) return value.map((item) => drop(item, tree));
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const sub = tree.get(key);
+    if (sub === true) continue;
+    out[key] = sub ? drop(child, sub) : child;
+  }
+  return out;
+}
