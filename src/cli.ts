@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+import { registerConfigCommand } from './commands/config-command.ts';
+import { registerLakeCommands } from './commands/lake-commands.ts';
+import { runMain } from './main.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('basin')
+    .description('basin-cdp: a local-first customer data platform for climbing gyms')
+    .option('--debug', 'print stacks of unexpected errors')
+    .exitOverride()
+    .showHelpAfterError();
+  registerConfigCommand(program);
+  registerLakeCommands(program);
+  program.addHelpText('after', '\nThe daily refresh is a separate entry point: npx tsx src/daily.ts --help');
+  return program;
+}
+
+await runMain(async () => {
+  await buildProgram().parseAsync(process.argv);
+  return undefined;
+});

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+
+/**
+ * Every setting basin-cdp reads, in one table: `config.ts` validates them, `.env.example` and the
+ * README document them, and a test keeps the three in step.
+ */
+export interface Setting {
+  name: string;
+  group: 'general' | 'lake' | 'stripe' | 'square' | 'capitan' | 'mailchimp' | 'instagram' | 'anthropic';
+  description: string;
+  /** Shown in `.env.example`; secrets get a placeholder. */
+  example: string;
+  secret: boolean;
+  default?: string;
+  schema: z.ZodType<string>;
+}
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const nonEmpty = z.string().min(1, 'must not be empty');
+
+const timeZone = nonEmpty.refine(
+  (value) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an IANA time zone such as America/Chicago' },
+);
+
+const lakeUrl = nonEmpty.refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || isS3Url(value), {
+  error: 'must be a folder path or s3://bucket/prefix',
+});
+
+export function isS3Url(value: string): boolean {
+  return /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/.test(value);
+}
+
+function setting(
+  group: Setting['group'],
+  name: string,
+  description: string,
+  schema: z.ZodType<string>,
+  extra: Partial<Pick<Setting, 'example' | 'secret' | 'default'>> = {},
+): Setting {
+  return {
+    group,
+    name,
+    description,
+    schema,
+    secret: extra.secret ?? false,
+    example: extra.example ?? extra.default ?? '',
+    ...(extra.default === undefined ? {} : { default: extra.default }),
+  };
+}
+
+export const settings: readonly Setting[] = [
+  setting('general', 'BASIN_TIMEZONE', "The gym's time zone; local dates are computed in it.", timeZone, {
+    default: 'America/Chicago',
+  }),
+  setting('lake', 'BASIN_LAKE_URL', 'Where the lake lives: a folder, or s3://bucket/prefix.', lakeUrl, {
+    default: 'data',
+  }),
+  setting('lake', 'BASIN_CACHE_DIR', 'Local cache of an S3 lake; DuckDB reads tables from here.', nonEmpty, {
+    default: '.cache/lake',
+  }),
+  setting('lake', 'BASIN_S3_ENDPOINT', 'Endpoint of an S3-compatible store (MinIO, s3rver…).', httpUrl, {
+    example: 'http://127.0.0.1:4569',
+  }),
+  setting('lake', 'AWS_REGION', 'Region of the S3 bucket.', nonEmpty, { default: 'us-east-1' }),
+  setting('lake', 'AWS_ACCESS_KEY_ID', 'S3 access key id (else the AWS default chain).', nonEmpty, {
+    secret: true,
+  }),
+  setting('lake', 'AWS_SECRET_ACCESS_KEY', 'S3 secret key (else the AWS default chain).', nonEmpty, {
+    secret: true,
+  }),
+  setting(
+    'stripe',
+    'STRIPE_API_KEY',
+    'Stripe secret or restricted key (sk_live_…, rk_live_…, sk_test_…).',
+    z
+      .string()
+      .regex(/^(sk|rk)_(live|test)_[A-Za-z0-9]+$/, 'must look like sk_live_…, rk_live_… or sk_test_…'),
+    { secret: true },
+  ),
+  setting('stripe', 'STRIPE_API_URL', 'Override of the Stripe API origin (the sandbox sets it).', httpUrl),
+  setting('square', 'SQUARE_ACCESS_TOKEN', 'Square production access token.', nonEmpty, { secret: true }),
+  setting('square', 'SQUARE_API_URL', 'Override of the Square API origin (the sandbox sets it).', httpUrl),
+  setting('capitan', 'CAPITAN_API_TOKEN', 'Capitan API token (sent as `Authorization: token …`).', nonEmpty, {
+    secret: true,
+  }),
+  setting('capitan', 'CAPITAN_API_URL', 'Capitan API base URL.', httpUrl, {
+    default: 'https://api.hellocapitan.com/api/',
+  }),
+  setting(
+    'mailchimp',
+    'MAILCHIMP_API_KEY',
+    'Mailchimp Marketing API key, ending in its data-centre suffix (-us9).',
+    z.string().regex(/^[0-9a-z]+-us\d{1,2}$/, 'must end with its data-centre suffix, like -us9'),
+    { secret: true },
+  ),
+  setting(
+    'mailchimp',
+    'MAILCHIMP_AUDIENCE_ID',
+    'The Mailchimp audience (list) id to read members from.',
+    nonEmpty,
+    {
+      example: '6113b6f2ca',
+    },
+  ),
+  setting('mailchimp', 'MAILCHIMP_API_URL', 'Override of the Mailchimp API base (…/3.0).', httpUrl),
+  setting('instagram', 'INSTAGRAM_ACCESS_TOKEN', 'Instagram Graph API long-lived token.', nonEmpty, {
+    secret: true,
+  }),
+  setting(
+    'instagram',
+    'INSTAGRAM_ACCOUNT_ID',
+    'Instagram business account id.',
+    z.string().regex(/^\d+$/, 'must be digits'),
+    {
+      example: '17841400000000000',
+    },
+  ),
+  setting('instagram', 'INSTAGRAM_API_URL', 'Instagram Graph API base URL.', httpUrl, {
+    default: 'https://graph.facebook.com/v21.0',
+  }),
+  setting(
+    'anthropic',
+    'ANTHROPIC_API_KEY',
+    'Anthropic API key; without it a heuristic reads templates.',
+    nonEmpty,
+    {
+      secret: true,
+    },
+  ),
+  setting(
+    'anthropic',
+    'ANTHROPIC_BASE_URL',
+    'Override of the Anthropic API origin (the sandbox sets it).',
+    httpUrl,
+  ),
+  setting('anthropic', 'BASIN_LLM_MODEL', 'Model that reads email templates and images.', nonEmpty, {
+    default: 'claude-haiku-4-5',
+  }),
+];

@@ -1,0 +1,126 @@
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { CliError, ExitCode } from '../errors.ts';
+import type { Lake } from '../lake/lake.ts';
+import { viewName } from '../lake/table-names.ts';
+import { readQueryFile } from './query-files.ts';
+
+export type SqlParam = string | number | bigint | boolean | null | Date;
+export type SqlParams = Record<string, SqlParam>;
+export type Row = Record<string, unknown>;
+
+/** A literal for text DuckDB cannot take as a parameter (file paths in views and COPY targets). */
+export function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+export function sqlIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export interface OpenOptions {
+  timeZone: string;
+  /** DuckDB's memory cap, e.g. `4GB`; DuckDB's own default when absent. */
+  memoryLimit?: string;
+  threads?: number;
+}
+
+/**
+ * The one place that opens DuckDB. Every lake table is a view named after its key, and the
+ * `queries/` files run by name with named parameters; no value is ever spliced into SQL text.
+ */
+export class Database {
+  readonly connection: DuckDBConnection;
+  readonly lake: Lake;
+  private readonly instance: DuckDBInstance;
+
+  private constructor(instance: DuckDBInstance, connection: DuckDBConnection, lake: Lake) {
+    this.instance = instance;
+    this.connection = connection;
+    this.lake = lake;
+  }
+
+  static async open(lake: Lake, options: OpenOptions): Promise<Database> {
+    const instance = await DuckDBInstance.create(':memory:', {
+      ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+      ...(options.threads ? { threads: String(options.threads) } : {}),
+    });
+    const connection = await instance.connect();
+    // The zone was validated by the configuration; SET takes no parameters.
+    await connection.run(`set TimeZone = ${sqlString(options.timeZone)}`);
+    const db = new Database(instance, connection, lake);
+    await db.refreshViews();
+    return db;
+  }
+
+  /** (Re)creates one view per lake table, so new tables and parts become visible. */
+  async refreshViews(): Promise<string[]> {
+    const names: string[] = [];
+    for (const table of await this.lake.listTables()) {
+      const name = viewName(table.key);
+      const reader =
+        table.layout === 'parts'
+          ? `read_parquet(${sqlString(table.readPath)}, union_by_name = true)`
+          : `read_parquet(${sqlString(table.readPath)})`;
+      await this.connection.run(`create or replace view ${sqlIdentifier(name)} as select * from ${reader}`);
+      names.push(name);
+    }
+    return names;
+  }
+
+  async query(sql: string, params: SqlParams = {}): Promise<Row[]> {
+    const reader = await this.connection.runAndReadAll(sql, toDuckValues(params));
+    return reader.getRowObjectsJS() as Row[];
+  }
+
+  async run(sql: string, params: SqlParams = {}): Promise<void> {
+    await this.connection.run(sql, toDuckValues(params));
+  }
+
+  /** Runs `queries/<name>.sql`, checking that the parameters given are exactly those it uses. */
+  async runQuery(name: string, params: SqlParams = {}): Promise<Row[]> {
+    const { sql } = await this.checkedQuery(name, params);
+    return this.query(sql, params);
+  }
+
+  /** Writes the result of `queries/<name>.sql` to the lake table `key`, atomically. */
+  async materialize(name: string, key: string, params: SqlParams = {}): Promise<void> {
+    const { sql } = await this.checkedQuery(name, params);
+    await this.writeSelect(key, sql, params);
+  }
+
+  /** Writes the result of a select to the lake table `key`, atomically, then exposes it as a view. */
+  async writeSelect(key: string, selectSql: string, params: SqlParams = {}): Promise<void> {
+    await this.lake.writeTable(key, (tmp) =>
+      this.run(`copy (${selectSql}) to ${sqlString(tmp)} (format parquet, compression zstd)`, params),
+    );
+    await this.connection.run(
+      `create or replace view ${sqlIdentifier(viewName(key))} as select * from read_parquet(${sqlString(this.lake.filePath(key))})`,
+    );
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async checkedQuery(name: string, params: SqlParams) {
+    const query = await readQueryFile(name);
+    const missing = query.parameters.filter((p) => !(p in params));
+    const unused = Object.keys(params).filter((p) => !query.parameters.includes(p));
+    if (missing.length > 0 || unused.length > 0) {
+      const parts = [
+        missing.length > 0 ? `missing parameter(s) ${missing.map((p) => `$${p}`).join(', ')}` : '',
+        unused.length > 0 ? `unknown parameter(s) ${unused.map((p) => `$${p}`).join(', ')}` : '',
+      ].filter(Boolean);
+      throw new CliError(`${query.file}: ${parts.join('; ')}`, ExitCode.usage);
+    }
+    return query;
+  }
+}
+
+function toDuckValues(params: SqlParams): Record<string, DuckDBValue> {
+  const values: Record<string, DuckDBValue> = {};
+  for (const [name, value] of Object.entries(params))
+    values[name] = value instanceof Date ? value.toISOString() : value;
+  return values;
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { runEntry } from './support/run-cli.ts';
+import { useTempDirs } from './support/temp-dir.ts';
+
+describe('command line', () => {
+  const tempDir = useTempDirs();
+
+  it('lists the commands with --help', async () => {
+    const result = await runEntry('src/cli.ts', ['--help'], { cwd: await tempDir() });
+    expect(result.code).toBe(0);
+    for (const command of ['config', 'tables', 'query', 'sync', 'snapshot'])
+      expect(result.stdout).toContain(command);
+  });
+
+  it('exits 2 on an unknown command and on a malformed setting, without printing the secret', async () => {
+    const cwd = await tempDir();
+    expect((await runEntry('src/cli.ts', ['frobnicate'], { cwd })).code).toBe(2);
+    const secret = `sk_live_${'x'.repeat(10)}!`;
+    const result = await runEntry('src/cli.ts', ['config'], { cwd, env: { STRIPE_API_KEY: secret } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('STRIPE_API_KEY');
+    expect(result.stdout + result.stderr).not.toContain(secret);
+  });
+
+  it('lists tables and runs a query against a fresh lake', async () => {
+    const cwd = await tempDir();
+    const tables = await runEntry('src/cli.ts', ['tables'], { cwd });
+    expect(tables.code).toBe(0);
+    expect(tables.stdout).toContain('(no rows)');
+    const query = await runEntry(
+      'src/cli.ts',
+      ['query', 'examples/customers_since', '-p', 'since=2026-01-01'],
+      { cwd },
+    );
+    expect(query.code).toBe(2);
+    expect(query.stderr).toContain('missing parameter(s) $name_like');
+  });
+
+  it('gives the daily entry point --help and validates its options', async () => {
+    const cwd = await tempDir();
+    const help = await runEntry('src/daily.ts', ['--help'], { cwd });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--no-fetch');
+    const bad = await runEntry('src/daily.ts', ['--since', 'yesterday'], { cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--since: dates are written YYYY-MM-DD');
+  });
+});

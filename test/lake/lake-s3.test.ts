@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lake } from '../../src/lake/lake.ts';
+import { Database } from '../../src/sql/database.ts';
+import { startCuttingProxy, startS3, type TestS3 } from '../support/s3-server.ts';
+import { useTempDirs } from '../support/temp-dir.ts';
+
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+
+describe('Lake on S3 (s3rver on 127.0.0.1)', () => {
+  let s3: TestS3;
+  const tempDir = useTempDirs();
+  beforeAll(async () => {
+    s3 = await startS3();
+  });
+  afterAll(async () => {
+    await s3.stop();
+  });
+
+  async function openLake(prefix: string, endpoint?: string) {
+    const location = s3.location(prefix, await tempDir());
+    const lake = new Lake(endpoint ? { ...location, endpoint } : location);
+    const db = await Database.open(lake, { timeZone: 'America/Chicago' });
+    return {
+      lake,
+      db,
+      close: () => {
+        db.close();
+        lake.close();
+      },
+    };
+  }
+
+  it('round-trips a multi-part Parquet file of more than 8 MB byte for byte', async () => {
+    const writer = await openLake('roundtrip');
+    await writer.db.writeSelect(
+      'core/big',
+      `select i, md5(i::varchar) || md5((i * 7)::varchar) as text, random() as x from range(600000) t(i)`,
+    );
+    const written = writer.lake.filePath('core/big');
+    const { size } = await import('node:fs/promises').then((fs) => fs.stat(written));
+    expect(size).toBeGreaterThan(8 * 1024 * 1024);
+
+    const reader = await openLake('roundtrip');
+    const synced = await reader.lake.sync();
+    expect(synced.downloaded).toBe(1);
+    expect(await sha256(reader.lake.filePath('core/big'))).toBe(await sha256(written));
+    await reader.db.refreshViews();
+    const [row] = await reader.db.query('select count(*)::int as n from big');
+    expect(row).toEqual({ n: 600000 });
+    writer.close();
+    reader.close();
+  });
+
+  it('syncs only objects whose ETag changed', async () => {
+    const writer = await openLake('sync');
+    for (const name of ['a', 'b', 'c'])
+      await writer.db.writeSelect(`core/${name}`, `select ${name.charCodeAt(0)} as v`);
+    await writer.lake.appendPart('raw/stripe/customers', 'part-1', (tmp) =>
+      writer.db.run(`copy (select 'cus_1' as record_id) to '${tmp}' (format parquet)`),
+    );
+
+    const reader = await openLake('sync');
+    expect(await reader.lake.sync()).toEqual({ downloaded: 4, skipped: 0, deleted: 0 });
+    expect(await reader.lake.sync()).toEqual({ downloaded: 0, skipped: 4, deleted: 0 });
+
+    await writer.db.writeSelect('core/b', 'select 2 as v');
+    expect(await reader.lake.sync()).toEqual({ downloaded: 1, skipped: 3, deleted: 0 });
+    await reader.db.refreshViews();
+    expect(await reader.db.query('select v from b')).toEqual([{ v: 2 }]);
+    writer.close();
+    reader.close();
+  });
+
+  it('keeps the previous version readable when an upload fails half-way', async () => {
+    const proxy = await startCuttingProxy(s3.endpoint);
+    const writer = await openLake('failed-upload', proxy.endpoint);
+    await writer.db.writeSelect('core/customers', `select i as id, 'v1' as version from range(50000) t(i)`);
+    const before = await sha256(writer.lake.filePath('core/customers'));
+
+    proxy.cutAfter(64 * 1024);
+    await expect(
+      writer.db.writeSelect(
+        'core/customers',
+        `select i as id, md5(i::varchar) as version from range(200000) t(i)`,
+      ),
+    ).rejects.toThrow();
+    proxy.cutAfter(undefined);
+
+    expect(await sha256(writer.lake.filePath('core/customers'))).toBe(before);
+    const reader = await openLake('failed-upload');
+    await reader.lake.sync();
+    expect(await sha256(reader.lake.filePath('core/customers'))).toBe(before);
+    await reader.db.refreshViews();
+    expect(await reader.db.query("select count(*)::int as n from customers where version = 'v1'")).toEqual([
+      { n: 50000 },
+    ]);
+    const leftovers = (await reader.lake.listTables()).map((t) => t.key);
+    expect(leftovers).toEqual(['core/customers']);
+    writer.close();
+    reader.close();
+    await proxy.stop();
+  });
+
+  it('snapshots tables server-side under snapshots/YYYY-MM-01/', async () => {
+    const writer = await openLake('snapshots');
+    await writer.db.writeSelect('core/customer_master', 'select 1 as id');
+    expect(await writer.lake.hasSnapshot('2026-11-01')).toBe(false);
+    expect(await writer.lake.snapshot('2026-11-01', ['core/customer_master', 'core/missing'])).toEqual([
+      'core/customer_master',
+    ]);
+    expect(await writer.lake.hasSnapshot('2026-11-01')).toBe(true);
+    const keys = (await writer.lake.remote!.list()).map((o) => o.key).sort();
+    expect(keys).toEqual([
+      'core/customer_master.parquet',
+      path.posix.join('snapshots/2026-11-01/core/customer_master.parquet'),
+    ]);
+    writer.close();
+  });
+});
