@@ -89,7 +89,12 @@ export class Lake {
         continue;
       }
       for (const entry of await listDir(path.join(this.root, layer))) {
-        if (!entry.endsWith('.parquet')) continue;
+        if (entry.startsWith('.')) continue;
+        if (!entry.endsWith('.parquet')) {
+          const parts = await this.partsInfo(`${layer}/${entry}`);
+          if (parts) tables.push(parts);
+          continue;
+        }
         const key = `${layer}/${entry.slice(0, -'.parquet'.length)}`;
         const file = path.join(this.root, `${key}.parquet`);
         tables.push({ key, layout: 'file', readPath: file, bytes: (await stat(file)).size, parts: 1 });

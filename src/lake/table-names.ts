@@ -1,7 +1,8 @@
 /**
  * A table's key is its path in the lake without `.parquet`: `raw/stripe/payment_intents`,
- * `staging/stg_transactions`, `core/customer_master`, `state/fetch_cursors`. Raw streams are
- * folders of append-only parts; every other table is one file, replaced atomically.
+ * `staging/stg_transactions`, `core/customer_master`, `state/fetch_state`. A table is either one
+ * file, replaced atomically, or a folder of append-only parts (every raw stream, and logs such as
+ * `state/rejected_records`).
  */
 const keyPattern = /^(raw\/[a-z][a-z0-9_]*\/[a-z][a-z0-9_]*|[a-z][a-z0-9_]*\/[a-z][a-z0-9_]*)$/;
 

@@ -32,6 +32,8 @@ export class Database {
   readonly connection: DuckDBConnection;
   readonly lake: Lake;
   private readonly instance: DuckDBInstance;
+  /** One connection runs one statement at a time; concurrent callers (parallel sources) queue here. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(instance: DuckDBInstance, connection: DuckDBConnection, lake: Lake) {
     this.instance = instance;
@@ -61,19 +63,45 @@ export class Database {
         table.layout === 'parts'
           ? `read_parquet(${sqlString(table.readPath)}, union_by_name = true)`
           : `read_parquet(${sqlString(table.readPath)})`;
-      await this.connection.run(`create or replace view ${sqlIdentifier(name)} as select * from ${reader}`);
+      await this.run(`create or replace view ${sqlIdentifier(name)} as select * from ${reader}`);
       names.push(name);
     }
     return names;
   }
 
   async query(sql: string, params: SqlParams = {}): Promise<Row[]> {
-    const reader = await this.connection.runAndReadAll(sql, toDuckValues(params));
-    return reader.getRowObjectsJS() as Row[];
+    return this.exclusive(async () => {
+      const reader = await this.connection.runAndReadAll(sql, toDuckValues(params));
+      return reader.getRowObjectsJS() as Row[];
+    });
   }
 
   async run(sql: string, params: SqlParams = {}): Promise<void> {
-    await this.connection.run(sql, toDuckValues(params));
+    await this.exclusive(() => this.connection.run(sql, toDuckValues(params)));
+  }
+
+  /** Appends rows of text (or null) to an existing table through DuckDB's appender. */
+  async appendRows(table: string, rows: Iterable<(string | null)[]>): Promise<void> {
+    await this.exclusive(async () => {
+      const appender = await this.connection.createAppender(table);
+      try {
+        for (const row of rows) {
+          for (const value of row) {
+            if (value === null) appender.appendNull();
+            else appender.appendVarchar(value);
+          }
+          appender.endRow();
+        }
+      } finally {
+        appender.closeSync();
+      }
+    });
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work, work);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
   /** Runs `queries/<name>.sql`, checking that the parameters given are exactly those it uses. */
@@ -93,7 +121,7 @@ export class Database {
     await this.lake.writeTable(key, (tmp) =>
       this.run(`copy (${selectSql}) to ${sqlString(tmp)} (format parquet, compression zstd)`, params),
     );
-    await this.connection.run(
+    await this.run(
       `create or replace view ${sqlIdentifier(viewName(key))} as select * from read_parquet(${sqlString(this.lake.filePath(key))})`,
     );
   }

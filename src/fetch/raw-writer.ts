@@ -1,0 +1,146 @@
+import { viewName } from '../lake/table-names.ts';
+import type { Database } from '../sql/database.ts';
+import { sqlIdentifier, sqlString } from '../sql/database.ts';
+
+export interface RawRecord {
+  recordId: string;
+  /** The record exactly as the API returned it. */
+  payload: unknown;
+}
+
+export const rejectedKey = 'state/rejected_records';
+
+/**
+ * Buffers one stream's records and appends them to its raw table as immutable parts. A record is
+ * written only when it is new or its payload changed since the newest stored version, so a run
+ * that finds nothing new leaves raw untouched.
+ */
+export class RawStreamWriter {
+  readonly key: string;
+  /** Records new or changed, written to raw. */
+  written = 0;
+  /** Records identical to their newest stored version. */
+  unchanged = 0;
+  private readonly db: Database;
+  private readonly runId: string;
+  private readonly incoming: string;
+  private readonly flushEvery: number;
+  private buffered = 0;
+  private seq = 0;
+  private parts = 0;
+  private created = false;
+
+  constructor(db: Database, source: string, stream: string, runId: string, flushEvery = 50_000) {
+    this.db = db;
+    this.key = `raw/${source}/${stream}`;
+    this.runId = runId;
+    this.incoming = `incoming_${source}__${stream}`;
+    this.flushEvery = flushEvery;
+  }
+
+  async add(records: RawRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    if (!this.created) {
+      await this.db.run(
+        `create or replace table ${sqlIdentifier(this.incoming)} (seq varchar, record_id varchar, payload varchar, fetched_at varchar)`,
+      );
+      this.created = true;
+    }
+    const fetchedAt = new Date().toISOString();
+    await this.db.appendRows(
+      this.incoming,
+      records.map((r) => [String(this.seq++), r.recordId, JSON.stringify(r.payload), fetchedAt]),
+    );
+    this.buffered += records.length;
+    if (this.buffered >= this.flushEvery) await this.flush();
+  }
+
+  /** Writes what is buffered as one part. Called at the end of the stream, also after a failure. */
+  async flush(): Promise<void> {
+    if (this.buffered === 0) return;
+    const latest = await this.latestVersions();
+    const changed = `
+      with incoming as (
+        select record_id, payload::json as payload, md5(payload) as payload_hash, fetched_at::timestamptz as fetched_at
+        from ${sqlIdentifier(this.incoming)}
+        qualify row_number() over (partition by record_id order by seq::bigint desc) = 1
+      )
+      select i.record_id, i.payload, i.payload_hash, i.fetched_at, $run_id as run_id
+      from incoming i
+      ${latest ? `left join (${latest}) l using (record_id) where l.payload_hash is distinct from i.payload_hash` : ''}`;
+    const [counts] = (await this.db.query(
+      `select (select count(*) from (${changed}))::int as changed,
+              (select count(distinct record_id) from ${sqlIdentifier(this.incoming)})::int as total`,
+      { run_id: this.runId },
+    )) as [{ changed: number; total: number }];
+    if (counts.changed > 0) {
+      const part = `${this.runId}-${String(this.parts++).padStart(4, '0')}`;
+      await this.db.lake.appendPart(this.key, part, (tmp) =>
+        this.db.run(
+          `copy (${changed} order by record_id) to ${sqlString(tmp)} (format parquet, compression zstd)`,
+          {
+            run_id: this.runId,
+          },
+        ),
+      );
+      await this.db.refreshViews();
+    }
+    this.written += counts.changed;
+    this.unchanged += counts.total - counts.changed;
+    this.buffered = 0;
+    await this.db.run(`delete from ${sqlIdentifier(this.incoming)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.created) await this.db.run(`drop table if exists ${sqlIdentifier(this.incoming)}`);
+  }
+
+  private async latestVersions(): Promise<string | undefined> {
+    if (!(await this.db.lake.table(this.key))) return undefined;
+    return `select record_id, payload_hash from ${sqlIdentifier(viewName(this.key))}
+            qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1`;
+  }
+}
+
+export interface RejectedRecord {
+  source: string;
+  stream: string;
+  recordId: string | null;
+  reason: string;
+  payload: unknown;
+}
+
+/** Appends invalid records, with their reason and raw payload, to `state/rejected_records`. */
+export async function writeRejected(
+  db: Database,
+  runId: string,
+  source: string,
+  rejected: RejectedRecord[],
+): Promise<void> {
+  if (rejected.length === 0) return;
+  const table = `incoming_rejected_${source}`;
+  await db.run(
+    `create or replace table ${sqlIdentifier(table)} (run_id varchar, source varchar, stream varchar, record_id varchar, reason varchar, payload varchar, rejected_at varchar)`,
+  );
+  const now = new Date().toISOString();
+  await db.appendRows(
+    table,
+    rejected.map((r) => [
+      runId,
+      r.source,
+      r.stream,
+      r.recordId,
+      r.reason,
+      JSON.stringify(r.payload) ?? 'null',
+      now,
+    ]),
+  );
+  await db.lake.appendPart(rejectedKey, `${runId}-${source}`, (tmp) =>
+    db.run(
+      `copy (select * replace (rejected_at::timestamptz as rejected_at) from ${sqlIdentifier(table)}) to ${sqlString(tmp)} (format parquet)`,
+    ),
+  );
+  await db.run(`drop table ${sqlIdentifier(table)}`);
+  await db.refreshViews();
+}

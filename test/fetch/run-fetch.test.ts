@@ -1,0 +1,178 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { loadConfig } from '../../src/config.ts';
+import { getJson } from '../../src/fetch/http-json.ts';
+import { runFetch } from '../../src/fetch/run-fetch.ts';
+import { defineStream, IncompleteStreamError, type SourceDefinition } from '../../src/fetch/source.ts';
+import { Lake } from '../../src/lake/lake.ts';
+import { HttpEmulator } from '../../src/sandbox/emulators/http-emulator.ts';
+import { Database } from '../../src/sql/database.ts';
+import { useTempDirs } from '../support/temp-dir.ts';
+
+/** A small paged API over HTTP, so the runner is exercised end to end without any real source. */
+function itemsApi(items: { id: number; name: unknown }[]) {
+  return new HttpEmulator({
+    name: 'items',
+    clock: new Date('2026-11-20T00:00:00Z'),
+    authenticate: () => undefined,
+    notFound: () => ({ status: 404, json: {} }),
+    routes: [
+      {
+        method: 'GET',
+        pattern: '/items',
+        handler: (req) => {
+          const page = Number(req.query.get('page') ?? '1');
+          const results = items.slice((page - 1) * 2, page * 2);
+          return {
+            status: 200,
+            json: { count: items.length, results, next: page * 2 < items.length ? page + 1 : null },
+          };
+        },
+      },
+    ],
+  });
+}
+
+const pageSchema = z.object({
+  count: z.number(),
+  results: z.array(z.unknown()),
+  next: z.number().nullable(),
+});
+
+function itemsSource(url: () => string, options: { failOthers?: boolean } = {}): SourceDefinition {
+  return {
+    name: 'capitan',
+    settings: () => ({}),
+    streams: () => [
+      defineStream({
+        name: 'items',
+        schema: z.object({ id: z.number(), name: z.string() }),
+        recordId: (item) => String(item.id),
+        window: { kind: 'full' },
+        async *pages(context) {
+          let page: number | null = 1;
+          let seen = 0;
+          let count = 0;
+          while (page !== null) {
+            const body = pageSchema.parse(
+              await getJson(`${url()}/items?page=${page}`, { ...context.retry, minTimeoutMs: 10 }),
+            );
+            count = body.count;
+            seen += body.results.length;
+            yield body.results;
+            page = body.next;
+          }
+          if (seen !== count) throw new IncompleteStreamError(`expected ${count} items, got ${seen}`);
+        },
+      }),
+      defineStream({
+        name: 'broken',
+        schema: z.object({ id: z.string() }),
+        recordId: (r) => r.id,
+        window: { kind: 'full' },
+        async *pages() {
+          if (options.failOthers) throw new Error('the broken API is down');
+          yield [];
+        },
+      }),
+    ],
+  };
+}
+
+describe('runFetch', () => {
+  const tempDir = useTempDirs();
+  const closers: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+
+  async function setup(items: { id: number; name: unknown }[]) {
+    const api = itemsApi(items);
+    await api.listen();
+    const lake = new Lake({ kind: 'local', dir: await tempDir() });
+    const db = await Database.open(lake, { timeZone: 'America/Chicago' });
+    closers.push(
+      () => api.close(),
+      () => db.close(),
+    );
+    const config = loadConfig({ env: {}, cwd: lake.root });
+    return { api, db, config };
+  }
+
+  it('writes valid records to raw, rejects invalid ones with a reason, and keeps going', async () => {
+    const { api, db, config } = await setup([
+      { id: 1, name: 'Robert' },
+      { id: 2, name: 42 },
+      { id: 3, name: 'Katie' },
+    ]);
+    const results = await runFetch(db, config, [itemsSource(() => api.url, { failOthers: true })], {
+      runId: 'run-1',
+      log: () => {},
+    });
+    expect(results.map((r) => [r.stream, r.status, r.fetched, r.written, r.rejected])).toEqual([
+      ['items', 'ok', 3, 2, 1],
+      ['broken', 'failed', 0, 0, 0],
+    ]);
+    expect(results[1]?.error).toBe('the broken API is down');
+    expect(
+      await db.query('select record_id, payload->>$name as name from raw_capitan__items order by 1', {
+        name: 'name',
+      }),
+    ).toEqual([
+      { record_id: '1', name: 'Robert' },
+      { record_id: '3', name: 'Katie' },
+    ]);
+    const [rejected] = await db.query(
+      'select source, stream, record_id, reason, payload from rejected_records',
+    );
+    expect(rejected).toMatchObject({
+      source: 'capitan',
+      stream: 'items',
+      record_id: '2',
+      reason: 'name: Invalid input: expected string, received number',
+    });
+    expect(await db.query('select stream from fetch_state')).toEqual([{ stream: 'items' }]);
+  });
+
+  it('writes nothing on a re-run with nothing new, and only the changed record after a change', async () => {
+    const items = [
+      { id: 1, name: 'Robert' },
+      { id: 2, name: 'Bob' },
+    ];
+    const { api, db, config } = await setup(items);
+    await runFetch(db, config, [itemsSource(() => api.url)], { runId: 'run-1', log: () => {} });
+    const again = await runFetch(db, config, [itemsSource(() => api.url)], { runId: 'run-2', log: () => {} });
+    expect(again[0]).toMatchObject({ written: 0, unchanged: 2 });
+    expect((await db.lake.table('raw/capitan/items'))?.parts).toBe(1);
+
+    items[1] = { id: 2, name: 'Robert Jr' };
+    const changed = await runFetch(db, config, [itemsSource(() => api.url)], {
+      runId: 'run-3',
+      log: () => {},
+    });
+    expect(changed[0]).toMatchObject({ written: 1, unchanged: 1 });
+    const latest = await db.query(`
+      select record_id, payload->>'name' as name from raw_capitan__items
+      qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1 order by 1`);
+    expect(latest).toEqual([
+      { record_id: '1', name: 'Robert' },
+      { record_id: '2', name: 'Robert Jr' },
+    ]);
+  });
+
+  it('retries transient faults and reports a stream whose page came back truncated', async () => {
+    const items = Array.from({ length: 6 }, (_, i) => ({ id: i + 1, name: `n${i + 1}` }));
+    const { api, db, config } = await setup(items);
+    api.faults.add({ kind: 'status', status: 503, retryAfter: 0 }, { kind: 'drop' }, { kind: 'malformed' });
+    const ok = await runFetch(db, config, [itemsSource(() => api.url)], { runId: 'run-1', log: () => {} });
+    expect(ok[0]).toMatchObject({ status: 'ok', fetched: 6 });
+    expect(api.faults.fired.map((f) => f.kind)).toEqual(['status', 'drop', 'malformed']);
+
+    api.faults.add({ kind: 'truncate', path: '/items' });
+    const truncated = await runFetch(db, config, [itemsSource(() => api.url)], {
+      runId: 'run-2',
+      log: () => {},
+    });
+    expect(truncated[0]).toMatchObject({ status: 'failed', error: 'expected 6 items, got 5' });
+  });
+});
