@@ -1,0 +1,366 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { sandboxCredentials } from '../credentials.ts';
+import type { SandboxDataset } from '../dataset.ts';
+import { createTruthOracle, type Identified } from './anthropic-truth.ts';
+import { type EmulatorRequest, type EmulatorResponse, HttpEmulator } from './http-emulator.ts';
+
+export interface AnthropicEmulatorOptions {
+  clock?: Date;
+  apiKey?: string;
+}
+
+/**
+ * How the emulator answers, for testing the product's handling of bad model output:
+ * - `truth`: the generator's ground truth (the default);
+ * - `invalid`: well-formed JSON that breaks the answer schema (wrong types, values outside enums);
+ * - `prose`: a polite refusal in plain text, with no JSON and no tool call.
+ */
+export type AnswerMode = 'truth' | 'invalid' | 'prose';
+
+export interface AnthropicCall {
+  kind: Identified['kind'];
+  /** The campaign or Instagram post recognised in the request; undefined for unknown content. */
+  subjectId: string | undefined;
+  mode: AnswerMode;
+  model: string;
+}
+
+/** Rough tokens for an image: Anthropic bills about (width × height) / 750 and caps near 1,600. */
+const IMAGE_TOKENS = 1_600;
+const CHARS_PER_TOKEN = 4;
+
+const contentBlockSchema = z.looseObject({ type: z.string() });
+const messagesRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  max_tokens: z.number().int().min(1),
+  messages: z
+    .array(
+      z.looseObject({
+        role: z.enum(['user', 'assistant']),
+        content: z.union([z.string(), z.array(contentBlockSchema)]),
+      }),
+    )
+    .min(1, 'at least one message is required'),
+  system: z.union([z.string(), z.array(contentBlockSchema)]).optional(),
+  stream: z.boolean().optional(),
+  tools: z.array(z.looseObject({ name: z.string(), input_schema: z.looseObject({}).optional() })).optional(),
+  tool_choice: z
+    .looseObject({ type: z.enum(['auto', 'any', 'tool', 'none']), name: z.string().optional() })
+    .optional(),
+  output_config: z
+    .looseObject({ format: z.looseObject({ type: z.string(), schema: z.looseObject({}) }).nullish() })
+    .optional(),
+});
+type MessagesRequest = z.infer<typeof messagesRequestSchema>;
+
+const imageSourceSchema = z.looseObject({
+  type: z.enum(['base64', 'url']),
+  data: z.string().optional(),
+  url: z.string().optional(),
+});
+
+/**
+ * The Anthropic Messages API, answering with the sandbox's ground truth: an email template request
+ * gets the campaign's offer and content analysis, an image request the post's description. Answers
+ * come as a `tool_use` block when the request offers tools, as JSON text otherwise, so the official
+ * SDK and the product's parsing run exactly as against the real API.
+ */
+export class AnthropicEmulator extends HttpEmulator {
+  /** Every answered call, in order, for tests of the product's caching. */
+  readonly calls: AnthropicCall[];
+  private readonly queuedModes: AnswerMode[];
+
+  constructor(dataset: SandboxDataset, options: AnthropicEmulatorOptions = {}) {
+    const apiKey = options.apiKey ?? sandboxCredentials.anthropicApiKey;
+    const oracle = createTruthOracle(dataset);
+    const calls: AnthropicCall[] = [];
+    const queuedModes: AnswerMode[] = [];
+    const ids = idSequence();
+    super({
+      name: 'anthropic',
+      clock: options.clock ?? dataset.asOf,
+      routes: [
+        {
+          method: 'POST',
+          pattern: '/v1/messages',
+          handler: (req) => {
+            const parsed = parseRequest(req);
+            if (!parsed.ok) return parsed.error;
+            const request = parsed.request;
+            const identified = identify(oracle, request);
+            const mode = queuedModes.shift() ?? 'truth';
+            calls.push({
+              kind: identified.kind,
+              subjectId: subjectId(identified),
+              mode,
+              model: request.model,
+            });
+            const message = buildMessage(request, answerFields(identified, mode), mode, ids);
+            if (request.stream) return streamResponse(message);
+            return { status: 200, json: message, headers: { 'request-id': ids('req') } };
+          },
+        },
+      ],
+      authenticate: (req) => {
+        const key = presentedKey(req);
+        if (key === apiKey) return undefined;
+        return apiError(
+          401,
+          'authentication_error',
+          key ? 'invalid x-api-key' : 'x-api-key header is required',
+        );
+      },
+      notFound: () => apiError(404, 'not_found_error', 'Not found'),
+    });
+    this.calls = calls;
+    this.queuedModes = queuedModes;
+  }
+
+  /** Answers the next `count` calls in `mode`, then returns to the truth. */
+  answerNext(mode: Exclude<AnswerMode, 'truth'>, count = 1): void {
+    for (let i = 0; i < count; i++) this.queuedModes.push(mode);
+  }
+}
+
+export function createAnthropicEmulator(
+  dataset: SandboxDataset,
+  options: AnthropicEmulatorOptions = {},
+): AnthropicEmulator {
+  return new AnthropicEmulator(dataset, options);
+}
+
+/** The API takes the key as `x-api-key`; the SDK (v1.x) sends it as a Bearer token. */
+function presentedKey(req: EmulatorRequest): string | undefined {
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string' && header !== '') return header;
+  const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
+  return bearer?.[1];
+}
+
+function parseRequest(
+  req: EmulatorRequest,
+): { ok: true; request: MessagesRequest } | { ok: false; error: EmulatorResponse } {
+  const fail = (message: string) => ({
+    ok: false as const,
+    error: apiError(400, 'invalid_request_error', message),
+  });
+  if (!req.headers['anthropic-version']) return fail('anthropic-version: header is required');
+  let body: unknown;
+  try {
+    body = req.json();
+  } catch {
+    return fail('There was an error parsing the body of your request.');
+  }
+  const parsed = messagesRequestSchema.safeParse(body);
+  if (parsed.success) return { ok: true, request: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const missing = issue.code === 'invalid_type' && issue.input === undefined;
+  return fail(`${issue.path.join('.')}: ${missing ? 'Field required' : issue.message}`);
+}
+
+/** An image in the request makes it an image question; anything else is about an email. */
+function identify(oracle: ReturnType<typeof createTruthOracle>, request: MessagesRequest): Identified {
+  const blocks = request.messages.flatMap((m) => (typeof m.content === 'string' ? [] : m.content));
+  for (const block of blocks) {
+    if (block.type !== 'image') continue;
+    const source = imageSourceSchema.safeParse(block.source);
+    if (source.success) return oracle.identifyImage(source.data);
+  }
+  return oracle.identifyTemplate(requestText(request));
+}
+
+function subjectId(identified: Identified): string | undefined {
+  return identified.kind === 'template' ? identified.campaignId : identified.mediaId;
+}
+
+function requestText(request: MessagesRequest): string {
+  const texts: string[] = [];
+  const collect = (content: string | { type: string; text?: unknown }[] | undefined) => {
+    if (typeof content === 'string') texts.push(content);
+    else for (const block of content ?? []) if (typeof block.text === 'string') texts.push(block.text);
+  };
+  collect(request.system);
+  for (const message of request.messages) collect(message.content);
+  return texts.join('\n');
+}
+
+function answerFields(identified: Identified, mode: AnswerMode): Record<string, unknown> {
+  if (mode !== 'invalid') return { ...identified.answer };
+  if (identified.kind === 'template') {
+    return {
+      ...identified.answer,
+      has_offer: 'maybe',
+      offer_type: 'mystery_deal',
+      email_category: 'spam',
+      calls_to_action: 'Join now',
+    };
+  }
+  return {
+    ...identified.answer,
+    description: 42,
+    activity_type: ['bouldering'],
+    themes: 'climbing, fitness',
+  };
+}
+
+interface Message {
+  id: string;
+  type: 'message';
+  role: 'assistant';
+  model: string;
+  content: (
+    | { type: 'text'; text: string }
+    | { type: 'tool_use'; id: string; name: string; input: unknown }
+  )[];
+  stop_reason: 'end_turn' | 'tool_use' | 'max_tokens';
+  stop_sequence: null;
+  stop_details: null;
+  container: null;
+  usage: {
+    input_tokens: number;
+    output_tokens: number;
+    cache_creation_input_tokens: number;
+    cache_read_input_tokens: number;
+    cache_creation: null;
+    server_tool_use: null;
+    service_tier: 'standard';
+  };
+}
+
+function buildMessage(
+  request: MessagesRequest,
+  fields: Record<string, unknown>,
+  mode: AnswerMode,
+  ids: (prefix: string) => string,
+): Message {
+  const tool = chosenTool(request);
+  const format = request.output_config?.format;
+  let content: Message['content'];
+  let stopReason: Message['stop_reason'] = 'end_turn';
+  let outputChars: number;
+  if (mode === 'prose') {
+    const text = "I'm sorry, but I can't provide a structured analysis of this content.";
+    content = [{ type: 'text', text }];
+    outputChars = text.length;
+  } else if (tool) {
+    const input = restrictToSchema(fields, tool.input_schema);
+    content = [{ type: 'tool_use', id: ids('toolu'), name: tool.name, input }];
+    stopReason = 'tool_use';
+    outputChars = JSON.stringify(input).length + tool.name.length;
+  } else {
+    let text = JSON.stringify(restrictToSchema(fields, format?.schema), null, 2);
+    // A model stops mid-answer when it runs out of tokens; so does the emulator.
+    const budget = request.max_tokens * CHARS_PER_TOKEN;
+    if (text.length > budget) {
+      text = text.slice(0, budget);
+      stopReason = 'max_tokens';
+    }
+    content = [{ type: 'text', text }];
+    outputChars = text.length;
+  }
+  return {
+    id: ids('msg'),
+    type: 'message',
+    role: 'assistant',
+    model: request.model,
+    content,
+    stop_reason: stopReason,
+    stop_sequence: null,
+    stop_details: null,
+    container: null,
+    usage: {
+      input_tokens: inputTokens(request),
+      output_tokens: Math.max(1, Math.ceil(outputChars / CHARS_PER_TOKEN)),
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation: null,
+      server_tool_use: null,
+      service_tier: 'standard',
+    },
+  };
+}
+
+/** The tool named by `tool_choice`, else the first tool; none when tools are off or absent. */
+function chosenTool(request: MessagesRequest): NonNullable<MessagesRequest['tools']>[number] | undefined {
+  if (!request.tools?.length || request.tool_choice?.type === 'none') return undefined;
+  if (request.tool_choice?.type === 'tool')
+    return request.tools.find((t) => t.name === request.tool_choice?.name);
+  return request.tools[0];
+}
+
+/** Like a model following a schema, the answer carries only the properties the schema asks for. */
+function restrictToSchema(fields: Record<string, unknown>, schema: unknown): Record<string, unknown> {
+  const properties = z.object({ properties: z.record(z.string(), z.unknown()) }).safeParse(schema);
+  if (!properties.success) return fields;
+  const wanted = Object.keys(properties.data.properties);
+  if (!wanted.some((key) => key in fields)) return fields;
+  return Object.fromEntries(Object.entries(fields).filter(([key]) => wanted.includes(key)));
+}
+
+function inputTokens(request: MessagesRequest): number {
+  let chars = JSON.stringify(request.system ?? '').length + JSON.stringify(request.tools ?? []).length;
+  let images = 0;
+  for (const message of request.messages) {
+    if (typeof message.content === 'string') chars += message.content.length;
+    else
+      for (const block of message.content) {
+        if (block.type === 'image') images += 1;
+        else chars += JSON.stringify(block).length;
+      }
+  }
+  return Math.ceil(chars / CHARS_PER_TOKEN) + images * IMAGE_TOKENS;
+}
+
+/** The same message as server-sent events, in the order the real API sends them. */
+function streamResponse(message: Message): EmulatorResponse {
+  const events: [string, unknown][] = [
+    [
+      'message_start',
+      {
+        type: 'message_start',
+        message: {
+          ...message,
+          content: [],
+          stop_reason: null,
+          usage: { ...message.usage, output_tokens: 1 },
+        },
+      },
+    ],
+  ];
+  message.content.forEach((block, index) => {
+    const start = block.type === 'text' ? { ...block, text: '' } : { ...block, input: {} };
+    const delta =
+      block.type === 'text'
+        ? { type: 'text_delta', text: block.text }
+        : { type: 'input_json_delta', partial_json: JSON.stringify(block.input) };
+    events.push(['content_block_start', { type: 'content_block_start', index, content_block: start }]);
+    events.push(['content_block_delta', { type: 'content_block_delta', index, delta }]);
+    events.push(['content_block_stop', { type: 'content_block_stop', index }]);
+  });
+  events.push([
+    'message_delta',
+    {
+      type: 'message_delta',
+      delta: { stop_reason: message.stop_reason, stop_sequence: null },
+      usage: { output_tokens: message.usage.output_tokens },
+    },
+  ]);
+  events.push(['message_stop', { type: 'message_stop' }]);
+  const text = events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join('');
+  return { status: 200, bytes: Buffer.from(text, 'utf8'), contentType: 'text/event-stream' };
+}
+
+function apiError(status: number, type: string, message: string): EmulatorResponse {
+  return { status, json: { type: 'error', error: { type, message } } };
+}
+
+/** Ids shaped like Anthropic's (`msg_01…`, `toolu_01…`, `req_01…`), unique per emulator. */
+function idSequence(): (prefix: string) => string {
+  let next = 0;
+  return (prefix) => {
+    next += 1;
+    const body = createHash('sha256').update(`${prefix}:${next}`).digest('base64url').replace(/[-_]/g, 'x');
+    return `${prefix}_01${body.slice(0, 22)}`;
+  };
+}
