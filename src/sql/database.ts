@@ -1,8 +1,10 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { CliError, ExitCode } from '../errors.ts';
 import type { Lake } from '../lake/lake.ts';
 import { viewName } from '../lake/table-names.ts';
-import { readQueryFile } from './query-files.ts';
+import { queriesDir, readQueryFile } from './query-files.ts';
 
 export type SqlParam = string | number | bigint | boolean | null | Date;
 export type SqlParams = Record<string, SqlParam>;
@@ -54,9 +56,9 @@ export class Database {
     return db;
   }
 
-  /** (Re)creates one view per lake table, so new tables and parts become visible. */
+  /** (Re)creates one view per lake table, so new tables and parts become visible, and one per seed. */
   async refreshViews(): Promise<string[]> {
-    const names: string[] = [];
+    const names: string[] = await this.registerSeeds();
     for (const table of await this.lake.listTables()) {
       const name = viewName(table.key);
       const reader =
@@ -64,6 +66,24 @@ export class Database {
           ? `read_parquet(${sqlString(table.readPath)}, union_by_name = true)`
           : `read_parquet(${sqlString(table.readPath)})`;
       await this.run(`create or replace view ${sqlIdentifier(name)} as select * from ${reader}`);
+      names.push(name);
+    }
+    return names;
+  }
+
+  /** `queries/seeds/<name>.csv` (rules and lookups kept as data) becomes the view `seed_<name>`. */
+  private async registerSeeds(): Promise<string[]> {
+    const seedsDir = path.join(queriesDir, 'seeds');
+    const files = (await readdir(seedsDir).catch(() => [] as string[]))
+      .filter((f) => f.endsWith('.csv'))
+      .sort();
+    const names: string[] = [];
+    for (const file of files) {
+      const name = `seed_${file.slice(0, -'.csv'.length)}`;
+      const csv = sqlString(path.join(seedsDir, file));
+      await this.run(
+        `create or replace view ${sqlIdentifier(name)} as select * from read_csv(${csv}, header = true)`,
+      );
       names.push(name);
     }
     return names;

@@ -1,0 +1,80 @@
+-- One row per description: its revenue category and sub-category by the rules in queries/seeds.
+-- Input: a view descriptions_to_categorise(description). Rules match literally and case-insensitively,
+-- either anywhere ('contains') or as whole words ('word'); the lowest priority number wins.
+with
+
+descriptions as (
+    select distinct description, lower(description) as text
+    from descriptions_to_categorise
+    where description is not null
+),
+
+rules as (
+    select
+        priority,
+        lower(keyword) as keyword,
+        match,
+        category
+    from seed_category_rules
+),
+
+sub_rules as (
+    select
+        category,
+        priority,
+        lower(keyword) as keyword,
+        match,
+        sub_category
+    from seed_sub_category_rules
+),
+
+category_matches as (
+    select
+        d.description,
+        r.category,
+        r.keyword
+    from descriptions as d
+    inner join rules as r
+        on case r.match
+            when 'contains' then contains(d.text, r.keyword)
+            when 'word' then regexp_matches(d.text, '(^|[^a-z0-9])' || regexp_escape(r.keyword) || '($|[^a-z0-9])')
+        end
+    qualify row_number() over (partition by d.description order by r.priority) = 1
+),
+
+categorised as (
+    select
+        d.description,
+        d.text,
+        coalesce(m.category, 'retail') as category,
+        m.keyword as category_keyword
+    from descriptions as d
+    left join category_matches as m using (description)
+),
+
+sub_matches as (
+    select
+        c.description,
+        s.sub_category
+    from categorised as c
+    inner join sub_rules as s
+        on s.category = c.category
+        and case s.match
+            when 'contains' then contains(c.text, s.keyword)
+            when 'word' then regexp_matches(c.text, '(^|[^a-z0-9])' || regexp_escape(s.keyword) || '($|[^a-z0-9])')
+        end
+    qualify row_number() over (partition by c.description order by s.priority) = 1
+),
+
+final as (
+    select
+        c.description,
+        c.category,
+        s.sub_category,
+        c.category_keyword,
+        contains(c.text, 'with gear') or contains(c.text, 'gear upgrade') as includes_gear
+    from categorised as c
+    left join sub_matches as s using (description)
+)
+
+select * from final
