@@ -58,7 +58,7 @@ const cases: [description: string, category: string, subCategory: string | null]
   ['Classic Tee', 'retail', null],
 ];
 
-describe('revenue categorisation rules (queries/seeds, queries/lib/categorise_descriptions.sql)', () => {
+describe('revenue categorisation rules (queries/seeds, queries/staging/int_transaction_categories.sql)', () => {
   const tempDir = useTempDirs();
   let db: Database;
   let results: Map<
@@ -70,12 +70,12 @@ describe('revenue categorisation rules (queries/seeds, queries/lib/categorise_de
     db = await Database.open(new Lake({ kind: 'local', dir: await tempDir() }), {
       timeZone: 'America/Chicago',
     });
-    await db.run('create table descriptions_to_categorise (description varchar)');
+    await db.run('create table int_transaction_descriptions (description varchar)');
     await db.appendRows(
-      'descriptions_to_categorise',
+      'int_transaction_descriptions',
       cases.map(([d]) => [d]),
     );
-    const rows = await db.runQuery('lib/categorise_descriptions');
+    const rows = await db.runQuery('staging/int_transaction_categories');
     results = new Map(rows.map((r) => [String(r.description), r as never]));
   });
   afterAll(() => db.close());

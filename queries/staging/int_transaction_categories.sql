@@ -1,11 +1,11 @@
--- One row per description: its revenue category and sub-category by the rules in queries/seeds.
--- Input: a view descriptions_to_categorise(description). Rules match literally and case-insensitively,
--- either anywhere ('contains') or as whole words ('word'); the lowest priority number wins.
+-- One row per distinct payment description: its revenue category and sub-category.
+-- The rules are data (queries/seeds/*_rules.csv). They match literally and case-insensitively, either
+-- anywhere ('contains') or as whole words ('word'); the lowest priority number wins.
 with
 
 descriptions as (
     select distinct description, lower(description) as text
-    from descriptions_to_categorise
+    from int_transaction_descriptions
     where description is not null
 ),
 

@@ -1,0 +1,63 @@
+import type { Database } from '../sql/database.ts';
+import { sqlIdentifier } from '../sql/database.ts';
+import { type BuiltModel, buildModels, discoverModels, referencesOf } from './models.ts';
+
+export interface StageResult {
+  models: BuiltModel[];
+  /** Per staging table and column: values present in raw that did not parse as a date. */
+  unparsedDates: { table: string; column: string; count: number }[];
+}
+
+/**
+ * Builds every staging table from raw. Streams never fetched (a source without credentials) are
+ * exposed as empty raw views, so staging always builds and simply has no rows for them.
+ */
+export async function stage(
+  db: Database,
+  params: { time_zone: string },
+  options: { onlySource?: string; onBuilt?: (built: BuiltModel) => void } = {},
+): Promise<StageResult> {
+  await db.refreshViews();
+  const models = await discoverModels(
+    'staging',
+    options.onlySource ? { onlySource: options.onlySource } : {},
+  );
+  const views = new Set(
+    (await db.query('select view_name from duckdb_views()')).map((v) => String(v.view_name)),
+  );
+  const rawInputs = new Set(
+    models.flatMap((m) => referencesOf(m.sql)).filter((name) => name.startsWith('raw_')),
+  );
+  for (const name of rawInputs) {
+    if (views.has(name)) continue;
+    await db.run(
+      `create or replace view ${sqlIdentifier(name)} as
+       select null::varchar as record_id, null::json as payload, null::varchar as payload_hash,
+              null::timestamptz as fetched_at, null::varchar as run_id
+       where false`,
+    );
+  }
+  const built = await buildModels(db, models, params, options.onBuilt);
+  return { models: built, unparsedDates: await countUnparsedDates(db, built) };
+}
+
+async function countUnparsedDates(db: Database, models: BuiltModel[]): Promise<StageResult['unparsedDates']> {
+  const found: StageResult['unparsedDates'] = [];
+  for (const model of models) {
+    const columns = (
+      await db.query(`select column_name from information_schema.columns where table_name = $table`, {
+        table: model.name,
+      })
+    ).map((c) => String(c.column_name));
+    for (const raw of columns.filter((c) => c.endsWith('_raw'))) {
+      const parsed = raw.slice(0, -'_raw'.length);
+      if (!columns.includes(parsed)) continue;
+      const [row] = await db.query(
+        `select count(*)::int as n from ${sqlIdentifier(model.name)} where ${sqlIdentifier(parsed)} is null and ${sqlIdentifier(raw)} is not null`,
+      );
+      const count = Number(row?.n ?? 0);
+      if (count > 0) found.push({ table: model.name, column: parsed, count });
+    }
+  }
+  return found;
+}
