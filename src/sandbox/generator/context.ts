@@ -1,0 +1,130 @@
+/**
+ * Everything the households share, derived from the seed alone: the calendar (opening, asOf,
+ * horizon), the arrival curve, campaigns, the events calendar, associations and Instagram posts.
+ * Households are generated from this context plus their own index, so any chunk can be generated
+ * without the others.
+ */
+
+import type { CapitanEvent } from '../dataset.ts';
+import { buildCampaigns, type CampaignFact } from './campaigns.ts';
+import { type AssociationFact, buildAssociations, buildEvents } from './capitan-global.ts';
+import type { Timed } from './facts.ts';
+import { buildPosts, type PostFact } from './instagram.ts';
+import { Rng } from './prng.ts';
+import { DAY_MS, GymClock } from './time.ts';
+
+/** Households in the demo gym, calibrated so the demo matches the real gym's volumes. */
+export const DEMO_HOUSEHOLDS = 6_600;
+export const TINY_HOUSEHOLDS = 120;
+/** Days from the gym's opening to the default asOf (2024-10-01 → 2026-11-20). */
+const OPENING_BEFORE_AS_OF_DAYS = 780;
+/** Founders memberships were sold for two months before opening. */
+const PRESALE_DAYS = 61;
+export const HORIZON_DAYS = 30;
+
+export const ID_BASES = {
+  customer: 2_100_000,
+  membership: 180_000,
+  membershipMember: 260_000,
+  checkin: 8_000_000,
+  associationMember: 40_000,
+  event: 30_000,
+} as const;
+
+export interface GenContext {
+  seed: number;
+  clock: GymClock;
+  householdCount: number;
+  startMs: number;
+  openingMs: number;
+  asOfMs: number;
+  horizonMs: number;
+  startDay: number;
+  openingDay: number;
+  asOfDay: number;
+  horizonDay: number;
+  /** Cumulative arrival weight per day from `startDay` to `horizonDay`, normalised to end at 1. */
+  arrivalCdf: Float64Array;
+  campaigns: CampaignFact[];
+  associations: AssociationFact[];
+  events: Timed<CapitanEvent>[];
+  posts: PostFact[];
+}
+
+/** Relative rate of new households on a day: a presale trickle, an opening rush, seasons, growth. */
+function arrivalWeight(daysSinceOpening: number, month: number): number {
+  if (daysSinceOpening < 0) return 0.25;
+  const rush = 1 + 2.2 * Math.exp(-daysSinceOpening / 35);
+  const growth = 1 + 0.12 * (daysSinceOpening / 365);
+  const season = month >= 6 && month <= 8 ? 1.3 : month === 12 ? 0.8 : month === 1 ? 1.15 : 1;
+  return rush * growth * season;
+}
+
+export function createContext(
+  seed: number,
+  householdCount: number,
+  asOf: Date,
+  timeZone: string,
+): GenContext {
+  const clock = new GymClock(timeZone);
+  const asOfMs = asOf.getTime();
+  const asOfDay = clock.localDay(asOfMs);
+  const openingDay = asOfDay - OPENING_BEFORE_AS_OF_DAYS;
+  const startDay = openingDay - PRESALE_DAYS;
+  const horizonMs = asOfMs + HORIZON_DAYS * DAY_MS;
+  const horizonDay = clock.localDay(horizonMs);
+  const startMs = clock.atLocalDay(startDay);
+  const openingMs = clock.atLocalDay(openingDay);
+
+  const days = horizonDay - startDay + 1;
+  const arrivalCdf = new Float64Array(days);
+  let total = 0;
+  for (let i = 0; i < days; i++) {
+    const month = new Date((startDay + i) * DAY_MS).getUTCMonth() + 1;
+    total += arrivalWeight(startDay + i - openingDay, month);
+    arrivalCdf[i] = total;
+  }
+  for (let i = 0; i < days; i++) arrivalCdf[i] = (arrivalCdf[i] ?? 0) / total;
+
+  const rng = new Rng(`basin/${seed}/global`);
+  return {
+    seed,
+    clock,
+    householdCount,
+    startMs,
+    openingMs,
+    asOfMs,
+    horizonMs,
+    startDay,
+    openingDay,
+    asOfDay,
+    horizonDay,
+    arrivalCdf,
+    campaigns: buildCampaigns(rng.fork('campaigns'), clock, startMs + 30 * DAY_MS, horizonMs),
+    associations: buildAssociations(rng.fork('associations'), clock, startMs, openingMs),
+    events: buildEvents(rng.fork('events'), clock, openingMs, horizonMs, ID_BASES.event),
+    posts: buildPosts(rng.fork('instagram'), clock, startMs, horizonMs),
+  };
+}
+
+/** The local day a household first appears, from its position in the arrival order. */
+export function arrivalDay(ctx: GenContext, index: number, jitter: number): number {
+  const q = (index + jitter) / ctx.householdCount;
+  let lo = 0;
+  let hi = ctx.arrivalCdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((ctx.arrivalCdf[mid] ?? 1) < q) lo = mid + 1;
+    else hi = mid;
+  }
+  return ctx.startDay + lo;
+}
+
+/** Sequential ids, shared across households in index order (so chunks must run in order). */
+export class IdCounters {
+  customer: number = ID_BASES.customer;
+  membership: number = ID_BASES.membership;
+  membershipMember: number = ID_BASES.membershipMember;
+  checkin: number = ID_BASES.checkin;
+  associationMember: number = ID_BASES.associationMember;
+}
