@@ -1,29 +1,32 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfig } from './config.ts';
+import { sourceNames } from './config.ts';
 import { CliError, ExitCode } from './errors.ts';
-import { Lake } from './lake/lake.ts';
 import { runMain } from './main.ts';
+import { runDaily } from './pipeline/daily-run.ts';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates are written YYYY-MM-DD');
+const startOfDay = isoDate.transform((value) => new Date(`${value}T00:00:00Z`));
+const endOfDay = isoDate.transform((value) => new Date(`${value}T23:59:59Z`));
 const optionsSchema = z.object({
   sandbox: z.boolean().default(false),
-  only: z.string().optional(),
-  since: isoDate.optional(),
-  asOf: isoDate.optional(),
+  only: z
+    .string()
+    .transform((value) => value.split(',').map((s) => s.trim()))
+    .pipe(z.array(z.enum(sourceNames, { error: `sources are ${sourceNames.join(', ')}` })))
+    .optional(),
+  since: startOfDay.optional(),
+  asOf: endOfDay.optional(),
   fetch: z.boolean().default(true),
 });
 
 function buildProgram(): Command {
   return new Command('daily')
     .description('the daily refresh: fetch, stage, resolve, events, offers, rules, checks, reports, publish')
-    .option('--sandbox', 'run against the built-in sandbox gym and a local lake for it')
-    .option(
-      '--only <sources>',
-      'comma-separated sources to fetch (stripe,square,capitan,mailchimp,instagram)',
-    )
+    .option('--sandbox', 'run against the built-in sandbox gym and a local lake for it (data/sandbox)')
+    .option('--only <sources>', `comma-separated sources to fetch (${sourceNames.join(',')})`)
     .option('--since <YYYY-MM-DD>', 'backfill from this date instead of the daily windows')
-    .option('--as-of <YYYY-MM-DD>', 'evaluate as of this date')
+    .option('--as-of <YYYY-MM-DD>', "evaluate as of this date (in the sandbox: the emulators' clock)")
     .option('--no-fetch', 'rebuild from what is stored, without calling any API')
     .option('--debug', 'print stacks of unexpected errors')
     .exitOverride();
@@ -37,18 +40,11 @@ await runMain(async () => {
     const issue = parsed.error.issues[0]!;
     throw new CliError(`--${String(issue.path[0])}: ${issue.message}`, ExitCode.usage);
   }
-  const config = loadConfig();
-  for (const notice of config.notices) console.log(notice);
-  const lake = new Lake(config.lake);
-  try {
-    const synced = await lake.sync();
-    if (lake.remote) console.log(`lake synced: ${synced.downloaded} downloaded, ${synced.skipped} unchanged`);
-    const tables = await lake.listTables();
-    console.log(`lake ${lake.describe()}: ${tables.length} tables`);
-    console.log('Steps so far: configuration and lake sync. Fetch, stage, resolve, events, offers, rules,');
-    console.log('quality checks, reports and publish arrive with their issues; nothing else ran.');
-  } finally {
-    lake.close();
-  }
-  return ExitCode.ok;
+  const { since, asOf, only, ...rest } = parsed.data;
+  return runDaily({
+    ...rest,
+    ...(since ? { since } : {}),
+    ...(asOf ? { asOf } : {}),
+    ...(only ? { only } : {}),
+  });
 });
