@@ -163,7 +163,7 @@ function answerOffer(
   if (lastDay <= sendDay) return;
   const promo = promoOf(offer);
   if (offer.effective) {
-    if (!rng.chance(0.3)) return;
+    if (!rng.chance(offer.type === 'membership_discount' ? 0.035 : 0.12)) return;
     const day = rng.int(sendDay + 1, lastDay);
     const boughtAt = ctx.clock.atLocalDay(day, rng.int(7, 21), rng.int(0, 59), rng.int(0, 59));
     if (offer.type === 'membership_discount') {

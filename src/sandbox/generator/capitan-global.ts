@@ -76,6 +76,14 @@ const WEEKLY: readonly Slot[] = [
   { type: typeByName('Basin 2 Hour Birthday Party'), weekday: 6, hour: 15, minute: 0, share: 0.8 },
   { type: typeByName('Basin 2 Hour Birthday Party'), weekday: 0, hour: 13, minute: 0, share: 0.7 },
   { type: typeByName('Basin 2 Hour Birthday Party'), weekday: 5, hour: 17, minute: 30, share: 0.4 },
+  { type: typeByName('Basin 2 Hour Birthday Party'), weekday: 0, hour: 10, minute: 0, share: 0.5 },
+  { type: typeByName('Basin 2 Hour Birthday Party'), weekday: 0, hour: 16, minute: 0, share: 0.6 },
+  { type: typeByName('Intro to Bouldering Class'), weekday: 2, hour: 18, minute: 0, share: 0.9 },
+  { type: typeByName('Strength Training Workout'), weekday: 1, hour: 12, minute: 0, share: 1 },
+  { type: typeByName('Strength Training Workout'), weekday: 3, hour: 12, minute: 0, share: 1 },
+  { type: typeByName('Yoga for Climbers'), weekday: 2, hour: 19, minute: 0, share: 0.9 },
+  { type: typeByName('Climbing Technique Clinic'), weekday: 3, hour: 19, minute: 30, share: 0.7 },
+  { type: typeByName('HYROX CLASS'), weekday: 6, hour: 8, minute: 0, share: 1 },
 ];
 
 export function buildEvents(

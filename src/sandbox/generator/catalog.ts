@@ -237,6 +237,16 @@ export const PLANS: readonly Plan[] = [
     kind: 'fitness',
     termDays: null,
   },
+  {
+    id: 120,
+    name: 'TFNB Family Monthly',
+    interval: 'MON',
+    price: 120,
+    maxPeople: 6,
+    family: true,
+    kind: 'standard',
+    termDays: null,
+  },
 ];
 
 export function planById(id: number): Plan {

@@ -14,7 +14,7 @@ import { Rng } from './prng.ts';
 import { DAY_MS, GymClock } from './time.ts';
 
 /** Households in the demo gym, calibrated so the demo matches the real gym's volumes. */
-export const DEMO_HOUSEHOLDS = 6_600;
+export const DEMO_HOUSEHOLDS = 5_050;
 export const TINY_HOUSEHOLDS = 120;
 /** Days from the gym's opening to the default asOf (2024-10-01 → 2026-11-20). */
 const OPENING_BEFORE_AS_OF_DAYS = 780;
@@ -53,7 +53,7 @@ export interface GenContext {
 
 /** Relative rate of new households on a day: a presale trickle, an opening rush, seasons, growth. */
 function arrivalWeight(daysSinceOpening: number, month: number): number {
-  if (daysSinceOpening < 0) return 0.25;
+  if (daysSinceOpening < 0) return 0.35;
   const rush = 1 + 2.2 * Math.exp(-daysSinceOpening / 35);
   const growth = 1 + 0.12 * (daysSinceOpening / 365);
   const season = month >= 6 && month <= 8 ? 1.3 : month === 12 ? 0.8 : month === 1 ? 1.15 : 1;

@@ -131,7 +131,7 @@ class Unit {
     });
     const age = ageOn(p, arrival);
     // Only about one child in seven has an address on file, and often it is the parent's.
-    if (age >= 13 && rng.chance(0.2)) p.email = personalEmail(rng, p.first.name, p.lastName);
+    if (age >= 13 && rng.chance(0.26)) p.email = personalEmail(rng, p.first.name, p.lastName);
     else if (rng.chance(0.07) && guardian.email) {
       p.email = guardian.email;
       p.emailIsShared = true;
@@ -224,11 +224,11 @@ function chooseArchetype(ctx: GenContext, rng: Rng, index: number, arrival: numb
   if (index < 3) return 'staff';
   if (arrival < ctx.openingDay) return 'founder';
   return rng.weighted<Archetype>([
-    ['visitor', 43],
-    ['member', 5],
-    ['couple', 9],
-    ['family', 28],
-    ['student', 8],
+    ['visitor', 35],
+    ['member', 6],
+    ['couple', 8],
+    ['family', 36],
+    ['student', 7],
     ['newsletter', 7],
   ]);
 }
@@ -249,6 +249,7 @@ function choosePlan(ctx: GenContext, rng: Rng, size: Size, day: number, converti
       ? [
           ['Family Weekly', 60],
           ['Family Annual', 14],
+          ['TFNB Family Monthly', 12],
           ['Mid Day Membership - Family', 5],
           ['$90 for 90 - Family', 40],
           ['Founders - Family', 100],
@@ -262,7 +263,7 @@ function choosePlan(ctx: GenContext, rng: Rng, size: Size, day: number, converti
           ? [
               ['College Student Monthly', 70],
               ['Student Monthly', 25],
-              ['2-Week Climbing Pass', converting ? 30 : 0],
+              ['2-Week Climbing Pass', converting ? 20 : 0],
             ]
           : [
               ['Solo Weekly', 50],
@@ -270,7 +271,7 @@ function choosePlan(ctx: GenContext, rng: Rng, size: Size, day: number, converti
               ['Mid Day Discounted -Solo', 8],
               ['Fitness Only- Unlimited', 5],
               ['$90 for 90 - Solo', 45],
-              ['2-Week Climbing Pass', converting ? 45 : 10],
+              ['2-Week Climbing Pass', converting ? 25 : 4],
               ['Founders - Solo', 100],
             ];
   const available = options
@@ -314,7 +315,7 @@ function planMembership(
     endDay = alignedEnd(plan, startDay, years * 365);
     reason = rng.chance(0.7) ? 'churn' : 'moved';
   } else {
-    endDay = alignedEnd(plan, startDay, 25 + rng.exponential(plan.kind === 'founders' ? 700 : 430));
+    endDay = alignedEnd(plan, startDay, 25 + rng.exponential(plan.kind === 'founders' ? 750 : 520));
     reason = rng.chance(0.68) ? 'churn' : 'moved';
   }
   const activeAtAsOf = startDay <= ctx.asOfDay && endDay > ctx.asOfDay;
@@ -373,7 +374,7 @@ function planVisits(
       ? 1
       : style === 'converter'
         ? rng.int(1, 4)
-        : 2 + Math.min(10, Math.floor(rng.exponential(2.2)));
+        : 2 + Math.min(12, Math.floor(rng.exponential(2.8)));
   let day = firstDay;
   for (let k = 0; k < count; k++) {
     if (day > ctx.horizonDay) return;
@@ -383,7 +384,7 @@ function planVisits(
       people,
       payer,
       day,
-      free: rng.chance(k === 0 ? 0.07 : 0.035),
+      free: rng.chance(k === 0 ? 0.3 : 0.1),
       buysPunchPass: style === 'returner' && k === 1 && rng.chance(0.35),
     });
     day += Math.max(1, Math.round(style === 'converter' ? rng.exponential(9) : rng.exponential(40)));
@@ -402,8 +403,8 @@ function planVisits(
 
 function visitorStyle(rng: Rng, converter: number): 'once' | 'returner' | 'converter' {
   return rng.weighted<'once' | 'returner' | 'converter'>([
-    ['once', 60],
-    ['returner', 30],
+    ['once', 62],
+    ['returner', 26],
     ['converter', converter],
   ]);
 }
@@ -454,13 +455,13 @@ function composeAndPlan(
           startDay: arrival,
         });
       } else {
-        planVisits(unit, [p], p, arrival, visitorStyle(rng, 11), 'solo');
+        planVisits(unit, [p], p, arrival, visitorStyle(rng, 12), 'solo');
       }
       break;
     }
     case 'student': {
       const p = unit.adult(arrival, { minAge: 18, maxAge: 22, student: true });
-      planVisits(unit, [p], p, arrival, visitorStyle(rng, 16), 'student');
+      planVisits(unit, [p], p, arrival, visitorStyle(rng, 13), 'student');
       break;
     }
     case 'couple': {
@@ -471,7 +472,7 @@ function composeAndPlan(
         ...(rng.chance(0.7) ? { lastName: a.lastName } : {}),
         sex: a.sex === 'M' ? 'F' : 'M',
       });
-      planVisits(unit, [a, b], a, arrival, visitorStyle(rng, 14), 'duo');
+      planVisits(unit, [a, b], a, arrival, visitorStyle(rng, 11), 'duo');
       break;
     }
     case 'family': {
@@ -492,9 +493,9 @@ function composeAndPlan(
         planted === 'twins'
           ? 2
           : rng.weighted([
-              [1, 40],
+              [1, 34],
               [2, 42],
-              [3, 18],
+              [3, 24],
             ]);
       for (let k = 0; k < nKids; k++) kids.push(unit.child(arrival, a, 3, 16));
       const twins = planted === 'twins' || (kids.length >= 2 && compose.chance(0.04));
@@ -514,7 +515,7 @@ function composeAndPlan(
       const kidsWho = kids.filter((k) => ageOn(k, arrival) >= 5);
       const group = [a, ...(kidsWho.length > 0 ? kidsWho : kids)];
       const roll = rng.next();
-      if (roll < 0.12) {
+      if (roll < 0.13) {
         planMembership(unit, {
           plan: choosePlan(ctx, rng, 'family', arrival, false),
           owner: a,
@@ -523,7 +524,7 @@ function composeAndPlan(
           startDay: arrival + rng.int(0, 3),
         });
       } else {
-        planVisits(unit, group, a, arrival, visitorStyle(rng, 10), 'family');
+        planVisits(unit, group, a, arrival, visitorStyle(rng, 8), 'family');
       }
       const teamKid = kids.find((k) => ageOn(k, arrival) >= 7 && ageOn(k, arrival) <= 16);
       if (teamKid && (planted === 'parent-pays' || rng.chance(0.09))) {
@@ -710,7 +711,7 @@ function renderMemberships(unit: Unit): void {
     const fact = renderMembership(ctx, unit.ids, unit.ledger, rng, mp, (person, at) => {
       unit.checkin(person, at, 'MEM', description);
       const day = ctx.clock.localDay(at);
-      if (ageOn(person, day) >= 18 && rng.chance(0.02)) {
+      if (ageOn(person, day) >= 18 && rng.chance(0.035)) {
         const guest = unit.satellite(day, 'adult');
         const host = unit.ledger.account(person, at).value;
         unit.checkin(
@@ -744,7 +745,7 @@ function renderEvents(unit: Unit, arrival: number): void {
   const lastDay = ctx.horizonDay;
   // Birthday party: a deposit through Calendly, the balance on the day, guests checking in.
   const host = kids.find((k) => ageOn(k, arrival) >= 4 && ageOn(k, arrival) <= 12);
-  if (host?.guardian && rng.chance(0.07)) {
+  if (host?.guardian && rng.chance(0.075)) {
     let day = arrival + rng.int(10, 400);
     while (weekdayOf(day) !== 6 && weekdayOf(day) !== 0) day++;
     if (day <= lastDay) {
@@ -862,7 +863,12 @@ function renderAssociations(unit: Unit): void {
     if (mp.plan.kind === 'founders') join(mp.owner, 'Founders Team', mp.boughtAt);
     else if (mp.plan.kind === 'team') join(mp.owner, mp.plan.name.replace(' Dues', ''), mp.boughtAt);
     else if (mp.plan.kind === 'staff') join(mp.owner, 'BCF Staff', mp.boughtAt);
-    else if (mp.plan.kind === 'standard' && rng.chance(0.2)) join(mp.owner, 'Active Member', mp.boughtAt);
+    else if (mp.plan.kind !== 'twoWeek' && mp.plan.kind !== 'promo90' && rng.chance(0.6))
+      join(mp.owner, 'Active Member', mp.boughtAt);
+  }
+  for (const s of unit.plan.sessions) {
+    if (s.buysPunchPass && s.day <= ctx.horizonDay && rng.chance(0.5))
+      join(s.payer, 'Punch Pass Holders', ctx.clock.atLocalDay(s.day, 20));
   }
   for (const p of unit.people) {
     if (!ledger.hasAccount(p) || p.guardian) continue;

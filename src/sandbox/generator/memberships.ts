@@ -45,7 +45,7 @@ export type MemberVisitHook = (person: Person, at: number, membership: Membershi
 function visitRate(rng: Rng, mp: MembershipPlan, person: Person): number {
   if (mp.plan.kind === 'team') return rng.uniform(1.6, 2.4);
   if (mp.plan.kind === 'twoWeek') return rng.uniform(1.5, 4);
-  const base = Math.exp(rng.normal(Math.log(0.62), 0.75));
+  const base = Math.exp(rng.normal(Math.log(0.68), 0.75));
   const child = ageOn(person, mp.startDay) < 14 ? 0.6 : 1;
   return Math.min(5, base * child);
 }
