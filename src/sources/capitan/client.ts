@@ -1,0 +1,86 @@
+import type { CapitanSettings } from '../../config.ts';
+import { getJson } from '../../fetch/http-json.ts';
+import { HttpStatusError, MalformedResponseError, type RetryOptions } from '../../fetch/retry.ts';
+import { IncompleteStreamError } from '../../fetch/source.ts';
+import { drfPageSchema } from './schemas.ts';
+
+/** Larger pages time out on the real API and nginx answers 502 (10^10 did; 100 is what works). */
+export const PAGE_SIZE = 100;
+
+const LIST_TIMEOUT_MS = 30_000;
+const RELATIONS_TIMEOUT_MS = 10_000;
+
+export type QueryParams = Record<string, string>;
+
+/** Capitan's DRF API: `token` auth, `page`/`page_size` paging, a `count` to check completeness against. */
+export class CapitanClient {
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(settings: CapitanSettings) {
+    this.base = settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/`;
+    this.headers = { authorization: `token ${settings.apiToken}` };
+  }
+
+  /** A resource URL under the configured base; `path` is relative, e.g. `check-ins/`. */
+  url(path: string, params: QueryParams = {}): string {
+    const url = new URL(path, this.base);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    return url.toString();
+  }
+
+  /**
+   * Yields every page of a list, asking for `page` 1, 2, … with `page_size` fixed at {@link PAGE_SIZE}
+   * until `next` is null. Page numbers are built here rather than following `next`, so no page can
+   * ever ask for more than the safe size. Throws when fewer records arrived than the first `count`.
+   */
+  async *pages(path: string, params: QueryParams, retry: RetryOptions, timeoutMs = LIST_TIMEOUT_MS) {
+    let expected: number | undefined;
+    let received = 0;
+    for (let page = 1; ; page++) {
+      const body = await this.getPage(path, { ...params, page: String(page) }, retry, timeoutMs);
+      expected ??= body.count;
+      received += body.results.length;
+      yield body.results;
+      if (body.next === null) break;
+      // A server that never stops answering `next` would otherwise loop forever.
+      if (page > Math.ceil(expected / PAGE_SIZE) + 10) {
+        throw new IncompleteStreamError(`${path}: still answering a next page after page ${page}`);
+      }
+    }
+    if (received < expected) {
+      throw new IncompleteStreamError(
+        `${path}: received ${received} of the ${expected} records the API counted (a page came back short)`,
+      );
+    }
+  }
+
+  /** Every record of a small list, or none when the API answers 404 (Capitan's "no relations"). */
+  async listOrNone(path: string, retry: RetryOptions): Promise<unknown[]> {
+    const records: unknown[] = [];
+    let pagesRead = 0;
+    try {
+      for await (const page of this.pages(path, {}, retry, RELATIONS_TIMEOUT_MS)) {
+        pagesRead++;
+        records.push(...page);
+      }
+    } catch (error) {
+      // Only a 404 on the first page means "none"; later it would be a page lost mid-list.
+      if (pagesRead === 0 && error instanceof HttpStatusError && error.status === 404) return [];
+      throw error;
+    }
+    return records;
+  }
+
+  private async getPage(path: string, params: QueryParams, retry: RetryOptions, timeoutMs: number) {
+    const url = this.url(path, { ...params, page_size: String(PAGE_SIZE) });
+    const body = await getJson(url, { ...retry, headers: this.headers, timeoutMs });
+    const parsed = drfPageSchema.safeParse(body);
+    if (!parsed.success) {
+      throw new MalformedResponseError(
+        `GET ${url} answered JSON that is not a DRF page (count/next/results)`,
+      );
+    }
+    return parsed.data;
+  }
+}
