@@ -1,6 +1,7 @@
 import { sandboxCredentials } from '../credentials.ts';
 import type { CapitanCustomer, SandboxDataset } from '../dataset.ts';
 import { type EmulatorRequest, type EmulatorResponse, HttpEmulator, type Route } from './http-emulator.ts';
+import { memoizeByClock } from './paging.ts';
 
 /** DRF's PAGE_SIZE when the client sends no (or an unusable) `page_size`. */
 const DEFAULT_PAGE_SIZE = 100;
@@ -34,10 +35,12 @@ export function createCapitanEmulator(
   const token = options.apiKey ?? sandboxCredentials.capitanApiToken;
   const capitan = dataset.capitan;
 
-  const customerById = (id: string, clock: Date): CapitanCustomer | undefined => {
-    if (!/^\d+$/.test(id)) return undefined;
-    return capitan.customers(clock).find((customer) => customer.id === Number(id));
-  };
+  // The relations fetcher asks once per customer, so lookups must not scan the whole list.
+  const customerIndex = memoizeByClock(
+    (clock) => new Map(capitan.customers(clock).map((customer) => [customer.id, customer])),
+  );
+  const customerById = (id: string, clock: Date): CapitanCustomer | undefined =>
+    /^\d+$/.test(id) ? customerIndex(clock).get(Number(id)) : undefined;
 
   const routes: Route[] = [
     list('/api/customers/', (req) => capitan.customers(req.clock).map((c) => renderCustomer(c, req.origin))),
@@ -55,7 +58,7 @@ export function createCapitanEmulator(
       handler: (req) => {
         const customer = customerById(req.params.id!, req.clock);
         if (!customer) return notFound;
-        return paginate(req, capitan.relations(customer.id, req.clock), {});
+        return paginate(req, capitan.relations(customer.id, req.clock));
       },
     },
     {
@@ -63,7 +66,7 @@ export function createCapitanEmulator(
       // because every customer's `emergency_contacts_url` points here.
       method: 'GET',
       pattern: '/api/customers/:id/emergency-contacts/',
-      handler: (req) => (customerById(req.params.id!, req.clock) ? paginate(req, [], {}) : notFound),
+      handler: (req) => (customerById(req.params.id!, req.clock) ? paginate(req, []) : notFound),
     },
     list('/api/customer-memberships/', (req) => capitan.memberships(req.clock), {
       orderingFields: ['id', 'created_at', 'start_date'],
@@ -92,12 +95,33 @@ export function createCapitanEmulator(
   });
 }
 
-function list<T extends { id: number }>(
-  pattern: string,
-  load: (req: EmulatorRequest) => T[],
-  options: ListOptions<T> = {},
-): Route {
-  return { method: 'GET', pattern, handler: (req) => paginate(req, load(req), options) };
+function list<T>(pattern: string, load: (req: EmulatorRequest) => T[], options: ListOptions<T> = {}): Route {
+  // Fetchers page one selection many times at one clock; filtering and sorting it once per selection
+  // keeps paging the demo gym linear.
+  let last: { key: string; selection: EmulatorResponse | T[] } | undefined;
+  return {
+    method: 'GET',
+    pattern,
+    handler: (req) => {
+      const selector = new URLSearchParams(req.query);
+      selector.delete('page');
+      selector.delete('page_size');
+      selector.sort();
+      const key = `${req.clock.getTime()} ${selector}`;
+      if (last?.key !== key) last = { key, selection: select(load(req), req.query, options) };
+      return Array.isArray(last.selection) ? paginate(req, last.selection) : last.selection;
+    },
+  };
+}
+
+function select<T>(items: T[], query: URLSearchParams, options: ListOptions<T>): EmulatorResponse | T[] {
+  let selected = items;
+  if (options.filter) {
+    const filtered = options.filter(items, query);
+    if ('errors' in filtered) return { status: 400, json: filtered.errors };
+    selected = filtered.items;
+  }
+  return order(selected, query.get('ordering'), options.orderingFields ?? []);
 }
 
 /** DRF TokenAuthentication: the keyword is matched case-insensitively, other schemes count as absent. */
@@ -123,19 +147,11 @@ function renderCustomer(customer: CapitanCustomer, origin: string): CapitanCusto
   };
 }
 
-function paginate<T>(req: EmulatorRequest, all: T[], options: ListOptions<T>): EmulatorResponse {
+function paginate<T>(req: EmulatorRequest, items: T[]): EmulatorResponse {
   const pageSize = parsePageSize(req.query.get('page_size'));
   if (pageSize > MAX_WORKING_PAGE_SIZE) {
     return { status: 502, bytes: Buffer.from(BAD_GATEWAY_HTML), contentType: 'text/html' };
   }
-
-  let items = all;
-  if (options.filter) {
-    const filtered = options.filter(items, req.query);
-    if ('errors' in filtered) return { status: 400, json: filtered.errors };
-    items = filtered.items;
-  }
-  items = order(items, req.query.get('ordering'), options.orderingFields ?? []);
 
   const pageCount = Math.max(1, Math.ceil(items.length / pageSize));
   const pageParam = req.query.get('page') ?? '1';

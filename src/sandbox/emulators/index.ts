@@ -1,0 +1,109 @@
+import { sandboxCredentials } from '../credentials.ts';
+import type { SandboxDataset } from '../dataset.ts';
+import { createAnthropicEmulator } from './anthropic.ts';
+import { createCapitanEmulator } from './capitan.ts';
+import type { HttpEmulator } from './http-emulator.ts';
+import { createInstagramEmulator } from './instagram.ts';
+import { createMailchimpEmulator } from './mailchimp.ts';
+import { createSquareEmulator } from './square.ts';
+import { createStripeEmulator } from './stripe.ts';
+
+export const apiNames = ['stripe', 'square', 'capitan', 'mailchimp', 'instagram', 'anthropic'] as const;
+export type ApiName = (typeof apiNames)[number];
+
+export interface RunningEmulators {
+  emulators: Record<ApiName, HttpEmulator>;
+  /** Each emulator's origin, `http://127.0.0.1:PORT`. */
+  urls: Record<ApiName, string>;
+  /** The product's settings pointing at the emulators, with the sandbox credentials. */
+  env: Record<string, string>;
+  /** Moves every emulator's clock, so all APIs agree on "now". */
+  setClock(date: Date): void;
+  close(): Promise<void>;
+}
+
+const factories: Record<ApiName, (dataset: SandboxDataset, options: { clock?: Date }) => HttpEmulator> = {
+  stripe: createStripeEmulator,
+  square: createSquareEmulator,
+  capitan: createCapitanEmulator,
+  mailchimp: createMailchimpEmulator,
+  instagram: createInstagramEmulator,
+  anthropic: createAnthropicEmulator,
+};
+
+/** Starts all six API emulators on 127.0.0.1 (random ports unless given) over one dataset and clock. */
+export async function startEmulators(
+  dataset: SandboxDataset,
+  options: { clock?: Date; ports?: Partial<Record<ApiName, number>> } = {},
+): Promise<RunningEmulators> {
+  const clock = options.clock ?? dataset.asOf;
+  const emulators = Object.fromEntries(
+    apiNames.map((name) => [name, factories[name](dataset, { clock })]),
+  ) as Record<ApiName, HttpEmulator>;
+  const close = async (): Promise<void> => {
+    await Promise.all(apiNames.map((name) => emulators[name].close()));
+  };
+
+  const started = await Promise.allSettled(
+    apiNames.map((name) => emulators[name].listen(options.ports?.[name])),
+  );
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure) {
+    await Promise.all(
+      apiNames.filter((_, i) => started[i]!.status === 'fulfilled').map((name) => emulators[name].close()),
+    );
+    throw failure.reason;
+  }
+
+  const urls = Object.fromEntries(apiNames.map((name) => [name, emulators[name].url])) as Record<
+    ApiName,
+    string
+  >;
+  return {
+    emulators,
+    urls,
+    env: emulatorEnv(dataset, urls, clock),
+    setClock: (date) => {
+      for (const name of apiNames) emulators[name].clock = date;
+    },
+    close,
+  };
+}
+
+function emulatorEnv(
+  dataset: SandboxDataset,
+  urls: Record<ApiName, string>,
+  clock: Date,
+): Record<string, string> {
+  return {
+    STRIPE_API_KEY: sandboxCredentials.stripeApiKey,
+    STRIPE_API_URL: urls.stripe,
+    SQUARE_ACCESS_TOKEN: sandboxCredentials.squareAccessToken,
+    SQUARE_API_URL: urls.square,
+    CAPITAN_API_TOKEN: sandboxCredentials.capitanApiToken,
+    CAPITAN_API_URL: `${urls.capitan}/api/`,
+    MAILCHIMP_API_KEY: sandboxCredentials.mailchimpApiKey,
+    MAILCHIMP_AUDIENCE_ID: sandboxCredentials.mailchimpAudienceId,
+    MAILCHIMP_API_URL: `${urls.mailchimp}/3.0`,
+    INSTAGRAM_ACCESS_TOKEN: sandboxCredentials.instagramAccessToken,
+    INSTAGRAM_ACCOUNT_ID: dataset.instagram.account(clock).id,
+    INSTAGRAM_API_URL: `${urls.instagram}/v21.0`,
+    ANTHROPIC_API_KEY: sandboxCredentials.anthropicApiKey,
+    ANTHROPIC_BASE_URL: urls.anthropic,
+    BASIN_TIMEZONE: dataset.timeZone,
+  };
+}
+
+/** What `sandbox serve` prints: where each API listens, then the settings to paste into a shell. */
+export function formatEmulatorBanner(running: RunningEmulators): string {
+  const width = Math.max(...apiNames.map((name) => name.length));
+  const lines = ['Sandbox API emulators:'];
+  for (const name of apiNames) lines.push(`  ${name.padEnd(width)}  ${running.urls[name]}`);
+  lines.push('', 'Point the product at them with:');
+  for (const [key, value] of Object.entries(running.env)) lines.push(`export ${key}=${shellQuote(value)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
