@@ -1,0 +1,52 @@
+-- One row per Capitan association (member groups such as "Founders Team" or "Military").
+with
+
+associations as (
+    select payload
+    from raw_capitan__associations
+    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
+),
+
+renamed as (
+    select
+        payload->>'id' as association_id,
+        trim(payload->>'name') as association_name,
+        payload->>'verification_requirements' as verification_requirements,
+        (payload->>'automatic_removal_interval_months')::integer as automatic_removal_interval_months,
+        (payload->>'reverification_period_days')::integer as reverification_period_days,
+        (payload->>'show_reverification_alert')::boolean as show_reverification_alert,
+        (payload->>'allow_automatic_entry_pass_use')::boolean as allow_automatic_entry_pass_use,
+        (payload->>'membership_expiration_age')::integer as membership_expiration_age,
+        (payload->>'allow_customer_applications')::boolean as allow_customer_applications,
+        (payload->>'num_members')::integer as num_members,
+        payload->>'member_square_customer_group_id' as member_square_customer_group_id,
+        payload->>'member_square_customer_group_name' as member_square_customer_group_name,
+        payload->>'created_at' as created_at_raw,
+        payload->>'updated_at' as updated_at_raw
+    from associations
+),
+
+final as (
+    select
+        association_id,
+        association_name,
+        verification_requirements,
+        automatic_removal_interval_months,
+        reverification_period_days,
+        show_reverification_alert,
+        allow_automatic_entry_pass_use,
+        membership_expiration_age,
+        allow_customer_applications,
+        num_members,
+        member_square_customer_group_id,
+        member_square_customer_group_name,
+        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
+            as created_at,
+        created_at_raw,
+        timezone($time_zone, try_strptime(updated_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
+            as updated_at,
+        updated_at_raw
+    from renamed
+)
+
+select * from final

@@ -1,0 +1,52 @@
+-- One row per Capitan customer. Every customer stays, including kids with neither email nor phone.
+-- Capitan's timestamps are the gym's wall-clock time, so they are read in $time_zone.
+with
+
+customers as (
+    select payload
+    from raw_capitan__customers
+    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
+),
+
+renamed as (
+    select
+        payload->>'id' as customer_id,
+        trim(payload->>'first_name') as first_name,
+        trim(payload->>'last_name') as last_name,
+        nullif(trim(payload->>'preferred_name'), '') as preferred_name,
+        nullif(trim(payload->>'email'), '') as email,
+        -- Capitan calls it `telephone`; there is no `phone` field.
+        nullif(trim(payload->>'telephone'), '') as phone,
+        payload->>'birthday' as birthday_raw,
+        (payload->>'has_opted_in_to_marketing')::boolean as has_opted_in_to_marketing,
+        (payload->>'has_active_membership')::boolean as has_active_membership,
+        (payload->>'active_waiver_exists')::boolean as active_waiver_exists,
+        payload->>'latest_waiver_expiration_date' as latest_waiver_expiration_date_raw,
+        payload->>'created_at' as created_at_raw,
+        payload->>'relations_url' as relations_url
+    from customers
+),
+
+final as (
+    select
+        customer_id,
+        first_name,
+        last_name,
+        preferred_name,
+        email,
+        phone,
+        try_strptime(birthday_raw, '%Y-%m-%d')::date as birthday,
+        birthday_raw,
+        has_opted_in_to_marketing,
+        has_active_membership,
+        active_waiver_exists,
+        try_strptime(latest_waiver_expiration_date_raw, '%Y-%m-%d')::date as latest_waiver_expiration_date,
+        latest_waiver_expiration_date_raw,
+        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
+            as created_at,
+        created_at_raw,
+        relations_url
+    from renamed
+)
+
+select * from final

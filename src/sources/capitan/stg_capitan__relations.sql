@@ -1,0 +1,40 @@
+-- One row per relation Capitan lists on a customer. `relation` says who the related person is to
+-- the customer: CHI their child, PRE their parent, SIB their sibling; parent and child are spelled
+-- out so the family graph never has to remember which way each code points.
+with
+
+relations as (
+    select payload
+    from raw_capitan__relations
+    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
+),
+
+renamed as (
+    select
+        payload->>'customer_id' as customer_id,
+        payload->>'related_customer_id' as related_customer_id,
+        upper(trim(payload->>'relation')) as relation,
+        trim(payload->>'related_customer_first_name') as related_first_name,
+        trim(payload->>'related_customer_last_name') as related_last_name,
+        payload->>'created_at' as created_at_raw
+    from relations
+),
+
+final as (
+    select
+        customer_id,
+        related_customer_id,
+        relation,
+        case relation when 'CHI' then 'parent_child' when 'PRE' then 'parent_child' when 'SIB' then 'sibling' end
+            as relationship,
+        case relation when 'CHI' then customer_id when 'PRE' then related_customer_id end as parent_customer_id,
+        case relation when 'CHI' then related_customer_id when 'PRE' then customer_id end as child_customer_id,
+        related_first_name,
+        related_last_name,
+        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
+            as created_at,
+        created_at_raw
+    from renamed
+)
+
+select * from final
