@@ -183,7 +183,7 @@ interface Plan {
 }
 
 function planCampaign(rng: Rng, kind: Kind, month: string, year: number, offer: Offer | null): Plan {
-  const offerTheme = offer ? [offer.type.replace('_', ' ')] : [];
+  const offerTheme = offer ? [offer.type.replaceAll('_', ' ')] : [];
   switch (kind) {
     case 'newsletter':
       return {

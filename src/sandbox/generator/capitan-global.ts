@@ -126,8 +126,8 @@ export function buildEvents(
             end_local_time: `${pad2(endLocal.hour)}:${pad2(endLocal.minute)}:00`,
           },
         ],
-        created_at: clock.capitanLocal(createdAt, rng.int(0, 999)),
-        updated_at: clock.capitanLocal(updatedAt, rng.int(0, 999)),
+        created_at: clock.capitanLocal(createdAt, rng.int(0, 999_999)),
+        updated_at: clock.capitanLocal(updatedAt, rng.int(0, 999_999)),
       },
     });
   };

@@ -15,7 +15,7 @@ import { DAY_MS, GymClock } from './time.ts';
 
 /** Households in the demo gym, calibrated so the demo matches the real gym's volumes. */
 export const DEMO_HOUSEHOLDS = 5_050;
-export const TINY_HOUSEHOLDS = 120;
+export const TINY_HOUSEHOLDS = 90;
 /** Days from the gym's opening to the default asOf (2024-10-01 → 2026-11-20). */
 const OPENING_BEFORE_AS_OF_DAYS = 780;
 /** Founders memberships were sold for two months before opening. */

@@ -98,6 +98,15 @@ export interface EmailActivityFact {
   unsubscribedAt: number | null;
 }
 
+/** An association membership; staff approve it some time after the customer joins. */
+export interface AssociationMemberFact {
+  at: number;
+  value: CapitanAssociationMember;
+  approvedAt: number | null;
+  /** `updated_at` before approval. */
+  createdText: string;
+}
+
 export interface RelationFact {
   customerId: number;
   at: number;
@@ -119,7 +128,7 @@ export interface HouseholdOutput {
   customers: CustomerFact[];
   memberships: MembershipFact[];
   checkins: Timed<CapitanCheckin>[];
-  associationMembers: Timed<CapitanAssociationMember>[];
+  associationMembers: AssociationMemberFact[];
   relations: RelationFact[];
   stripeCustomers: Timed<StripeCustomer>[];
   paymentIntents: Timed<StripePaymentIntent>[];

@@ -55,7 +55,8 @@ export type PlantedNoise =
   | 'duplicate'
   | 'work-email'
   | 'parent-pays'
-  | 'old-email';
+  | 'old-email'
+  | 'typo';
 const PLANTED: readonly PlantedNoise[] = [
   'maiden',
   'srjr',
@@ -64,6 +65,7 @@ const PLANTED: readonly PlantedNoise[] = [
   'work-email',
   'parent-pays',
   'old-email',
+  'typo',
 ];
 
 function plantedAt(ctx: GenContext, index: number): PlantedNoise | null {
@@ -572,6 +574,7 @@ function applyPlantedNoise(unit: Unit, planted: PlantedNoise | null, arrival: nu
       p.lastName = rng.pick(['Whitaker', 'Delgado', 'Hoffman', 'Brennan', 'Castellano', 'Park', 'Sloane']);
       p.renamedDay = arrival + rng.int(20, 300);
     }
+    if (planted === 'typo' && p === adults[0]) p.misspelledAtDesk = true;
     if (planted === 'work-email' && p === adults[0] && !p.workEmail)
       p.workEmail = workEmail(rng, p.first.name, p.lastName);
     if (planted === 'old-email' && p === adults[0] && p.email && !p.oldEmail)
@@ -842,8 +845,11 @@ function renderAssociations(unit: Unit): void {
     const created = Math.max(at, association.at + DAY_MS);
     const approved =
       association.requiresVerification && rng.chance(0.06) ? null : created + rng.int(0, 3 * 86_400) * 1000;
+    const createdText = ctx.clock.capitanLocal(created, rng.int(0, 999_999));
     ledger.out.associationMembers.push({
       at: created,
+      approvedAt: approved,
+      createdText,
       value: {
         id: unit.ids.associationMember++,
         association_id: association.id,
@@ -852,9 +858,9 @@ function renderAssociations(unit: Unit): void {
         customer_first_name: account.value.first_name,
         customer_last_name: account.value.last_name,
         customer_birthday: account.value.birthday,
-        created_at: ctx.clock.capitanLocal(created, rng.int(0, 999)),
-        approved_at: approved === null ? null : ctx.clock.capitanLocal(approved, rng.int(0, 999)),
-        updated_at: ctx.clock.capitanLocal(approved ?? created, rng.int(0, 999)),
+        created_at: createdText,
+        approved_at: approved === null ? null : ctx.clock.capitanLocal(approved, rng.int(0, 999_999)),
+        updated_at: approved === null ? createdText : ctx.clock.capitanLocal(approved, rng.int(0, 999_999)),
       },
     });
   };
@@ -902,7 +908,7 @@ function renderRelations(unit: Unit): void {
         related_customer_first_name: b.value.first_name,
         related_customer_last_name: b.value.last_name,
         relation: code,
-        created_at: ctx.clock.capitanLocal(created, rng.int(0, 999)),
+        created_at: ctx.clock.capitanLocal(created, rng.int(0, 999_999)),
       },
     });
   };

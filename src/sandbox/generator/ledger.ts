@@ -86,7 +86,7 @@ export class Ledger {
       capitanFirst:
         nicknameAsFirst && nickname
           ? nickname
-          : this.rng.chance(0.012)
+          : p.misspelledAtDesk
             ? typo(this.rng, p.first.name)
             : p.first.name,
       preferred: p.usesNickname && !nicknameAsFirst ? nickname : null,
@@ -147,7 +147,7 @@ export class Ledger {
         has_opted_in_to_marketing: email !== null && p.marketingOptIn,
         relations_url: `${CAPITAN_API_BASE}customers/${id}/relations/`,
         emergency_contacts_url: `${CAPITAN_API_BASE}customers/${id}/emergency-contacts/`,
-        created_at: this.ctx.clock.capitanLocal(at, this.rng.int(0, 999)),
+        created_at: this.ctx.clock.capitanLocal(at, this.rng.int(0, 999_999)),
       },
       waiverDays: [],
       membershipIds: [],
@@ -472,8 +472,12 @@ export class Ledger {
 
   // ---------- Finishing ----------
 
-  /** Numbers the check-ins in time order, counts them per account, and records waivers. */
+  /**
+   * Drops whatever would happen after the horizon, numbers the check-ins in time order, counts them
+   * per account, and records waivers.
+   */
   finish(): HouseholdOutput {
+    this.trimToHorizon();
     this.pending.sort((a, b) => a.at - b.at);
     const counts = new Map<number, number>();
     for (const c of this.pending) {
@@ -490,14 +494,14 @@ export class Ledger {
         customer_last_name: customer.last_name,
         customer_email: customer.email,
         customer_birthday: customer.birthday,
-        check_in_datetime: this.ctx.clock.capitanLocal(c.at, this.rng.int(0, 999)),
+        check_in_datetime: this.ctx.clock.capitanLocal(c.at, this.rng.int(0, 999_999)),
         entry_method: c.method,
         entry_method_description: c.description,
         location_id: CAPITAN_LOCATION.id,
         location_name: CAPITAN_LOCATION.name,
         free_entry_reason: c.freeReason,
         check_in_count: count,
-        created_at: this.ctx.clock.capitanLocal(c.at + this.rng.int(20, 900), this.rng.int(0, 999)),
+        created_at: this.ctx.clock.capitanLocal(c.at + this.rng.int(20, 900), this.rng.int(0, 999_999)),
       };
       this.out.checkins.push({ at: c.at, value: checkin });
     }
@@ -505,6 +509,41 @@ export class Ledger {
       if (account.waiverDays.length === 0) account.waiverDays.push(this.ctx.clock.localDay(account.at));
     }
     return this.out;
+  }
+
+  private trimToHorizon(): void {
+    const horizon = this.ctx.horizonMs;
+    const out = this.out;
+    const keep = <T extends { at: number }>(items: T[]): T[] => items.filter((item) => item.at <= horizon);
+    out.customers = keep(out.customers);
+    out.memberships = keep(out.memberships);
+    out.associationMembers = keep(out.associationMembers);
+    out.relations = keep(out.relations);
+    out.stripeCustomers = keep(out.stripeCustomers);
+    out.paymentIntents = keep(out.paymentIntents);
+    out.charges = keep(out.charges);
+    out.stripeRefunds = keep(out.stripeRefunds);
+    out.squareCustomers = keep(out.squareCustomers);
+    out.squareOrders = keep(out.squareOrders);
+    out.squarePayments = keep(out.squarePayments);
+    out.squareRefunds = keep(out.squareRefunds);
+    out.mailchimpMembers = keep(out.mailchimpMembers);
+    const pending = this.pending.filter((c) => c.at <= horizon);
+    this.pending.length = 0;
+    this.pending.push(...pending);
+    const alive = new Set<string>([
+      ...out.customers.map((c) => `capitan:customer:${c.value.id}`),
+      ...out.stripeCustomers.map((c) => `stripe:customer:${c.value.id}`),
+      ...out.charges.map((c) => `stripe:charge:${c.value.id}`),
+      ...out.squareCustomers.map((c) => `square:customer:${c.value.id}`),
+      ...out.mailchimpMembers.map((m) => `mailchimp:member:${m.value.id}`),
+    ]);
+    out.records = out.records.filter((r) => alive.has(r.record_id));
+    const payments = new Set<string>([
+      ...out.paymentIntents.map((p) => p.value.id),
+      ...out.squarePayments.map((p) => p.value.id),
+    ]);
+    out.redemptions = out.redemptions.filter((r) => payments.has(r.payment_id));
   }
 }
 

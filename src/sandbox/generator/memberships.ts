@@ -161,7 +161,7 @@ export function renderMembership(
           is_individually_frozen: false,
         };
       }),
-      created_at: clock.capitanLocal(mp.boughtAt, rng.int(0, 999)),
+      created_at: clock.capitanLocal(mp.boughtAt, rng.int(0, 999_999)),
     },
     startDay: mp.startDay,
     endDay,

@@ -46,6 +46,8 @@ export interface Person {
   cardFailRate: number;
   /** Ticks the marketing box when an account is opened. */
   marketingOptIn: boolean;
+  /** The front desk misspelled their first name in Capitan. */
+  misspelledAtDesk: boolean;
 }
 
 export const ageOn = (p: Person, day: number): number => Math.floor((day - p.birthDay) / 365.25);
@@ -119,6 +121,7 @@ export function makePerson(rng: Rng, personId: string, householdId: string, spec
     openRate: Math.min(0.9, Math.max(0.02, rng.normal(0.32, 0.18))),
     cardFailRate: rng.chance(0.15) ? rng.uniform(0.08, 0.25) : rng.uniform(0.005, 0.03),
     marketingOptIn: rng.chance(0.6),
+    misspelledAtDesk: rng.chance(0.012),
   };
 }
 

@@ -98,10 +98,13 @@ export class GymClock {
     return this.fromLocal(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), hour, minute, second, ms);
   }
 
-  /** Capitan's `YYYY-MM-DD HH:MM:SS.ffffff` in gym wall-clock time (microseconds from a sub-ms draw). */
-  capitanLocal(utcMs: number, micros = 0): string {
+  /**
+   * Capitan's `YYYY-MM-DD HH:MM:SS.ffffff` in gym wall-clock time. Instants are whole milliseconds or
+   * seconds, so `jitter` (0-999,999) supplies the microsecond digits a real server clock would have.
+   */
+  capitanLocal(utcMs: number, jitter = 0): string {
     const p = this.local(utcMs);
-    const frac = p.ms * 1000 + (micros % 1000);
+    const frac = (p.ms * 1000 + jitter) % 1_000_000;
     return `${this.isoDateOf(p)} ${pad2(p.hour)}:${pad2(p.minute)}:${pad2(p.second)}.${String(frac).padStart(6, '0')}`;
   }
 

@@ -7,6 +7,7 @@
 import { sandboxCredentials } from '../credentials.ts';
 import type {
   CapitanAssociation,
+  CapitanAssociationMember,
   CapitanCustomer,
   CapitanCustomerMembership,
   CapitanRelation,
@@ -22,6 +23,7 @@ import type { CampaignFact } from './campaigns.ts';
 import { GYM_NAME, SQUARE_LOCATION_ID } from './catalog.ts';
 import type { GenContext } from './context.ts';
 import type {
+  AssociationMemberFact,
   ChargeFact,
   CustomerFact,
   EmailActivityFact,
@@ -179,6 +181,14 @@ export function renderMembershipAt(m: MembershipFact, clockDay: number): Capitan
     upcoming_bill_dates: status === 'END' ? [] : upcoming,
     membership_unfreeze_date: freeze ? isoDay(freeze.toDay) : null,
   };
+}
+
+export function renderAssociationMember(
+  fact: AssociationMemberFact,
+  clockMs: number,
+): CapitanAssociationMember {
+  if (fact.approvedAt === null || fact.approvedAt <= clockMs) return fact.value;
+  return { ...fact.value, approved_at: null, updated_at: fact.createdText };
 }
 
 export function renderCharge(fact: ChargeFact, clockMs: number): StripeCharge {
@@ -360,8 +370,11 @@ export function buildDataset(ctx: GenContext, out: HouseholdOutput): SandboxData
         num_members: counts.get(a.id) ?? 0,
         member_square_customer_group_id: a.squareGroup ? `GRP${String(a.id).padStart(6, '0')}` : null,
         member_square_customer_group_name: a.squareGroup ? a.name : null,
-        created_at: clock.capitanLocal(a.at),
-        updated_at: clock.capitanLocal(Math.max(a.at, Math.min(a.updatedAt, ms))),
+        created_at: clock.capitanLocal(a.at, (a.id * 7_919) % 1_000_000),
+        updated_at: clock.capitanLocal(
+          Math.max(a.at, Math.min(a.updatedAt, ms)),
+          (a.id * 104_729) % 1_000_000,
+        ),
       })),
     );
   });
@@ -397,7 +410,9 @@ export function buildDataset(ctx: GenContext, out: HouseholdOutput): SandboxData
       memberships: renderMemberships,
       checkins: values(checkins),
       associations: renderAssociations,
-      associationMembers: values(associationMembers),
+      associationMembers: perClock((ms) =>
+        frozen(associationMembers.upTo(ms).map((m) => renderAssociationMember(m, ms))),
+      ),
       events: values(events),
       relations: (customerId, clockDate): CapitanRelation[] =>
         (relationsByCustomer.get(customerId) ?? [])
