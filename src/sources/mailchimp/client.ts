@@ -1,0 +1,132 @@
+import mailchimp from '@mailchimp/mailchimp_marketing';
+import pLimit from 'p-limit';
+import { z } from 'zod';
+import type { MailchimpSettings } from '../../config.ts';
+import {
+  HttpStatusError,
+  MalformedResponseError,
+  type RetryOptions,
+  retryAfterMs,
+  withRetry,
+} from '../../fetch/retry.ts';
+import { IncompleteStreamError } from '../../fetch/source.ts';
+
+export type Mailchimp = typeof mailchimp;
+
+/**
+ * Mailchimp answers 429 to an API key with more than 10 connections open. The SDK is one module-wide
+ * client, so one limiter covers every call this process makes, and 8 leaves room for the flag sync.
+ */
+const connections = pLimit(8);
+
+/**
+ * Runs one SDK call under the connection cap, with retries. The SDK is a singleton whose settings
+ * are read synchronously when a request is built, so they are set right before each call.
+ */
+export async function callMailchimp<T>(
+  settings: MailchimpSettings,
+  what: string,
+  request: (client: Mailchimp) => Promise<unknown>,
+  parse: (body: unknown) => T,
+  retry: RetryOptions,
+): Promise<T> {
+  return withRetry(
+    () =>
+      connections(async () => {
+        configure(settings);
+        let body: unknown;
+        try {
+          body = await request(mailchimp);
+        } catch (error) {
+          throw asFetchError(error, what);
+        }
+        return parse(body);
+      }),
+    retry,
+  );
+}
+
+function configure(settings: MailchimpSettings): void {
+  const server = settings.apiKey.slice(settings.apiKey.lastIndexOf('-') + 1);
+  mailchimp.setConfig({ apiKey: settings.apiKey, server });
+  // The SDK swaps the word `server` in its base path for the data centre; a configured URL has none.
+  mailchimp.basePath = settings.apiUrl.replace(/\/+$/, '');
+  mailchimp.timeout = 60_000;
+}
+
+/**
+ * Turns superagent's errors into the ones `withRetry` understands. A body that is not JSON arrives as
+ * a SyntaxError carrying status 200, which would otherwise look permanent.
+ */
+function asFetchError(error: unknown, what: string): unknown {
+  if (error instanceof SyntaxError && 'rawResponse' in error) {
+    return new MalformedResponseError(`${what} answered with a body that is not JSON`);
+  }
+  const status = (error as { status?: unknown }).status;
+  if (typeof status !== 'number') return error;
+  const response = (error as { response?: { body?: unknown; headers?: Record<string, string> } }).response;
+  const body = response?.body as { detail?: unknown; title?: unknown } | undefined;
+  const detail = body?.detail ?? body?.title ?? JSON.stringify(body ?? null).slice(0, 200);
+  return new HttpStatusError(
+    status,
+    `${what} answered ${status}: ${String(detail)}`,
+    retryAfterMs(response?.headers?.['retry-after']),
+  );
+}
+
+/** Parses a body with a schema; a body of the wrong shape is retried like a garbled one. */
+export function parseWith<T>(schema: z.ZodType<T>, what: string): (body: unknown) => T {
+  return (body) => {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw new MalformedResponseError(`${what} answered with an unexpected body: ${parsed.error.message}`);
+    }
+    return parsed.data;
+  };
+}
+
+/**
+ * Pages an `offset`/`count` list to its `total_items`, advancing by the page size asked for, so a page
+ * that came back short leaves a gap that the count check reports instead of hiding.
+ */
+export async function* offsetPages(
+  settings: MailchimpSettings,
+  what: string,
+  key: string,
+  pageSize: number,
+  request: (client: Mailchimp, page: { offset: number; count: number }) => Promise<unknown>,
+  retry: RetryOptions,
+): AsyncGenerator<unknown[]> {
+  const envelope = parseWith(
+    z.looseObject({ [key]: z.array(z.unknown()), total_items: z.number().int().nonnegative() }),
+    what,
+  );
+  let offset = 0;
+  let received = 0;
+  let total = 0;
+  do {
+    const page = await callMailchimp(
+      settings,
+      what,
+      (client) => request(client, { offset, count: pageSize }),
+      envelope,
+      retry,
+    );
+    // The schema checked both; TypeScript cannot tell the computed key from `total_items`.
+    const items = page[key] as unknown[];
+    total = page.total_items as number;
+    received += items.length;
+    offset += pageSize;
+    yield items;
+  } while (offset < total);
+  if (received !== total) {
+    throw new IncompleteStreamError(`${what}: Mailchimp reported ${total} items but sent ${received}`);
+  }
+}
+
+/** Every page of an `offset`/`count` list, concatenated. */
+export async function allPages(...args: Parameters<typeof offsetPages>): Promise<unknown[]> {
+  const items: unknown[] = [];
+  for await (const page of offsetPages(...args)) items.push(...page);
+  return items;
+}

@@ -1,0 +1,25 @@
+/** The parts of the untyped official SDK this source uses (its calls resolve to the parsed body). */
+declare module '@mailchimp/mailchimp_marketing' {
+  type Query = Record<string, string | number | undefined>;
+
+  interface MailchimpClient {
+    basePath: string;
+    /** Per request, in milliseconds. */
+    timeout: number;
+    setConfig(config: { apiKey: string; server: string }): void;
+    campaigns: {
+      list(query: Query): Promise<unknown>;
+      getContent(campaignId: string, query?: Query): Promise<unknown>;
+    };
+    reports: {
+      getCampaignReport(campaignId: string, query?: Query): Promise<unknown>;
+      getEmailActivityForCampaign(campaignId: string, query: Query): Promise<unknown>;
+    };
+    lists: {
+      getListMembersInfo(listId: string, query: Query): Promise<unknown>;
+    };
+  }
+
+  const client: MailchimpClient;
+  export default client;
+}
