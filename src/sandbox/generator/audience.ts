@@ -59,8 +59,8 @@ export function runAudience(
   ctx: GenContext,
   rng: Rng,
   subscribers: Subscriber[],
-  plan: HouseholdPlan,
-  hooks: OfferHooks,
+  /** Where answers to offers go; null once the household's purchases are already written. */
+  answers: { plan: HouseholdPlan; hooks: OfferHooks } | null,
   out: HouseholdOutput,
 ): void {
   const { clock } = ctx;
@@ -105,8 +105,8 @@ export function runAudience(
           });
         }
         activity.events.sort((a, b) => a.at - b.at);
-        if (campaign.offer && ageOn(sub.person, clock.localDay(campaign.sendAt)) >= 18) {
-          answerOffer(ctx, rng, sub.person, campaign, campaign.offer, plan, hooks);
+        if (answers && campaign.offer && ageOn(sub.person, clock.localDay(campaign.sendAt)) >= 18) {
+          answerOffer(ctx, rng, sub.person, campaign, campaign.offer, answers.plan, answers.hooks);
         }
       }
       if (rng.chance(0.005)) {
@@ -164,7 +164,8 @@ function answerOffer(
   const promo = promoOf(offer);
   if (offer.effective) {
     if (!rng.chance(offer.type === 'membership_discount' ? 0.035 : 0.12)) return;
-    const day = rng.int(sendDay + 1, lastDay);
+    // Most answers come within days of the email.
+    const day = Math.min(lastDay, sendDay + 1 + Math.floor(rng.exponential(4)));
     const boughtAt = ctx.clock.atLocalDay(day, rng.int(7, 21), rng.int(0, 59), rng.int(0, 59));
     if (offer.type === 'membership_discount') {
       hooks.membership(person, day, boughtAt, promo);

@@ -922,12 +922,18 @@ function renderRelations(unit: Unit): void {
   for (const a of kids) for (const b of kids) if (a !== b && rng.chance(0.7)) relate(a, b, 'SIB', at);
 }
 
-function subscribersOf(unit: Unit, arrival: number): Subscriber[] {
-  const { ctx, behave: rng } = unit;
+/** People who tick the marketing box join the list within days of their first visit. */
+function subscribersOf(
+  unit: Unit,
+  people: Person[],
+  firstDay: (p: Person) => number,
+  rng: Rng,
+): Subscriber[] {
+  const { ctx } = unit;
   const subs: Subscriber[] = [];
-  for (const p of unit.people) {
-    if (!p.email || p.emailIsShared || !p.marketingOptIn || p.householdId !== unit.householdId) continue;
-    const day = arrival + rng.int(0, 10);
+  for (const p of people) {
+    if (!p.email || p.emailIsShared || !p.marketingOptIn) continue;
+    const day = firstDay(p) + rng.int(0, 10);
     const member = unit.plan.memberships.some((m) => m.members.includes(p));
     const bounces = rng.chance(0.02);
     const listed = p.oldEmail ?? p.email;
@@ -985,9 +991,7 @@ export function generateHousehold(ctx: GenContext, index: number, ids: IdCounter
   const arrivalAt = ctx.clock.atLocalDay(arrival, 8);
   const core = unit.people.filter((p) => p.householdId === unit.householdId);
   if (archetype !== 'newsletter') {
-    for (const p of core) {
-      if (ageOn(p, arrival) >= 0) unit.ledger.account(p, arrivalAt + unit.compose.int(0, 36_000) * 1000);
-    }
+    for (const p of core) unit.ledger.account(p, arrivalAt + unit.compose.int(0, 36_000) * 1000);
   }
   const duplicated = core.filter(
     (p) => !p.guardian && (planted === 'duplicate' ? p === core[0] : unit.compose.chance(0.025)),
@@ -1005,31 +1009,35 @@ export function generateHousehold(ctx: GenContext, index: number, ids: IdCounter
     );
   }
 
-  const subscribers = [...listed, ...subscribersOf(unit, arrival)];
+  const subscribers =
+    archetype === 'newsletter' ? listed : subscribersOf(unit, core, () => arrival, unit.behave);
   runAudience(
     ctx,
     unit.behave.fork('audience'),
     subscribers,
-    unit.plan,
     {
-      membership: (person, day, boughtAt, promo) => {
-        if (
-          unit.plan.memberships.some(
-            (m) => m.members.includes(person) && (m.plannedEndDay ?? day + 1) > day && m.startDay <= day + 45,
-          )
-        ) {
-          return false;
-        }
-        planMembership(unit, {
-          plan: choosePlan(ctx, unit.behave, 'solo', day, false),
-          owner: person,
-          members: [person],
-          payer: person,
-          startDay: day,
-          boughtAt,
-          promo,
-        });
-        return true;
+      plan: unit.plan,
+      hooks: {
+        membership: (person, day, boughtAt, promo) => {
+          if (
+            unit.plan.memberships.some(
+              (m) =>
+                m.members.includes(person) && (m.plannedEndDay ?? day + 1) > day && m.startDay <= day + 45,
+            )
+          ) {
+            return false;
+          }
+          planMembership(unit, {
+            plan: choosePlan(ctx, unit.behave, 'solo', day, false),
+            owner: person,
+            members: [person],
+            payer: person,
+            startDay: day,
+            boughtAt,
+            promo,
+          });
+          return true;
+        },
       },
     },
     unit.ledger.out,
@@ -1041,6 +1049,18 @@ export function generateHousehold(ctx: GenContext, index: number, ids: IdCounter
   renderEvents(unit, arrival);
   renderAssociations(unit);
   renderRelations(unit);
+  // Guests and friends join the list like anyone else, after their purchases are already written.
+  const satellites = unit.people.filter(
+    (p) => p.householdId !== unit.householdId && unit.ledger.hasAccount(p),
+  );
+  const firstDay = (p: Person) => ctx.clock.localDay(unit.ledger.accountsOf(p)[0]?.at ?? ctx.horizonMs);
+  runAudience(
+    ctx,
+    unit.render.fork('audience'),
+    subscribersOf(unit, satellites, firstDay, unit.render),
+    null,
+    unit.ledger.out,
+  );
   const out = unit.ledger.finish();
 
   const withRecords = new Set(out.records.map((r) => r.person_id));
