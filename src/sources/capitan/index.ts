@@ -13,7 +13,7 @@ import {
 } from './schemas.ts';
 
 /** The gym-local calendar date of an instant, `YYYY-MM-DD`: Capitan filters on local wall-clock time. */
-export function localDate(instant: Date, timeZone: string): string {
+function localDate(instant: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', {
     timeZone,
     year: 'numeric',
