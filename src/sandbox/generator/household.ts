@@ -891,7 +891,7 @@ function renderRelations(unit: Unit): void {
   const kids = unit.people.filter(
     (p) => p.guardian && p.householdId === unit.householdId && ledger.hasAccount(p),
   );
-  if (kids.length === 0 || !rng.chance(0.4)) return;
+  if (kids.length === 0 || !rng.chance(0.3)) return;
   const parents = unit.people.filter(
     (p) => !p.guardian && p.householdId === unit.householdId && ledger.hasAccount(p),
   );
