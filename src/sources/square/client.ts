@@ -49,31 +49,33 @@ export function squareCall(
     try {
       await responseBodies.run(slot, call);
     } catch (error) {
-      throw describeFailure(label, error);
+      throw describeFailure(error);
     }
     const text = (await slot.body) ?? '';
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      throw new MalformedResponseError(`${label}: Square answered with a body that is not JSON`);
+      throw new MalformedResponseError('Square answered with a body that is not JSON');
     }
     if (!body || typeof body !== 'object' || Array.isArray(body))
-      throw new MalformedResponseError(`${label}: Square answered with something other than an object`);
+      throw new MalformedResponseError('Square answered with something other than an object');
     return body as SquareBody;
-  }, retry);
+  }, retry).catch((error: unknown) => {
+    throw new Error(`${label}: ${(error as Error).message}`, { cause: error });
+  });
 }
 
 /**
  * SDK errors as the retry policy reads them: HTTP failures with their status and Retry-After, and a
  * 2xx whose body would not parse as a malformed page (the SDK reports it with the 200 status).
  */
-function describeFailure(label: string, error: unknown): unknown {
+function describeFailure(error: unknown): unknown {
   if (!(error instanceof SquareError)) return error;
   const status = error.statusCode;
   if (status === undefined) return error;
   if (status < 300)
-    return new MalformedResponseError(`${label}: Square answered ${status} with a body that is not JSON`);
+    return new MalformedResponseError(`Square answered ${status} with a body that is not JSON`);
   const detail = error.errors
     .filter((e) => e.detail)
     .map((e) => `${e.code}: ${e.detail}`)
@@ -81,7 +83,7 @@ function describeFailure(label: string, error: unknown): unknown {
   const retryAfter = error.rawResponse?.headers.get('retry-after');
   return new HttpStatusError(
     status,
-    `${label}: Square answered ${status}${detail ? ` (${detail})` : ''}`,
+    `Square answered ${status}${detail ? ` (${detail})` : ''}`,
     retryAfterMs(retryAfter),
   );
 }

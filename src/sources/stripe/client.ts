@@ -38,9 +38,11 @@ export async function* listPages(
     const cursor = startingAfter === undefined ? {} : { starting_after: startingAfter };
     const page = await withRetry(async () => {
       const parsed = stripeListSchema.safeParse(await list({ limit: PAGE_SIZE, ...cursor }));
-      if (!parsed.success) throw new MalformedResponseError(`${label}: the page is not a Stripe list`);
+      if (!parsed.success) throw new MalformedResponseError('the page is not a Stripe list');
       return parsed.data;
-    }, retry);
+    }, retry).catch((error: unknown) => {
+      throw new Error(`${label}: ${describeStripeError(error)}`, { cause: error });
+    });
     yield page.data;
     const last = page.data.at(-1);
     if (!page.has_more) return;
@@ -56,4 +58,12 @@ export function createdRange(window: { since: Date | undefined; until: Date }): 
 } {
   const lte = Math.floor(window.until.getTime() / 1000);
   return window.since ? { gte: Math.floor(window.since.getTime() / 1000), lte } : { lte };
+}
+
+/** Stripe's errors carry the status and Stripe's own type apart from the message. */
+function describeStripeError(error: unknown): string {
+  const e = error as { message?: unknown; statusCode?: unknown; type?: unknown };
+  const message = String(e.message ?? error);
+  if (error instanceof MalformedResponseError || typeof e.statusCode !== 'number') return message;
+  return `Stripe answered ${e.statusCode} (${String(e.type)}): ${message}`;
 }
