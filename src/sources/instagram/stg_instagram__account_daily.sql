@@ -1,0 +1,34 @@
+-- One row per account and gym-local day it was fetched: the follower count's history.
+with
+
+snapshots as (
+    select record_id, payload, fetched_at
+    from raw_instagram__account
+    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
+),
+
+renamed as (
+    select
+        payload ->> 'id' as account_id,
+        -- The record id is `<account id>:<YYYY-MM-DD>`, the gym-local day of the run.
+        split_part(record_id, ':', 2) as snapshot_date_raw,
+        payload ->> 'username' as username,
+        (payload ->> 'followers_count')::bigint as followers_count,
+        (payload ->> 'media_count')::bigint as media_count,
+        fetched_at
+    from snapshots
+),
+
+final as (
+    select
+        account_id,
+        try_strptime(snapshot_date_raw, '%Y-%m-%d')::date as snapshot_date,
+        snapshot_date_raw,
+        username,
+        followers_count,
+        media_count,
+        fetched_at
+    from renamed
+)
+
+select * from final
