@@ -74,6 +74,14 @@ function asFetchError(error: unknown, what: string): unknown {
   );
 }
 
+/**
+ * An instant as Mailchimp's documentation writes them, `2015-10-21T15:41:36+00:00`. Its activity times
+ * are whole seconds, so dropping the milliseconds neither skips nor repeats an event.
+ */
+export function mailchimpTime(instant: Date): string {
+  return `${instant.toISOString().slice(0, 19)}+00:00`;
+}
+
 /** Parses a body with a schema; a body of the wrong shape is retried like a garbled one. */
 export function parseWith<T>(schema: z.ZodType<T>, what: string): (body: unknown) => T {
   return (body) => {

@@ -8,7 +8,7 @@ import {
   type WindowPolicy,
 } from '../../fetch/source.ts';
 import { inChunks } from './chunks.ts';
-import { allPages, callMailchimp, offsetPages, parseWith } from './client.ts';
+import { allPages, callMailchimp, mailchimpTime, offsetPages, parseWith } from './client.ts';
 import {
   type Campaign,
   campaignContentSchema,
@@ -54,7 +54,7 @@ export function mailchimpSource(options: MailchimpOptions = {}): SourceDefinitio
             (client, page) =>
               client.campaigns.list({
                 status: 'sent',
-                since_send_time: context.window.since?.toISOString(),
+                since_send_time: context.window.since && mailchimpTime(context.window.since),
                 sort_field: 'send_time',
                 sort_dir: 'ASC',
                 ...page,
@@ -119,7 +119,7 @@ export function mailchimpSource(options: MailchimpOptions = {}): SourceDefinitio
               pageSize('email_activity'),
               (client, page) =>
                 client.reports.getEmailActivityForCampaign(campaign.id, {
-                  since: since?.toISOString(),
+                  since: since && mailchimpTime(since),
                   ...page,
                 }),
               context.retry,
