@@ -1,5 +1,6 @@
 -- One row per Square customer, identity fields as Square holds them (trimmed only). Square writes a
--- birthday without a year as 0000-MM-DD: `birthday` is then null and `birthday_month_day` keeps it.
+-- birthday without a year as 0000-MM-DD: that is no date (and no parse failure), so `birthday` and
+-- `birthday_raw` stay null and `birthday_month_day` keeps it.
 with
 
 source as (
@@ -17,7 +18,7 @@ renamed as (
         trim(payload->>'company_name') as company_name,
         trim(payload->>'email_address') as email,
         trim(payload->>'phone_number') as phone,
-        trim(payload->>'birthday') as birthday_raw,
+        trim(payload->>'birthday') as birthday_text,
         trim(payload->'address'->>'address_line_1') as address_line1,
         trim(payload->'address'->>'address_line_2') as address_line2,
         trim(payload->'address'->>'locality') as city,
@@ -35,6 +36,13 @@ renamed as (
     from source
 ),
 
+with_birthdays as (
+    select
+        *,
+        case when birthday_text not like '0000-%' then birthday_text end as birthday_raw
+    from renamed
+),
+
 final as (
     select
         square_customer_id,
@@ -46,7 +54,7 @@ final as (
         phone,
         try_strptime(birthday_raw, '%Y-%m-%d')::date as birthday,
         birthday_raw,
-        nullif(regexp_extract(birthday_raw, '^\d{4}-(\d{2}-\d{2})$', 1), '') as birthday_month_day,
+        nullif(regexp_extract(birthday_text, '^\d{4}-(\d{2}-\d{2})$', 1), '') as birthday_month_day,
         address_line1,
         address_line2,
         city,
@@ -59,7 +67,7 @@ final as (
         created_at_raw,
         updated_at,
         updated_at_raw
-    from renamed
+    from with_birthdays
 )
 
 select * from final
