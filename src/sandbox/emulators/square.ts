@@ -304,13 +304,21 @@ function findById<T extends { id: string }>(records: T[], id: string, kind: stri
 interface TimeRange {
   start?: number;
   end?: number;
+  /** Order searches include their end; the list endpoints leave it out (see `inRange`). */
+  endInclusive?: boolean;
 }
 
-/** Start inclusive, end exclusive, so consecutive fetch windows neither overlap nor leave gaps. */
+/**
+ * Start inclusive, as Square documents for every range. Square documents an inclusive end only for
+ * order searches; the list endpoints' end is taken as exclusive, so consecutive fetch windows neither
+ * overlap nor leave gaps.
+ */
 function inRange(timestamp: string | undefined, range: TimeRange): boolean {
   if (timestamp === undefined) return false;
   const t = Date.parse(timestamp);
-  return (range.start === undefined || t >= range.start) && (range.end === undefined || t < range.end);
+  const beforeEnd =
+    range.end === undefined || t < range.end || (range.endInclusive === true && t === range.end);
+  return (range.start === undefined || t >= range.start) && beforeEnd;
 }
 
 /** Square's list defaults: from one year before now, up to now. */
@@ -413,6 +421,7 @@ function orderTimeRange(
   return {
     start: parseTime(range.start_at, `query.filter.date_time_filter.${field}.start_at`),
     end: parseTime(range.end_at, `query.filter.date_time_filter.${field}.end_at`),
+    endInclusive: true,
   };
 }
 

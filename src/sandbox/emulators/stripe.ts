@@ -9,7 +9,7 @@ export interface StripeEmulatorOptions {
 }
 
 interface StripeErrorBody {
-  type: 'invalid_request_error' | 'api_error';
+  type: 'invalid_request_error';
   message: string;
   code?: string;
   param?: string;

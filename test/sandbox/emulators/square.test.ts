@@ -137,6 +137,15 @@ describe('Square emulator over the tiny gym, through the official SDK', () => {
       limit: 1000,
     });
     expect(ids(completed)).toEqual(ids(expected.filter((o) => o.state === 'COMPLETED')));
+
+    // Square documents both ends of an order search's range as inclusive.
+    const instant = expected[0]!.created_at;
+    const atInstant = await searchAll(client, {
+      locationIds,
+      query: { filter: { dateTimeFilter: { createdAt: { startAt: instant, endAt: instant } } } },
+    });
+    expect(ids(atInstant)).toEqual(ids(expected.filter((o) => at(o.created_at) === at(instant))));
+    expect(atInstant.length).toBeGreaterThan(0);
   });
 
   it('batch-retrieves the orders a payment window names but an order search of that window misses', async () => {
