@@ -1,11 +1,12 @@
 import type { InstagramSettings } from '../../config.ts';
+import { inChunks } from '../../fetch/chunks.ts';
 import {
   defineStream,
   IncompleteStreamError,
   type SourceDefinition,
   type StreamContext,
 } from '../../fetch/source.ts';
-import { inChunks } from './chunks.ts';
+import { storedRecordIds } from '../../fetch/stored.ts';
 import { downloadImage, graphGet, graphUrl } from './graph.ts';
 import { gymDay, isGymMonday } from './gym-day.ts';
 import {
@@ -18,7 +19,6 @@ import {
   mediaPageSchema,
   mediaSchema,
 } from './schemas.ts';
-import { storedRecordIds } from './stored.ts';
 
 const DAY_MS = 86_400_000;
 const MEDIA_FIELDS =

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MailchimpSettings } from '../../config.ts';
+import { inChunks } from '../../fetch/chunks.ts';
 import { readFetchState, type StreamState, stateKey } from '../../fetch/fetch-state.ts';
 import {
   defineStream,
@@ -7,7 +8,7 @@ import {
   type StreamContext,
   type WindowPolicy,
 } from '../../fetch/source.ts';
-import { inChunks } from './chunks.ts';
+import { storedRecordIds } from '../../fetch/stored.ts';
 import { allPages, callMailchimp, mailchimpTime, offsetPages, parseWith } from './client.ts';
 import {
   type Campaign,
@@ -19,7 +20,6 @@ import {
   memberSchema,
   reportSchema,
 } from './schemas.ts';
-import { storedRecordIds } from './stored.ts';
 
 type PagedStream = 'campaigns' | 'email_activity' | 'members';
 

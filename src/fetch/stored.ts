@@ -1,5 +1,5 @@
-import { viewName } from '../../lake/table-names.ts';
-import { type Database, sqlIdentifier } from '../../sql/database.ts';
+import { viewName } from '../lake/table-names.ts';
+import { type Database, sqlIdentifier } from '../sql/database.ts';
 
 /** Record ids a raw stream already holds, for streams that fetch only what the lake lacks. */
 export async function storedRecordIds(db: Database, key: string): Promise<Set<string>> {
