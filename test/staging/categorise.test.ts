@@ -51,6 +51,8 @@ const cases: [description: string, category: string, subCategory: string | null]
   ['5 Climb Pass 60 Days', 'day_pass', 'punch pass'],
   ['Competition Quality Climbing Shoes', 'retail', null],
   ['Chalk Bag', 'retail', null],
+  ['Shoe Rental', 'retail', null],
+  ['Rentals — Harness Rental', 'retail', null],
   // The first version's mis-matches, each fixed by literal or whole-word matching.
   ['Company Holiday Gift Card', 'retail', null],
   ['Complimentary Chalk', 'retail', null],

@@ -1,0 +1,27 @@
+-- Every record with its customer, household, how it joined, and the survivorship rank of its source.
+with
+
+final as (
+  select
+    r.*,
+    c.cluster,
+    cc.customer_id,
+    cc.customer_created_at,
+    h.household_id,
+    rc.match_tier,
+    rc.match_rule,
+    rc.confidence,
+    coalesce(t.trust_rank, 99) as trust_rank,
+    se.value is not null or coalesce(r.email_is_role, false) as email_is_shared,
+    sp.value is not null as phone_is_shared
+  from id_record_profiles as r
+  join id_clusters as c using (profile_id)
+  join id_cluster_customers as cc using (cluster)
+  join id_customer_households as h using (customer_id)
+  join id_record_confidence as rc using (record_id)
+  left join id_source_trust as t using (source)
+  left join id_shared_identifiers as se on se.kind = 'email' and se.value = r.email_match
+  left join id_shared_identifiers as sp on sp.kind = 'phone' and sp.value = r.phone_e164
+)
+
+select * from final

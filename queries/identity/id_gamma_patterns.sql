@@ -1,0 +1,13 @@
+-- How many pairs show each comparison vector (one row per distinct pattern of levels), among the
+-- pairs one blocking rule set paired ($rule_mask; 0 takes them all). EM runs on these counts.
+with
+
+pairs as (
+  select * from {{pair_gammas}} where $rule_mask = 0 or (rules & $rule_mask) <> 0
+),
+
+final as (
+  select {{gamma_columns}}, count(*)::bigint as pairs from pairs group by all
+)
+
+select * from final

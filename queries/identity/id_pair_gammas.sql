@@ -1,0 +1,97 @@
+-- The comparison vector of each pair of profiles: for every comparison, the first level that holds
+-- (its gamma), the frequency of a value agreed on where the weight follows it, and which conflicts
+-- the pair shows. First and last names are compared the way round that fits (Lee James, James Lee).
+-- The levels are compiled from src/identity/comparisons.ts.
+with
+
+pairs as (
+  select pid_l, pid_r, rules from {{pair_source}}
+),
+
+joined as (
+  select
+    p.pid_l,
+    p.pid_r,
+    p.rules,
+    l.fn as l_fn0,
+    r.fn as r_fn0,
+    l.ln as l_ln0,
+    r.ln as r_ln0,
+    l.fn_forms as l_fn_forms,
+    r.fn_forms as r_fn_forms,
+    l.suffix as l_suffix,
+    r.suffix as r_suffix,
+    l.email_match as l_email,
+    r.email_match as r_email,
+    l.email_user as l_email_user,
+    r.email_user as r_email_user,
+    l.email_user_extra as l_email_user_extra,
+    l.household_hints as l_hints,
+    r.household_hints as r_hints,
+    l.phone_e164 as l_phone,
+    r.phone_e164 as r_phone,
+    l.dob as l_dob,
+    r.dob as r_dob,
+    l.dob_alt as l_dob_alt,
+    r.dob_alt as r_dob_alt,
+    l.city as l_city,
+    r.city as r_city,
+    l.postal as l_postal,
+    r.postal as r_postal,
+    l.address as l_address,
+    r.address as r_address,
+    l.tf_fn as l_tf_fn,
+    l.tf_ln as l_tf_ln,
+    l.tf_city as l_tf_city
+  from pairs as p
+  join id_profile_features as l on l.profile_id = p.pid_l
+  join id_profile_features as r on r.profile_id = p.pid_r
+),
+
+oriented as (
+  select
+    *,
+    coalesce(
+      l_fn0 <> r_fn0
+      and jaro_winkler_similarity(l_fn0, r_ln0) >= 0.92
+      and jaro_winkler_similarity(l_ln0, r_fn0) >= 0.92,
+      false
+    ) as names_swapped
+  from joined
+),
+
+aligned as (
+  select
+    * exclude (l_tf_fn, l_tf_ln),
+    l_fn0 as l_fn,
+    l_ln0 as l_ln,
+    case when names_swapped then r_ln0 else r_fn0 end as r_fn,
+    case when names_swapped then r_fn0 else r_ln0 end as r_ln,
+    l_tf_fn,
+    l_tf_ln
+  from oriented
+),
+
+compared as (
+  select
+    pid_l,
+    pid_r,
+    rules,
+    names_swapped,
+    l_suffix,
+    r_suffix,
+    l_hints,
+    r_hints,
+    {{gammas}},
+    {{term_frequencies}}
+  from aligned
+),
+
+final as (
+  select
+    * exclude (l_suffix, r_suffix, l_hints, r_hints),
+    {{conflicts}}
+  from compared
+)
+
+select * from final

@@ -1,0 +1,105 @@
+-- The tier of every candidate pair worth keeping, with its evidence.
+--   exact: one email or phone (or a payment for a membership the other owns) and nothing against it:
+--          first names agree (or one is missing and the contact is nobody else's), birth dates agree;
+--   medium: the model's match probability is at least $medium_threshold and no conflict;
+--   household: a shared email or phone, or a payment for a membership, between two people;
+--   low: the review band from $review_threshold, and strong scores that carry a conflict.
+-- Only exact and medium links join records into one customer.
+with
+
+scores as (
+  select * from id_pair_scores
+),
+
+contacts as (
+  select
+    s.*,
+    l.rep_record_id as record_id_l,
+    r.rep_record_id as record_id_r,
+    s.g_email = $same_email as same_email,
+    s.g_phone = $same_phone as same_phone,
+    (s.rules & $owner_rule_bit) <> 0 as pays_owner,
+    se.value is not null as email_shared,
+    sp.value is not null as phone_shared
+  from scores as s
+  join id_profiles as l on l.profile_id = s.pid_l
+  join id_profiles as r on r.profile_id = s.pid_r
+  left join id_shared_identifiers as se
+    on se.kind = 'email' and se.value = l.email_match and s.g_email = $same_email
+  left join id_shared_identifiers as sp
+    on sp.kind = 'phone' and sp.value = l.phone_e164 and s.g_phone = $same_phone
+),
+
+-- "Nothing against it": no conflict, first names that agree (same, a nickname, a typo), and not
+-- both a different surname and a different other contact (a married name keeps the old phone).
+agreed as (
+  select
+    *,
+    not has_conflict and g_first_name <= $exact_first_name_max as names_agree,
+    g_last_name = $different_surnames as surname_differs
+  from contacts
+),
+
+ruled as (
+  select
+    *,
+    case
+      when names_agree and same_email and not (surname_differs and g_phone = $different_phones)
+        and (g_first_name <> 0 or not email_shared) then 'same email, nothing against it'
+      when names_agree and same_phone and not (surname_differs and g_email = $different_emails)
+        and (g_first_name <> 0 or not phone_shared) then 'same phone, nothing against it'
+      when names_agree and pays_owner then 'pays for the membership this person owns'
+    end as exact_rule,
+    case
+      when same_email then 'shares an email with another person'
+      when same_phone then 'shares a phone with another person'
+      when pays_owner then 'pays for a household member''s membership'
+    end as household_rule
+  from agreed
+),
+
+tiered as (
+  select
+    *,
+    case
+      when exact_rule is not null then 'exact'
+      when match_probability >= $medium_threshold and not has_conflict then 'medium'
+      when household_rule is not null then 'household'
+      when match_probability >= $review_threshold then 'low'
+    end as tier
+  from ruled
+),
+
+final as (
+  select
+    pid_l,
+    pid_r,
+    record_id_l,
+    record_id_r,
+    tier,
+    coalesce(
+      exact_rule,
+      case
+        when tier = 'medium' then 'model: match probability at or above the medium threshold'
+        when tier = 'household' then household_rule
+        when has_conflict then 'model: a strong score, but conflicting evidence'
+        else 'model: match probability in the review band'
+      end
+    ) as match_rule,
+    match_probability,
+    match_weight,
+    has_conflict,
+    tier in ('exact', 'medium') as accepted,
+    json_object(
+      'match_weight', round(match_weight, 3),
+      'match_probability', match_probability,
+      'prior_log2_odds', round($prior_log2_odds, 3),
+      'names_swapped', names_swapped,
+      'comparisons', {{evidence}},
+      'conflicts', {{conflict_list}}
+    ) as evidence
+  from tiered
+  where tier is not null
+)
+
+select * from final

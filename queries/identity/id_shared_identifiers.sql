@@ -1,0 +1,31 @@
+-- Emails and phones that more than one person uses (a family address, a parent's phone): some
+-- pair of profiles agreeing on the value shows a conflict (different first names or birth dates).
+with
+
+conflicting as (
+  select pid_l, pid_r from id_pair_scores where has_conflict and (g_email = $same_email or g_phone = $same_phone)
+),
+
+emails as (
+  select distinct 'email' as kind, l.email_match as value
+  from conflicting as c
+  join id_profiles as l on l.profile_id = c.pid_l
+  join id_profiles as r on r.profile_id = c.pid_r
+  where l.email_match = r.email_match
+),
+
+phones as (
+  select distinct 'phone' as kind, l.phone_e164 as value
+  from conflicting as c
+  join id_profiles as l on l.profile_id = c.pid_l
+  join id_profiles as r on r.profile_id = c.pid_r
+  where l.phone_e164 = r.phone_e164
+),
+
+final as (
+  select * from emails
+  union all
+  select * from phones
+)
+
+select * from final
