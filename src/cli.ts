@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerLakeCommands } from './commands/lake-commands.ts';
+import { registerSandboxCommands } from './commands/sandbox-commands.ts';
 import { runMain } from './main.ts';
 
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerConfigCommand(program);
   registerLakeCommands(program);
+  registerSandboxCommands(program);
   program.addHelpText('after', '\nThe daily refresh is a separate entry point: npx tsx src/daily.ts --help');
   return program;
 }
