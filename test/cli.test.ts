@@ -8,8 +8,21 @@ describe('command line', () => {
   it('lists the commands with --help', async () => {
     const result = await runEntry('src/cli.ts', ['--help'], { cwd: await tempDir() });
     expect(result.code).toBe(0);
-    for (const command of ['config', 'tables', 'query', 'sync', 'snapshot'])
+    for (const command of ['config', 'tables', 'query', 'sync', 'snapshot', 'sandbox']) {
       expect(result.stdout).toContain(command);
+    }
+  });
+
+  it("prints the sandbox gym's statistics and rejects a bad size", async () => {
+    const cwd = await tempDir();
+    const stats = await runEntry('src/cli.ts', ['sandbox', 'stats', '--size', 'tiny'], { cwd });
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).toMatch(/People: \d+ \(\d+ adults, \d+ minors\)/);
+    expect(stats.stdout).toContain('capitan.checkins');
+    expect(stats.stdout).toContain('Date formats');
+    const bad = await runEntry('src/cli.ts', ['sandbox', 'stats', '--size', 'huge'], { cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--size');
   });
 
   it('exits 2 on an unknown command and on a malformed setting, without printing the secret', async () => {
