@@ -3,9 +3,9 @@
  * each API would show it at a clock (see `dataset.ts`).
  */
 import type { SandboxDataset } from './dataset.ts';
-import { createContext, DEMO_HOUSEHOLDS, IdCounters, TINY_HOUSEHOLDS } from './generator/context.ts';
+import { chunkCount, generateChunk } from './generator/chunk.ts';
+import { createContext, DEMO_HOUSEHOLDS, TINY_HOUSEHOLDS } from './generator/context.ts';
 import { emptyOutput } from './generator/facts.ts';
-import { generateHousehold } from './generator/household.ts';
 import { appendOutput, buildDataset } from './generator/views.ts';
 
 export type GymSize = 'tiny' | 'demo' | number;
@@ -37,9 +37,7 @@ export function generateGym(options: GenerateOptions = {}): SandboxDataset {
     options.asOf ?? DEFAULT_AS_OF,
     options.timeZone ?? DEFAULT_TIME_ZONE,
   );
-  const ids = new IdCounters();
   const all = emptyOutput();
-  for (let index = 0; index < ctx.householdCount; index++)
-    appendOutput(all, generateHousehold(ctx, index, ids));
+  for (let chunk = 0; chunk < chunkCount(ctx); chunk++) appendOutput(all, generateChunk(ctx, chunk));
   return buildDataset(ctx, all);
 }

@@ -120,11 +120,47 @@ export function arrivalDay(ctx: GenContext, index: number, jitter: number): numb
   return ctx.startDay + lo;
 }
 
-/** Sequential ids, shared across households in index order (so chunks must run in order). */
+/** Households are generated in chunks of this size; each chunk numbers its records in its own id block. */
+export const CHUNK_HOUSEHOLDS = 1_000;
+
+/** Width of each chunk's id block, ample for a thousand households. */
+const ID_STRIDES = {
+  customer: 10_000,
+  membership: 1_000,
+  membershipMember: 5_000,
+  checkin: 100_000,
+  associationMember: 2_000,
+} as const;
+
+type IdKind = keyof typeof ID_STRIDES;
+
+/**
+ * Sequential ids within one chunk's block, so chunks can be generated independently (and in
+ * parallel) while ids stay unique and, within a chunk, increasing.
+ */
 export class IdCounters {
-  customer: number = ID_BASES.customer;
-  membership: number = ID_BASES.membership;
-  membershipMember: number = ID_BASES.membershipMember;
-  checkin: number = ID_BASES.checkin;
-  associationMember: number = ID_BASES.associationMember;
+  customer: number;
+  membership: number;
+  membershipMember: number;
+  checkin: number;
+  associationMember: number;
+  private readonly chunk: number;
+
+  constructor(chunk: number) {
+    this.chunk = chunk;
+    this.customer = ID_BASES.customer + chunk * ID_STRIDES.customer;
+    this.membership = ID_BASES.membership + chunk * ID_STRIDES.membership;
+    this.membershipMember = ID_BASES.membershipMember + chunk * ID_STRIDES.membershipMember;
+    this.checkin = ID_BASES.checkin + chunk * ID_STRIDES.checkin;
+    this.associationMember = ID_BASES.associationMember + chunk * ID_STRIDES.associationMember;
+  }
+
+  /** Throws if any counter ran past its block (ids would collide with the next chunk's). */
+  assertWithinBlock(): void {
+    for (const kind of Object.keys(ID_STRIDES) as IdKind[]) {
+      if (this[kind] > ID_BASES[kind] + (this.chunk + 1) * ID_STRIDES[kind]) {
+        throw new Error(`chunk ${this.chunk} ran out of ${kind} ids`);
+      }
+    }
+  }
 }

@@ -22,11 +22,18 @@ export interface LocalParts {
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
+/** Hours from 2000-01-01 covered by the offset table (about 60 years). */
+const TABLE_HOURS = 24 * 366 * 60;
+const TABLE_ORIGIN_HOUR = Date.UTC(2000, 0, 1) / HOUR_MS;
+
 /** Converts between UTC instants and one zone's wall clock. */
 export class GymClock {
   readonly timeZone: string;
   private readonly formatter: Intl.DateTimeFormat;
-  private readonly offsetByHour = new Map<number, number>();
+  /** Offset per UTC hour, filled lazily (NaN = not yet asked). */
+  private readonly offsets = new Float64Array(TABLE_HOURS).fill(Number.NaN);
+  /** `YYYY-MM-DD` per day number, filled lazily. */
+  private readonly dayText = new Map<number, string>();
 
   constructor(timeZone: string) {
     this.timeZone = timeZone;
@@ -45,9 +52,25 @@ export class GymClock {
   /** Offset of the wall clock from UTC at an instant, in ms (negative west of Greenwich). */
   offsetAt(utcMs: number): number {
     const hourKey = Math.floor(utcMs / HOUR_MS);
-    const cached = this.offsetByHour.get(hourKey);
-    if (cached !== undefined) return cached;
-    const probe = hourKey * HOUR_MS;
+    const slot = hourKey - TABLE_ORIGIN_HOUR;
+    if (slot >= 0 && slot < TABLE_HOURS) {
+      if (Number.isNaN(this.offsets[slot] as number)) this.fillDay(slot - (slot % 24));
+      return this.offsets[slot] as number;
+    }
+    return this.computeOffset(hourKey * HOUR_MS);
+  }
+
+  /** Fills a UTC day of the table: two Intl calls, or one per hour on a day the offset changes. */
+  private fillDay(firstSlot: number): void {
+    const start = (TABLE_ORIGIN_HOUR + firstSlot) * HOUR_MS;
+    const first = this.computeOffset(start);
+    const last = this.computeOffset(start + 23 * HOUR_MS);
+    for (let h = 0; h < 24 && firstSlot + h < TABLE_HOURS; h++) {
+      this.offsets[firstSlot + h] = first === last ? first : this.computeOffset(start + h * HOUR_MS);
+    }
+  }
+
+  private computeOffset(probe: number): number {
     const parts: Record<string, number> = {};
     for (const part of this.formatter.formatToParts(new Date(probe))) {
       if (part.type !== 'literal') parts[part.type] = Number(part.value);
@@ -60,9 +83,7 @@ export class GymClock {
       parts.minute ?? 0,
       parts.second ?? 0,
     );
-    const offset = asUtc - probe;
-    this.offsetByHour.set(hourKey, offset);
-    return offset;
+    return asUtc - probe;
   }
 
   local(utcMs: number): LocalParts {
@@ -103,23 +124,31 @@ export class GymClock {
    * seconds, so `jitter` (0-999,999) supplies the microsecond digits a real server clock would have.
    */
   capitanLocal(utcMs: number, jitter = 0): string {
-    const p = this.local(utcMs);
-    const frac = (p.ms * 1000 + jitter) % 1_000_000;
-    return `${this.isoDateOf(p)} ${pad2(p.hour)}:${pad2(p.minute)}:${pad2(p.second)}.${String(frac).padStart(6, '0')}`;
+    const localMs = utcMs + this.offsetAt(utcMs);
+    const day = Math.floor(localMs / DAY_MS);
+    let rest = localMs - day * DAY_MS;
+    const hour = Math.floor(rest / HOUR_MS);
+    rest -= hour * HOUR_MS;
+    const minute = Math.floor(rest / MINUTE_MS);
+    rest -= minute * MINUTE_MS;
+    const second = Math.floor(rest / 1000);
+    const frac = ((rest - second * 1000) * 1000 + jitter) % 1_000_000;
+    return `${this.dayToIso(day)} ${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${String(frac).padStart(6, '0')}`;
   }
 
   /** `YYYY-MM-DD` of the local calendar day of an instant. */
   localDate(utcMs: number): string {
-    return this.isoDateOf(this.local(utcMs));
+    return this.dayToIso(this.localDay(utcMs));
   }
 
   /** `YYYY-MM-DD` of a local day number. */
   dayToIso(dayNumber: number): string {
-    return new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
-  }
-
-  private isoDateOf(p: LocalParts): string {
-    return `${p.year}-${pad2(p.month)}-${pad2(p.day)}`;
+    let text = this.dayText.get(dayNumber);
+    if (text === undefined) {
+      text = new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
+      this.dayText.set(dayNumber, text);
+    }
+    return text;
   }
 }
 

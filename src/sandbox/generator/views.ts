@@ -11,6 +11,7 @@ import type {
   CapitanCustomer,
   CapitanCustomerMembership,
   CapitanRelation,
+  MailchimpCampaign,
   MailchimpEmailActivity,
   MailchimpMember,
   MailchimpReport,
@@ -20,7 +21,8 @@ import type {
 } from '../dataset.ts';
 import { LIST_ID } from './audience.ts';
 import type { CampaignFact } from './campaigns.ts';
-import { GYM_NAME, SQUARE_LOCATION_ID } from './catalog.ts';
+import type { AssociationFact } from './capitan-global.ts';
+import { GYM_NAME, INSTAGRAM_USERNAME, SQUARE_LOCATION_ID } from './catalog.ts';
 import type { GenContext } from './context.ts';
 import type {
   AssociationMemberFact,
@@ -43,7 +45,7 @@ import {
   renderMedia,
 } from './instagram.ts';
 import { addCadence } from './memberships.ts';
-import { mailchimpTime } from './time.ts';
+import { type GymClock, mailchimpTime } from './time.ts';
 
 /** Items sorted by `at`, sliced by clock with a binary search. */
 class Timeline<T extends { at: number }> {
@@ -191,6 +193,35 @@ export function renderAssociationMember(
   return { ...fact.value, approved_at: null, updated_at: fact.createdText };
 }
 
+export function renderAssociation(
+  clock: GymClock,
+  a: AssociationFact,
+  members: number,
+  clockMs: number,
+): CapitanAssociation {
+  return {
+    id: a.id,
+    name: a.name,
+    verification_requirements: a.requiresVerification
+      ? 'Upload a photo of a current ID showing eligibility.'
+      : '',
+    automatic_removal_interval_months: a.requiresVerification ? 12 : null,
+    reverification_period_days: a.requiresVerification ? 365 : null,
+    show_reverification_alert: a.requiresVerification,
+    allow_automatic_entry_pass_use: !a.requiresVerification,
+    membership_expiration_age: a.expirationAge,
+    allow_customer_applications: a.requiresVerification,
+    num_members: members,
+    member_square_customer_group_id: a.squareGroup ? `GRP${String(a.id).padStart(6, '0')}` : null,
+    member_square_customer_group_name: a.squareGroup ? a.name : null,
+    created_at: clock.capitanLocal(a.at, (a.id * 7_919) % 1_000_000),
+    updated_at: clock.capitanLocal(
+      Math.max(a.at, Math.min(a.updatedAt, clockMs)),
+      (a.id * 104_729) % 1_000_000,
+    ),
+  };
+}
+
 export function renderCharge(fact: ChargeFact, clockMs: number): StripeCharge {
   let refunded = 0;
   for (const r of fact.refunds) if (r.at <= clockMs) refunded += r.amount;
@@ -236,60 +267,115 @@ export function renderActivity(fact: EmailActivityFact, clockMs: number): Mailch
   };
 }
 
+/** Counts behind a campaign report; tallies from separate chunks of recipients add up. */
+export interface ReportTally {
+  sent: number;
+  opensTotal: number;
+  uniqueOpens: number;
+  clicksTotal: number;
+  uniqueClicks: number;
+  bounces: number;
+  unsubscribed: number;
+  lastOpen: number;
+  lastClick: number;
+}
+
+export const emptyTally = (): ReportTally => ({
+  sent: 0,
+  opensTotal: 0,
+  uniqueOpens: 0,
+  clicksTotal: 0,
+  uniqueClicks: 0,
+  bounces: 0,
+  unsubscribed: 0,
+  lastOpen: 0,
+  lastClick: 0,
+});
+
+export function addTally(into: ReportTally, more: ReportTally): void {
+  into.sent += more.sent;
+  into.opensTotal += more.opensTotal;
+  into.uniqueOpens += more.uniqueOpens;
+  into.clicksTotal += more.clicksTotal;
+  into.uniqueClicks += more.uniqueClicks;
+  into.bounces += more.bounces;
+  into.unsubscribed += more.unsubscribed;
+  into.lastOpen = Math.max(into.lastOpen, more.lastOpen);
+  into.lastClick = Math.max(into.lastClick, more.lastClick);
+}
+
+/** Adds one recipient's activity, as of a clock, to a tally. */
+export function tallyRecipient(tally: ReportTally, r: EmailActivityFact, clockMs: number): void {
+  tally.sent++;
+  let opened = false;
+  let clicked = false;
+  for (const e of r.events) {
+    if (e.at > clockMs) break;
+    if (e.action === 'open') {
+      tally.opensTotal++;
+      opened = true;
+      tally.lastOpen = Math.max(tally.lastOpen, e.at);
+    } else if (e.action === 'click') {
+      tally.clicksTotal++;
+      clicked = true;
+      tally.lastClick = Math.max(tally.lastClick, e.at);
+    } else tally.bounces++;
+  }
+  if (opened) tally.uniqueOpens++;
+  if (clicked) tally.uniqueClicks++;
+  if (r.unsubscribedAt !== null && r.unsubscribedAt <= clockMs) tally.unsubscribed++;
+}
+
+export function reportOf(campaign: CampaignFact, t: ReportTally): MailchimpReport {
+  const delivered = Math.max(1, t.sent - t.bounces);
+  return {
+    id: campaign.id,
+    campaign_title: campaign.title,
+    send_time: mailchimpTime(campaign.sendAt),
+    emails_sent: t.sent,
+    unsubscribed: t.unsubscribed,
+    abuse_reports: 0,
+    bounces: { hard_bounces: t.bounces, soft_bounces: 0, syntax_errors: 0 },
+    opens: {
+      opens_total: t.opensTotal,
+      unique_opens: t.uniqueOpens,
+      open_rate: t.uniqueOpens / delivered,
+      last_open: t.lastOpen ? mailchimpTime(t.lastOpen) : null,
+    },
+    clicks: {
+      clicks_total: t.clicksTotal,
+      unique_clicks: t.uniqueClicks,
+      unique_subscriber_clicks: t.uniqueClicks,
+      click_rate: t.uniqueClicks / delivered,
+      last_click: t.lastClick ? mailchimpTime(t.lastClick) : null,
+    },
+  };
+}
+
 export function renderReport(
   campaign: CampaignFact,
   recipients: EmailActivityFact[],
   clockMs: number,
 ): MailchimpReport {
-  let opensTotal = 0;
-  let uniqueOpens = 0;
-  let clicksTotal = 0;
-  let uniqueClicks = 0;
-  let bounces = 0;
-  let unsubscribed = 0;
-  let lastOpen = 0;
-  let lastClick = 0;
-  for (const r of recipients) {
-    let opened = false;
-    let clicked = false;
-    for (const e of r.events) {
-      if (e.at > clockMs) break;
-      if (e.action === 'open') {
-        opensTotal++;
-        opened = true;
-        lastOpen = Math.max(lastOpen, e.at);
-      } else if (e.action === 'click') {
-        clicksTotal++;
-        clicked = true;
-        lastClick = Math.max(lastClick, e.at);
-      } else bounces++;
-    }
-    if (opened) uniqueOpens++;
-    if (clicked) uniqueClicks++;
-    if (r.unsubscribedAt !== null && r.unsubscribedAt <= clockMs) unsubscribed++;
-  }
-  const delivered = Math.max(1, recipients.length - bounces);
+  const tally = emptyTally();
+  for (const r of recipients) tallyRecipient(tally, r, clockMs);
+  return reportOf(campaign, tally);
+}
+
+/** The campaign as the list endpoint shows it, with its recipient count. */
+export function renderCampaign(c: CampaignFact, emailsSent: number): MailchimpCampaign {
   return {
-    id: campaign.id,
-    campaign_title: campaign.title,
-    send_time: mailchimpTime(campaign.sendAt),
-    emails_sent: recipients.length,
-    unsubscribed,
-    abuse_reports: 0,
-    bounces: { hard_bounces: bounces, soft_bounces: 0, syntax_errors: 0 },
-    opens: {
-      opens_total: opensTotal,
-      unique_opens: uniqueOpens,
-      open_rate: uniqueOpens / delivered,
-      last_open: lastOpen ? mailchimpTime(lastOpen) : null,
+    id: c.id,
+    type: 'regular',
+    status: 'sent',
+    create_time: mailchimpTime(c.createAt),
+    send_time: mailchimpTime(c.sendAt),
+    emails_sent: emailsSent,
+    recipients: {
+      list_id: LIST_ID,
+      ...(c.segmentId !== null ? { segment_opts: { saved_segment_id: c.segmentId } } : {}),
     },
-    clicks: {
-      clicks_total: clicksTotal,
-      unique_clicks: uniqueClicks,
-      unique_subscriber_clicks: uniqueClicks,
-      click_rate: uniqueClicks / delivered,
-      last_click: lastClick ? mailchimpTime(lastClick) : null,
-    },
+    settings: { title: c.title, subject_line: c.subject, from_name: GYM_NAME },
   };
 }
 
@@ -352,52 +438,17 @@ export function buildDataset(ctx: GenContext, out: HouseholdOutput): SandboxData
   });
   const renderAssociations = perClock((ms): CapitanAssociation[] => {
     const counts = new Map<number, number>();
-    for (const m of associationMembers.upTo(ms))
+    for (const m of associationMembers.upTo(ms)) {
       counts.set(m.value.association_id, (counts.get(m.value.association_id) ?? 0) + 1);
-    return frozen(
-      associations.upTo(ms).map((a) => ({
-        id: a.id,
-        name: a.name,
-        verification_requirements: a.requiresVerification
-          ? 'Upload a photo of a current ID showing eligibility.'
-          : '',
-        automatic_removal_interval_months: a.requiresVerification ? 12 : null,
-        reverification_period_days: a.requiresVerification ? 365 : null,
-        show_reverification_alert: a.requiresVerification,
-        allow_automatic_entry_pass_use: !a.requiresVerification,
-        membership_expiration_age: a.expirationAge,
-        allow_customer_applications: a.requiresVerification,
-        num_members: counts.get(a.id) ?? 0,
-        member_square_customer_group_id: a.squareGroup ? `GRP${String(a.id).padStart(6, '0')}` : null,
-        member_square_customer_group_name: a.squareGroup ? a.name : null,
-        created_at: clock.capitanLocal(a.at, (a.id * 7_919) % 1_000_000),
-        updated_at: clock.capitanLocal(
-          Math.max(a.at, Math.min(a.updatedAt, ms)),
-          (a.id * 104_729) % 1_000_000,
-        ),
-      })),
-    );
+    }
+    return frozen(associations.upTo(ms).map((a) => renderAssociation(clock, a, counts.get(a.id) ?? 0, ms)));
   });
   const values = <T>(timeline: Timeline<{ at: number; value: T }>) =>
     perClock((ms) => frozen(timeline.upTo(ms).map((t) => t.value)));
 
   const renderMembers = perClock((ms) => frozen(members.upTo(ms).map((m) => renderMember(m, ms))));
   const renderCampaigns = perClock((ms) =>
-    frozen(
-      campaigns.upTo(ms).map((c) => ({
-        id: c.id,
-        type: 'regular' as const,
-        status: 'sent' as const,
-        create_time: mailchimpTime(c.createAt),
-        send_time: mailchimpTime(c.sendAt),
-        emails_sent: activityByCampaign.get(c.id)?.length ?? 0,
-        recipients: {
-          list_id: LIST_ID,
-          ...(c.segmentId !== null ? { segment_opts: { saved_segment_id: c.segmentId } } : {}),
-        },
-        settings: { title: c.title, subject_line: c.subject, from_name: GYM_NAME },
-      })),
-    ),
+    frozen(campaigns.upTo(ms).map((c) => renderCampaign(c, activityByCampaign.get(c.id)?.length ?? 0))),
   );
 
   return {
@@ -466,7 +517,7 @@ export function buildDataset(ctx: GenContext, out: HouseholdOutput): SandboxData
     instagram: {
       account: (clockDate) => ({
         id: sandboxCredentials.instagramAccountId,
-        username: 'basinclimbing',
+        username: INSTAGRAM_USERNAME,
         followers_count: followersAt(ctx.startMs, clockDate.getTime()),
         media_count: posts.countAt(clockDate.getTime()),
       }),
