@@ -1,6 +1,7 @@
 -- The pairs of profiles the model scores: those sharing a key under some blocking rule (keys held by
 -- more than $max_block_size profiles are skipped), and each payment naming a membership with the
--- membership owner's record. `rules` holds one bit per rule that paired them.
+-- membership owner's record (rule $owner_rule_id, or $minor_owner_rule_id when the owner is under 18
+-- at $as_of). `rules` holds one bit per rule that paired them.
 with
 
 sized as (
@@ -22,14 +23,16 @@ payers as (
 ),
 
 owners as (
-  select profile_id, unnest(capitan_ids) as capitan_id from id_profiles where len(capitan_ids) > 0
+  select profile_id, unnest(capitan_ids) as capitan_id, dob > ($as_of::date - interval 18 years) as is_minor
+  from id_profiles
+  where len(capitan_ids) > 0
 ),
 
 owner_pairs as (
   select
     least(payers.profile_id, owners.profile_id) as pid_l,
     greatest(payers.profile_id, owners.profile_id) as pid_r,
-    (1::integer << $owner_rule_id) as rule_bit
+    (1::integer << case when owners.is_minor then $minor_owner_rule_id else $owner_rule_id end) as rule_bit
   from payers
   join owners on owners.capitan_id = payers.owner_id and owners.profile_id <> payers.profile_id
 ),

@@ -2,7 +2,8 @@
 --   exact: one email or phone (or a payment for a membership the other owns) and nothing against it:
 --          first names agree (or one is missing and the contact is nobody else's), birth dates agree;
 --   medium: the model's match probability is at least $medium_threshold and no conflict;
---   household: a shared email or phone, or a payment for a membership, between two people;
+--   household: a shared email or phone, or a payment for a membership, between two people (a
+--          payment for a minor's membership is always the guardian's);
 --   low: the review band from $review_threshold, and strong scores that carry a conflict.
 -- Only exact and medium links join records into one customer.
 with
@@ -19,6 +20,7 @@ contacts as (
     s.g_email = $same_email as same_email,
     s.g_phone = $same_phone as same_phone,
     (s.rules & $owner_rule_bit) <> 0 as pays_owner,
+    (s.rules & $minor_owner_rule_bit) <> 0 as pays_minor,
     se.value is not null as email_shared,
     sp.value is not null as phone_shared
   from scores as s
@@ -30,13 +32,13 @@ contacts as (
     on sp.kind = 'phone' and sp.value = l.phone_e164 and s.g_phone = $same_phone
 ),
 
--- "Nothing against it": no conflict, first names that agree (same, a nickname, a typo), and not
--- both a different surname and a different other contact (a married name keeps the old phone).
+-- "Nothing against it": no conflict, first names that agree (same, a nickname, a typo), and an
+-- email or phone that belongs to one person (id_shared_identifiers): a family's shared address is
+-- evidence for the model, never proof on its own.
 agreed as (
   select
     *,
-    not has_conflict and g_first_name <= $exact_first_name_max as names_agree,
-    g_last_name = $different_surnames as surname_differs
+    not has_conflict and g_first_name <= $exact_first_name_max as names_agree
   from contacts
 ),
 
@@ -44,15 +46,14 @@ ruled as (
   select
     *,
     case
-      when names_agree and same_email and not (surname_differs and g_phone = $different_phones)
-        and (g_first_name <> 0 or not email_shared) then 'same email, nothing against it'
-      when names_agree and same_phone and not (surname_differs and g_email = $different_emails)
-        and (g_first_name <> 0 or not phone_shared) then 'same phone, nothing against it'
+      when names_agree and same_email and not email_shared then 'same email, nothing against it'
+      when names_agree and same_phone and not phone_shared then 'same phone, nothing against it'
       when names_agree and pays_owner then 'pays for the membership this person owns'
     end as exact_rule,
     case
       when same_email then 'shares an email with another person'
       when same_phone then 'shares a phone with another person'
+      when pays_minor then 'pays for a minor''s membership (a guardian)'
       when pays_owner then 'pays for a household member''s membership'
     end as household_rule
   from agreed

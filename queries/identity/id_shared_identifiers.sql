@@ -1,9 +1,15 @@
--- Emails and phones that more than one person uses (a family address, a parent's phone): some
--- pair of profiles agreeing on the value shows a conflict (different first names or birth dates).
+-- Emails and phones that more than one person uses (a family address, a parent's phone, two
+-- namesakes typing one address): some pair of profiles agreeing on the value shows a conflict
+-- (different first names or birth dates, related by the source), or has a different surname and a
+-- different other contact. Such a value no longer proves one person on its own.
 with
 
 conflicting as (
-  select pid_l, pid_r from id_pair_scores where has_conflict and (g_email = $same_email or g_phone = $same_phone)
+  select pid_l, pid_r
+  from id_pair_scores
+  where
+    (g_email = $same_email and (has_conflict or (g_last_name = $different_surnames and g_phone = $different_phones)))
+    or (g_phone = $same_phone and (has_conflict or (g_last_name = $different_surnames and g_email = $different_emails)))
 ),
 
 emails as (

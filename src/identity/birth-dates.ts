@@ -1,0 +1,111 @@
+/**
+ * Birth dates as the sources write them. A date whose day and month could be either way round
+ * (03/04/1990) is kept as evidence: the US reading first, the other reading beside it, and the
+ * comparison decides what an agreement on either reading is worth. Nothing is silently coerced.
+ */
+
+export type BirthDateStatus = 'empty' | 'ok' | 'ambiguous' | 'invalid';
+
+export interface ParsedBirthDate {
+  /** `YYYY-MM-DD`, the US (month first) reading when the text allows two. */
+  date: string | null;
+  /** The day-first reading of an ambiguous date. */
+  alt: string | null;
+  status: BirthDateStatus;
+}
+
+const MONTHS: Record<string, number> = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  sept: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+};
+
+/** Years before this are placeholders (1900-01-01, 0001-01-01), never real customers. */
+const EARLIEST_YEAR = 1901;
+
+const empty: ParsedBirthDate = { date: null, alt: null, status: 'empty' };
+const invalid: ParsedBirthDate = { date: null, alt: null, status: 'invalid' };
+
+/**
+ * Parses one birth date. `asOf` bounds it (nobody is born in the future) and decides the century of
+ * a two-digit year: the latest century that does not put the birth after `asOf`.
+ */
+export function parseBirthDate(text: string | null | undefined, asOf: Date): ParsedBirthDate {
+  const s = (text ?? '').trim().toLowerCase();
+  if (s === '') return empty;
+  const limit = isoOf(asOf.getUTCFullYear(), asOf.getUTCMonth() + 1, asOf.getUTCDate());
+  const accept = (y: number, m: number, d: number) => {
+    const iso = validIso(y, m, d);
+    return iso !== null && iso <= limit ? iso : null;
+  };
+
+  // Year first: 1990-03-04, 1990/3/4, 1990.03.04, ISO timestamps (the date part as written).
+  let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:$|[t\s])/.exec(s);
+  if (m) return single(accept(+m[1]!, +m[2]!, +m[3]!));
+  m = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
+  if (m) return single(accept(+m[1]!, +m[2]!, +m[3]!));
+
+  // Two numbers then a year: month first in the US, day first when the first cannot be a month.
+  m = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:$|[t\s])/.exec(s);
+  if (m) {
+    const a = +m[1]!;
+    const b = +m[2]!;
+    const year = fullYear(m[3]!, asOf);
+    const monthFirst = a <= 12 ? accept(year, a, b) : null;
+    const dayFirst = b <= 12 ? accept(year, b, a) : null;
+    if (monthFirst && dayFirst && monthFirst !== dayFirst)
+      return { date: monthFirst, alt: dayFirst, status: 'ambiguous' };
+    return single(monthFirst ?? dayFirst);
+  }
+
+  // Month names: "March 4, 1990", "Mar 4 1990", "4 March 1990", "4-Mar-90".
+  m = /^([a-z]{3,9})\.?[\s-]+(\d{1,2})(?:st|nd|rd|th)?,?[\s-]+(\d{2}|\d{4})$/.exec(s);
+  if (m) return monthNamed(m[1]!, +m[2]!, m[3]!, asOf, accept);
+  m = /^(\d{1,2})(?:st|nd|rd|th)?[\s-]+([a-z]{3,9})\.?,?[\s-]+(\d{2}|\d{4})$/.exec(s);
+  if (m) return monthNamed(m[2]!, +m[1]!, m[3]!, asOf, accept);
+  return invalid;
+}
+
+function monthNamed(
+  name: string,
+  day: number,
+  yearText: string,
+  asOf: Date,
+  accept: (y: number, m: number, d: number) => string | null,
+): ParsedBirthDate {
+  const month = MONTHS[name.slice(0, name === 'sept' ? 4 : 3)];
+  if (!month) return invalid;
+  return single(accept(fullYear(yearText, asOf), month, day));
+}
+
+function single(iso: string | null): ParsedBirthDate {
+  return iso ? { date: iso, alt: null, status: 'ok' } : invalid;
+}
+
+function fullYear(text: string, asOf: Date): number {
+  if (text.length === 4) return +text;
+  const yy = +text;
+  const thisYear = asOf.getUTCFullYear();
+  const century = Math.floor(thisYear / 100) * 100;
+  return century + yy > thisYear ? century - 100 + yy : century + yy;
+}
+
+function validIso(y: number, m: number, d: number): string | null {
+  if (y < EARLIEST_YEAR || m < 1 || m > 12 || d < 1) return null;
+  const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return d > days ? null : isoOf(y, m, d);
+}
+
+function isoOf(y: number, m: number, d: number): string {
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}

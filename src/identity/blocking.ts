@@ -1,0 +1,94 @@
+/**
+ * Blocking rules: which pairs of profiles get compared at all. Each rule gives every profile a list
+ * of keys (SQL over the profile `p`); profiles sharing a key under a rule become a candidate pair,
+ * and the union over rules is what the model scores. A key held by more than `maxBlockSize` profiles
+ * says little (a common surname's soundex) and is skipped: the other rules still reach those pairs.
+ * The bit of each rule that paired them is kept, to train the model on one block at a time.
+ */
+export interface BlockingRule {
+  id: number;
+  name: string;
+  label: string;
+  keys: string;
+}
+
+const sortedMonthDay =
+  "year(p.dob) || ':' || least(month(p.dob), day(p.dob)) || '-' || greatest(month(p.dob), day(p.dob))";
+
+export const BLOCKING_RULES: readonly BlockingRule[] = [
+  { id: 0, name: 'email', label: 'same email', keys: '[p.email_match]' },
+  { id: 1, name: 'phone', label: 'same phone', keys: '[p.phone_e164]' },
+  {
+    id: 2,
+    name: 'surname_birth_year',
+    label: 'same surname and birth year',
+    keys: "[p.ln || ':' || year(p.dob)]",
+  },
+  {
+    id: 3,
+    name: 'first_name_birth_day',
+    label: 'same first name or nickname, and birth date either way round',
+    keys: `list_transform(p.fn_forms, f -> f || ':' || ${sortedMonthDay})`,
+  },
+  {
+    id: 4,
+    name: 'surname_sound_initial',
+    label: 'surnames that sound alike, same first initial',
+    keys: "[id_soundex(p.ln) || ':' || left(p.fn, 1)]",
+  },
+  {
+    id: 5,
+    name: 'full_name',
+    label: 'same first and last name, either order',
+    keys: "[least(p.fn, p.ln) || ':' || greatest(p.fn, p.ln)]",
+  },
+  {
+    id: 6,
+    name: 'email_user',
+    label: 'same email user name',
+    keys: 'case when length(p.email_user) >= 5 then [p.email_user] else [] end',
+  },
+  {
+    id: 7,
+    name: 'birth_date_place',
+    label: 'same birth date and postal code or city',
+    keys: "[p.dob || ':' || coalesce(p.postal, p.city)]",
+  },
+];
+
+/**
+ * Not key rules: a payment naming a membership is paired with the membership owner's record. When
+ * the owner is a minor the payment is their guardian's, so that pair is a household, never one person.
+ */
+export const MEMBERSHIP_OWNER_RULE = {
+  id: 8,
+  name: 'membership_owner',
+  label: 'pays for a membership owned by',
+};
+export const MINOR_MEMBERSHIP_OWNER_RULE = {
+  id: 9,
+  name: 'minor_membership_owner',
+  label: "pays for a minor's membership",
+};
+
+export function ruleMask(names: readonly string[]): number {
+  let mask = 0;
+  for (const name of names) {
+    const rule =
+      BLOCKING_RULES.find((r) => r.name === name) ??
+      [MEMBERSHIP_OWNER_RULE, MINOR_MEMBERSHIP_OWNER_RULE].find((r) => r.name === name);
+    if (!rule) throw new Error(`no blocking rule named ${name}`);
+    mask |= 1 << rule.id;
+  }
+  return mask;
+}
+
+/** `select <id> as rule_id, unnest(<keys>) as block_key, profile_id from profiles as p` per rule. */
+export function blockKeysSql(rules: readonly BlockingRule[] = BLOCKING_RULES): string {
+  return rules
+    .map(
+      (r) =>
+        `select ${r.id}::tinyint as rule_id, unnest(${r.keys}) as block_key, p.profile_id from id_profiles as p`,
+    )
+    .join('\n  union all\n  ');
+}

@@ -1,0 +1,226 @@
+/**
+ * The Fellegi–Sunter comparisons, Splink-style: each is an ordered list of levels, each level a
+ * label and a SQL condition over a pair of profiles (`l_…`, `r_…`, names already oriented so a
+ * swapped first/last name compares like for like). The first level that holds is the pair's level
+ * (its gamma). Level 0 is "a value is missing": it weighs nothing. The last level is "different".
+ *
+ * `tf` marks an exact level whose weight follows the frequency of the value agreed on (Smith counts
+ * for less than Okonkwo). `conflict` marks levels that say two different people: a pair at such a
+ * level never joins one customer, whatever its score (twins, a parent and child sharing an email).
+ */
+
+export type TermFrequencyColumn = 'fn' | 'ln' | 'city';
+
+export interface ComparisonLevel {
+  label: string;
+  sql: string;
+  tf?: TermFrequencyColumn;
+  conflict?: boolean;
+}
+
+export interface Comparison {
+  name: string;
+  levels: readonly ComparisonLevel[];
+}
+
+const jw = (a: string, b: string) => `jaro_winkler_similarity(${a}, ${b})`;
+
+export const COMPARISONS: readonly Comparison[] = [
+  {
+    name: 'first_name',
+    levels: [
+      { label: 'first name missing', sql: 'l_fn is null or r_fn is null' },
+      { label: 'same first name', sql: 'l_fn = r_fn', tf: 'fn' },
+      {
+        label: 'nickname or preferred name of the same name',
+        sql: 'not names_swapped and len(list_intersect(l_fn_forms, r_fn_forms)) > 0',
+      },
+      { label: 'first names Jaro-Winkler ≥ 0.92', sql: `${jw('l_fn', 'r_fn')} >= 0.92` },
+      {
+        label: 'first names Jaro-Winkler ≥ 0.80, or an initial of the other',
+        sql: `${jw('l_fn', 'r_fn')} >= 0.80 or ((length(l_fn) = 1 or length(r_fn) = 1) and left(l_fn, 1) = left(r_fn, 1))`,
+      },
+      { label: 'different first names', sql: 'true', conflict: true },
+    ],
+  },
+  {
+    name: 'last_name',
+    levels: [
+      { label: 'surname missing', sql: 'l_ln is null or r_ln is null' },
+      { label: 'same surname', sql: 'l_ln = r_ln', tf: 'ln' },
+      { label: 'surnames Jaro-Winkler ≥ 0.92', sql: `${jw('l_ln', 'r_ln')} >= 0.92` },
+      {
+        label: 'one surname inside the other (double or hyphenated)',
+        sql: 'least(length(l_ln), length(r_ln)) >= 3 and (contains(l_ln, r_ln) or contains(r_ln, l_ln))',
+      },
+      { label: 'surnames Jaro-Winkler ≥ 0.80', sql: `${jw('l_ln', 'r_ln')} >= 0.80` },
+      { label: 'different surnames', sql: 'true' },
+    ],
+  },
+  {
+    name: 'birth_date',
+    levels: [
+      { label: 'birth date missing', sql: 'l_dob is null or r_dob is null' },
+      { label: 'same birth date', sql: 'l_dob = r_dob' },
+      {
+        label: 'same birth date under the other reading of an ambiguous date',
+        sql: 'l_dob = r_dob_alt or l_dob_alt = r_dob or l_dob_alt = r_dob_alt',
+      },
+      {
+        label: 'day and month swapped',
+        sql: 'year(l_dob) = year(r_dob) and month(l_dob) = day(r_dob) and day(l_dob) = month(r_dob)',
+      },
+      {
+        label: 'birth dates one keystroke apart',
+        // Two of year, month and day agree and the third differs by one keystroke.
+        sql:
+          '((year(l_dob) = year(r_dob))::int + (month(l_dob) = month(r_dob))::int + (day(l_dob) = day(r_dob))::int) = 2' +
+          ' and damerau_levenshtein(cast(l_dob as varchar), cast(r_dob as varchar)) <= 1',
+      },
+      {
+        label: 'birth dates within a year',
+        sql: "abs(date_diff('day', l_dob, r_dob)) <= 366",
+        conflict: true,
+      },
+      { label: 'different birth dates', sql: 'true', conflict: true },
+    ],
+  },
+  {
+    name: 'email',
+    levels: [
+      { label: 'email missing', sql: 'l_email is null or r_email is null' },
+      { label: 'same email', sql: 'l_email = r_email' },
+      {
+        // A user name made of the person's own names (natalie.castillo, rachel2000) is what any
+        // namesake would pick too; only one with more to it says "same owner".
+        label: 'same distinctive email user name, other domain',
+        sql: 'l_email_user = r_email_user and length(l_email_user_extra) >= 3',
+      },
+      {
+        // A keystroke slip, not a numbered sibling address (smith1@, smith2@).
+        label: 'emails one keystroke apart',
+        sql:
+          `abs(length(l_email) - length(r_email)) <= 1 and ${jw('l_email', 'r_email')} >= 0.9` +
+          " and damerau_levenshtein(l_email, r_email) <= 1 and regexp_replace(l_email, '[0-9]', '', 'g') <> regexp_replace(r_email, '[0-9]', '', 'g')",
+      },
+      { label: 'different emails', sql: 'true' },
+    ],
+  },
+  {
+    name: 'phone',
+    levels: [
+      { label: 'phone missing', sql: 'l_phone is null or r_phone is null' },
+      { label: 'same phone', sql: 'l_phone = r_phone' },
+      {
+        label: 'phones one digit apart',
+        sql: `length(l_phone) = length(r_phone) and ${jw('l_phone', 'r_phone')} >= 0.9 and damerau_levenshtein(l_phone, r_phone) <= 1`,
+      },
+      { label: 'different phones', sql: 'true' },
+    ],
+  },
+  {
+    name: 'city',
+    levels: [
+      { label: 'city missing', sql: 'l_city is null or r_city is null' },
+      { label: 'same city', sql: 'l_city = r_city', tf: 'city' },
+      { label: 'cities Jaro-Winkler ≥ 0.90', sql: `${jw('l_city', 'r_city')} >= 0.90` },
+      { label: 'different cities', sql: 'true' },
+    ],
+  },
+  {
+    name: 'postal_code',
+    levels: [
+      { label: 'postal code missing', sql: 'l_postal is null or r_postal is null' },
+      { label: 'same postal code', sql: 'l_postal = r_postal' },
+      { label: 'same postal area (first three characters)', sql: 'left(l_postal, 3) = left(r_postal, 3)' },
+      { label: 'different postal codes', sql: 'true' },
+    ],
+  },
+  {
+    name: 'address',
+    levels: [
+      { label: 'address missing', sql: 'l_address is null or r_address is null' },
+      { label: 'same address', sql: 'l_address = r_address' },
+      { label: 'addresses Jaro-Winkler ≥ 0.90', sql: `${jw('l_address', 'r_address')} >= 0.90` },
+      { label: 'different addresses', sql: 'true' },
+    ],
+  },
+];
+
+/**
+ * Disagreements no score can outweigh, beyond the comparisons' conflict levels: a Jr and a Sr are
+ * two people even with one name, one address and one phone.
+ */
+export const EXTRA_CONFLICTS: readonly { name: string; label: string; sql: string }[] = [
+  {
+    name: 'suffix',
+    label: 'different name suffixes (Jr/Sr)',
+    sql: 'coalesce(l_suffix <> r_suffix, false)',
+  },
+  {
+    // A relation or a family membership is between two people, never one person and themself.
+    name: 'related',
+    label: 'the source relates them as two people (relation, family membership)',
+    sql: 'len(list_intersect(l_hints, r_hints)) > 0',
+  },
+];
+
+/** The gamma of a level, found by its label (fails at load if a rule below names a level that is gone). */
+export function levelIndex(comparison: string, label: string): number {
+  const index =
+    COMPARISONS.find((c) => c.name === comparison)?.levels.findIndex((l) => l.label === label) ?? -1;
+  if (index < 0) throw new Error(`comparison ${comparison} has no level "${label}"`);
+  return index;
+}
+
+/** The levels the exact rules rely on. */
+export const EXACT_RULE_LEVELS = {
+  sameEmail: levelIndex('email', 'same email'),
+  samePhone: levelIndex('phone', 'same phone'),
+  differentEmails: levelIndex('email', 'different emails'),
+  differentPhones: levelIndex('phone', 'different phones'),
+  differentSurnames: levelIndex('last_name', 'different surnames'),
+  /** Exact rules accept first names up to this level (same, nickname, a typo); looser is the model's. */
+  firstNameAgrees: levelIndex('first_name', 'first names Jaro-Winkler ≥ 0.92'),
+};
+
+/** `case when … then 0 when … then 1 … end as g_<name>`, one per comparison. */
+export function gammaColumnsSql(comparisons: readonly Comparison[] = COMPARISONS): string {
+  return comparisons
+    .map((c) => {
+      const whens = c.levels
+        .slice(0, -1)
+        .map((level, i) => `when ${level.sql} then ${i}`)
+        .join(' ');
+      return `case ${whens} else ${c.levels.length - 1} end::tinyint as g_${c.name}`;
+    })
+    .join(',\n    ');
+}
+
+/** The frequency of the value agreed on, for levels with a term-frequency adjustment. */
+export function termFrequencyColumnsSql(comparisons: readonly Comparison[] = COMPARISONS): string {
+  return comparisons
+    .flatMap((c) =>
+      c.levels.flatMap((level) =>
+        level.tf ? [`case when ${level.sql} then l_tf_${level.tf} end as tf_${c.name}`] : [],
+      ),
+    )
+    .join(',\n    ');
+}
+
+/** Which conflicts a pair shows: `conflict_<name>` booleans. */
+export function conflictColumnsSql(comparisons: readonly Comparison[] = COMPARISONS): string {
+  const fromLevels = comparisons.flatMap((c) => {
+    const levels = c.levels.flatMap((level, i) => (level.conflict ? [i] : []));
+    return levels.length > 0 ? [`(g_${c.name} in (${levels.join(', ')})) as conflict_${c.name}`] : [];
+  });
+  const extra = EXTRA_CONFLICTS.map((x) => `(${x.sql}) as conflict_${x.name}`);
+  return [...fromLevels, ...extra].join(',\n    ');
+}
+
+export function conflictNames(comparisons: readonly Comparison[] = COMPARISONS): string[] {
+  return [
+    ...comparisons.filter((c) => c.levels.some((l) => l.conflict)).map((c) => c.name),
+    ...EXTRA_CONFLICTS.map((x) => x.name),
+  ];
+}

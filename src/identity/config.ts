@@ -1,0 +1,32 @@
+import type { CountryCode } from 'libphonenumber-js/max';
+
+/**
+ * The resolver's settings. None is fitted to a data set: the thresholds are read on the model's own
+ * match probabilities, the sizes bound work, and the source ranking is the gym's trust in each system.
+ */
+export interface ResolverConfig {
+  /** A probabilistic link at or above this probability is accepted (the medium tier). */
+  mediumThreshold: number;
+  /** Links from here up to the medium threshold go to the review queue (the low tier), never joined. */
+  reviewThreshold: number;
+  /** Blocking keys held by more profiles than this are skipped (they pair too many strangers). */
+  maxBlockSize: number;
+  /** Random profile pairs drawn to estimate u. */
+  uSampleSize: number;
+  /** Seed of the random pairs, so the same input always gives the same model. */
+  seed: number;
+  /** Region of phone numbers written without a country code. */
+  phoneRegion: CountryCode;
+  /** Survivorship: sources in order of trust for golden fields; unknown sources come last. */
+  sourceTrust: readonly string[];
+}
+
+export const DEFAULT_CONFIG: ResolverConfig = {
+  mediumThreshold: 0.99,
+  reviewThreshold: 0.8,
+  maxBlockSize: 200,
+  uSampleSize: 300_000,
+  seed: 42,
+  phoneRegion: 'US',
+  sourceTrust: ['capitan', 'stripe', 'square', 'mailchimp'],
+};

@@ -1,0 +1,70 @@
+import type { CountryCode } from 'libphonenumber-js/max';
+import type { Database } from '../sql/database.ts';
+import { parseBirthDate } from './birth-dates.ts';
+import { parsePhoneKey, phoneKey } from './phones.ts';
+
+export interface LookupCounts {
+  phones: number;
+  invalidPhones: number;
+  birthDates: number;
+  invalidBirthDates: number;
+  ambiguousBirthDates: number;
+}
+
+/**
+ * Parses each distinct phone and birth date of `id_input` once, in TypeScript (libphonenumber and
+ * the date formats), into `id_phone_lookup` and `id_birth_date_lookup`, which the SQL joins back.
+ * Counts are per record.
+ */
+export async function buildLookups(db: Database, asOf: Date, region: CountryCode): Promise<LookupCounts> {
+  const phoneRows = await db.query(
+    'select phone as raw, count(*)::bigint as n from id_input where phone is not null group by all',
+  );
+  const byKey = new Map<string, string | null>();
+  const phoneLookup: [string, string | null][] = [];
+  let phones = 0;
+  let invalidPhones = 0;
+  for (const row of phoneRows) {
+    const raw = String(row.raw);
+    const key = phoneKey(raw);
+    let e164: string | null = null;
+    if (key !== null) {
+      if (!byKey.has(key)) byKey.set(key, parsePhoneKey(key, region).e164);
+      e164 = byKey.get(key) ?? null;
+    }
+    phones += Number(row.n);
+    if (e164 === null) invalidPhones += Number(row.n);
+    phoneLookup.push([raw, e164]);
+  }
+  await db.run('create or replace table id_phone_lookup (phone_raw varchar, phone_e164 varchar)');
+  await db.appendRows('id_phone_lookup', phoneLookup);
+
+  const dateRows = await db.query(
+    'select birth_date as raw, count(*)::bigint as n from id_input where birth_date is not null group by all',
+  );
+  const dateLookup: [string, string | null, string | null, string][] = [];
+  let birthDates = 0;
+  let invalidBirthDates = 0;
+  let ambiguousBirthDates = 0;
+  for (const row of dateRows) {
+    const parsed = parseBirthDate(String(row.raw), asOf);
+    const n = Number(row.n);
+    birthDates += n;
+    if (parsed.status === 'invalid') invalidBirthDates += n;
+    if (parsed.status === 'ambiguous') ambiguousBirthDates += n;
+    dateLookup.push([String(row.raw), parsed.date, parsed.alt, parsed.status]);
+  }
+  await db.run(
+    `create or replace table id_birth_date_lookup_text
+       (birth_date_raw varchar, birth_date varchar, birth_date_alt varchar, birth_date_status varchar)`,
+  );
+  await db.appendRows('id_birth_date_lookup_text', dateLookup);
+  await db.run(
+    `create or replace table id_birth_date_lookup as
+     select birth_date_raw, birth_date::date as birth_date, birth_date_alt::date as birth_date_alt,
+            birth_date_status
+     from id_birth_date_lookup_text`,
+  );
+  await db.run('drop table id_birth_date_lookup_text');
+  return { phones, invalidPhones, birthDates, invalidBirthDates, ambiguousBirthDates };
+}

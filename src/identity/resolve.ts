@@ -1,0 +1,224 @@
+import type { Database } from '../sql/database.ts';
+import {
+  BLOCKING_RULES,
+  blockKeysSql,
+  MEMBERSHIP_OWNER_RULE,
+  MINOR_MEMBERSHIP_OWNER_RULE,
+} from './blocking.ts';
+import { EXACT_RULE_LEVELS } from './comparisons.ts';
+import { connectedComponents, type GuardSummary, guardComponents } from './components.ts';
+import { DEFAULT_CONFIG, type ResolverConfig } from './config.ts';
+import { buildLookups } from './lookups.ts';
+import { type FittedModel, fitModel, gammaFragments } from './model.ts';
+import { evidenceFragments, scoreFragments, vectorFragments } from './scoring.ts';
+import { SqlSteps, type StepTiming } from './sql-steps.ts';
+import { type IdentityStore, OUTPUT_TABLES, STATE_TABLES } from './store.ts';
+
+export interface ResolveOptions {
+  /** Ages (is_minor) and two-digit birth years are read at this date. */
+  asOf: Date;
+  /** When ids assigned in this run are stamped as first assigned. */
+  now: Date;
+  config?: Partial<ResolverConfig>;
+  onStep?: (timing: StepTiming) => void;
+}
+
+export interface ResolveSummary {
+  records: number;
+  profiles: number;
+  candidatePairs: number;
+  customers: number;
+  households: number;
+  newCustomers: number;
+  mergedIds: number;
+  splitIds: number;
+  links: Record<string, number>;
+  rejected: { emails: number; phones: number; birthDates: number };
+  ambiguousBirthDates: number;
+  guard: GuardSummary;
+  componentRounds: number;
+  model: FittedModel;
+  timings: StepTiming[];
+}
+
+/**
+ * Resolves the records in `id_input` into customers and households, writes the core tables and the
+ * id map through `store`. Every step is a query in `queries/identity/` (see `SqlSteps`); TypeScript
+ * parses phones and dates, runs EM on counted patterns and the chaining guard.
+ */
+export async function resolveIdentities(
+  db: Database,
+  store: IdentityStore,
+  options: ResolveOptions,
+): Promise<ResolveSummary> {
+  const config = { ...DEFAULT_CONFIG, ...options.config };
+  const steps = new SqlSteps(db, options.onStep);
+  const count = async (table: string) =>
+    Number((await db.query(`select count(*)::bigint as n from ${table}`))[0]?.n ?? 0);
+
+  await steps.exec('id_macro_fold');
+  await steps.exec('id_macro_soundex');
+  const lookups = await buildLookups(db, options.asOf, config.phoneRegion);
+  await steps.table('id_records');
+  await steps.table('id_name_forms');
+  await steps.table('id_record_profiles');
+  await steps.table('id_profiles');
+  await steps.table('id_profile_features');
+
+  await steps.table('id_block_keys', {}, { block_keys: blockKeysSql(BLOCKING_RULES) });
+  await steps.table('id_candidate_pairs', {
+    max_block_size: config.maxBlockSize,
+    owner_rule_id: MEMBERSHIP_OWNER_RULE.id,
+    minor_owner_rule_id: MINOR_MEMBERSHIP_OWNER_RULE.id,
+    as_of: options.asOf.toISOString().slice(0, 10),
+  });
+  await steps.table('id_pair_gammas', {}, gammaFragments('id_candidate_pairs'), 'id_candidate_gammas');
+  const profiles = await count('id_profiles');
+  const candidatePairs = await count('id_candidate_pairs');
+
+  const model = await fitModel(steps, config, profiles, candidatePairs);
+  await db.run(
+    'create or replace table id_model_levels_text (comparison varchar, gamma varchar, label varchar, m varchar, u varchar)',
+  );
+  await db.appendRows(
+    'id_model_levels_text',
+    model.levels.map((l) => [l.comparison, String(l.gamma), l.label, String(l.m), String(l.u)]),
+  );
+  await db.run(
+    `create or replace table id_model_levels as
+     select comparison, gamma::integer as gamma, label, m::double as m, u::double as u from id_model_levels_text`,
+  );
+  await steps.table('id_model_vectors', {}, vectorFragments());
+  const priorLog2Odds = Math.log2(model.lambda / (1 - model.lambda));
+  await steps.table('id_pair_scores', { prior_log2_odds: priorLog2Odds }, scoreFragments());
+
+  await steps.table('id_shared_identifiers', {
+    same_email: EXACT_RULE_LEVELS.sameEmail,
+    same_phone: EXACT_RULE_LEVELS.samePhone,
+    different_surnames: EXACT_RULE_LEVELS.differentSurnames,
+    different_emails: EXACT_RULE_LEVELS.differentEmails,
+    different_phones: EXACT_RULE_LEVELS.differentPhones,
+  });
+  await steps.table(
+    'id_pair_links',
+    {
+      same_email: EXACT_RULE_LEVELS.sameEmail,
+      same_phone: EXACT_RULE_LEVELS.samePhone,
+      exact_first_name_max: EXACT_RULE_LEVELS.firstNameAgrees,
+      owner_rule_bit: 1 << MEMBERSHIP_OWNER_RULE.id,
+      minor_owner_rule_bit: 1 << MINOR_MEMBERSHIP_OWNER_RULE.id,
+      medium_threshold: config.mediumThreshold,
+      review_threshold: config.reviewThreshold,
+      prior_log2_odds: priorLog2Odds,
+    },
+    evidenceFragments(),
+  );
+  await steps.table('id_account_links');
+  await steps.table('id_identical_links');
+  await steps.table('id_hint_links');
+  await steps.table('id_links');
+  await steps.table('id_accepted_edges');
+
+  const componentRounds = await connectedComponents(
+    steps,
+    '(select profile_id as node from id_profiles)',
+    '(select pid_l as a, pid_r as b from id_accepted_edges)',
+    'id_components',
+  );
+  const guard = await guardComponents(steps);
+  await steps.table('id_clusters');
+
+  for (const table of STATE_TABLES) {
+    const prev = `id_prev_${table.replace('customer_id_', '')}`;
+    await db.run(`create or replace table ${prev} as ${await store.stateSource(table)}`);
+  }
+  const now = { now: options.now.toISOString() };
+  await steps.table('id_prev_resolved');
+  await steps.table('id_id_votes');
+  await steps.table('id_cluster_customers', now);
+  await steps.table('id_new_aliases', now);
+  await steps.table('id_customer_map', now);
+  await steps.table('id_customer_aliases');
+  await steps.table('id_customer_splits', now);
+  await assertUniqueIds(db);
+
+  await steps.table('id_final_links');
+  await steps.table('id_record_confidence');
+  await steps.table('id_household_edges');
+  await connectedComponents(
+    steps,
+    '(select distinct cluster as node from id_clusters)',
+    '(select a, b from id_household_edges)',
+    'id_household_labels',
+  );
+  await steps.table('id_customer_households');
+  await db.run('create or replace table id_source_trust (source varchar, trust_rank integer)');
+  await db.appendRows(
+    'id_source_trust',
+    config.sourceTrust.map((source, i) => [source, String(i + 1)]),
+  );
+  await steps.table('id_customer_records');
+
+  const asOf = { as_of: options.asOf.toISOString().slice(0, 10) };
+  const outputParams: Record<(typeof OUTPUT_TABLES)[number], Record<string, string | number>> = {
+    resolved_records: {},
+    customer_master: asOf,
+    customer_identifiers: {},
+    households: asOf,
+    identity_links: {},
+    identity_review: {},
+    identity_model: { lambda: model.lambda },
+  };
+  for (const table of OUTPUT_TABLES) {
+    await store.write(table, await steps.sql(table, outputParams[table], {}), outputParams[table]);
+  }
+  await store.write('customer_id_map', 'select * from id_customer_map', {});
+  await store.write('customer_id_aliases', 'select * from id_customer_aliases', {});
+  await store.write('customer_id_splits', 'select * from id_customer_splits', {});
+
+  const [totals] = await db.query(
+    `select
+       (select count(*) from id_input)::bigint as records,
+       (select count(distinct customer_id) from id_customer_records)::bigint as customers,
+       (select count(distinct household_id) from id_customer_records)::bigint as households,
+       (select count(*) from id_cluster_customers where is_new)::bigint as new_customers,
+       (select count(*) from id_new_aliases)::bigint as merged,
+       (select count(*) from id_customer_splits where split_at = $now::timestamptz)::bigint as splits,
+       (select count(*) from id_records where email is not null and not coalesce(email_valid, false))::bigint
+         as rejected_emails`,
+    now,
+  );
+  const tiers = await db.query(
+    `select tier || case when tier in ('exact', 'medium') and not joins then ' (refused)' else '' end as tier,
+            count(*)::bigint as n
+     from id_final_links group by all order by 1`,
+  );
+  return {
+    records: Number(totals?.records),
+    profiles,
+    candidatePairs,
+    customers: Number(totals?.customers),
+    households: Number(totals?.households),
+    newCustomers: Number(totals?.new_customers),
+    mergedIds: Number(totals?.merged),
+    splitIds: Number(totals?.splits),
+    links: Object.fromEntries(tiers.map((t) => [String(t.tier), Number(t.n)])),
+    rejected: {
+      emails: Number(totals?.rejected_emails),
+      phones: lookups.invalidPhones,
+      birthDates: lookups.invalidBirthDates,
+    },
+    ambiguousBirthDates: lookups.ambiguousBirthDates,
+    guard,
+    componentRounds,
+    model,
+    timings: steps.timings,
+  };
+}
+
+async function assertUniqueIds(db: Database): Promise<void> {
+  const [row] = await db.query(
+    `select count(*) - count(distinct customer_id) as repeated from id_cluster_customers`,
+  );
+  if (Number(row?.repeated ?? 0) > 0) throw new Error('two customers drew the same new id; this is a bug');
+}

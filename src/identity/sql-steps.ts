@@ -1,0 +1,69 @@
+import { CliError, ExitCode } from '../errors.ts';
+import type { Database, Row, SqlParams } from '../sql/database.ts';
+import { readQueryFile } from '../sql/query-files.ts';
+
+/** SQL text compiled from rules kept as data (comparison levels, blocking keys), never from values. */
+export type Fragments = Record<string, string>;
+
+export interface StepTiming {
+  step: string;
+  seconds: number;
+}
+
+/**
+ * Runs the resolver's queries (`queries/identity/<name>.sql`), Splink-style: each step is one file
+ * whose result becomes the table of the same name, so any intermediate can be inspected. A file may
+ * hold `{{name}}` slots for SQL compiled from rule data; values always travel as named parameters.
+ */
+export class SqlSteps {
+  readonly timings: StepTiming[] = [];
+
+  constructor(
+    readonly db: Database,
+    private readonly onStep?: (timing: StepTiming) => void,
+  ) {}
+
+  /** `create or replace table <target> as <queries/identity/name.sql>`; the target is the file's name by default. */
+  async table(name: string, params: SqlParams = {}, fragments: Fragments = {}, target = name): Promise<void> {
+    const sql = await this.sql(name, params, fragments);
+    await this.timed(target, () => this.db.run(`create or replace table ${target} as ${sql}`, params));
+  }
+
+  /** Runs a step and returns its rows (small results only: counts, pattern tables, parameters). */
+  async rows(name: string, params: SqlParams = {}, fragments: Fragments = {}): Promise<Row[]> {
+    const sql = await this.sql(name, params, fragments);
+    return this.timed(name, () => this.db.query(sql, params));
+  }
+
+  /** Runs a statement step (a macro definition, an insert) for its effect. */
+  async exec(name: string, params: SqlParams = {}, fragments: Fragments = {}): Promise<void> {
+    const sql = await this.sql(name, params, fragments);
+    await this.timed(name, () => this.db.run(sql, params));
+  }
+
+  async sql(name: string, params: SqlParams, fragments: Fragments): Promise<string> {
+    const query = await readQueryFile(`identity/${name}`);
+    const slots = [...query.sql.matchAll(/\{\{([a-z_]+)\}\}/g)].map((m) => m[1]!);
+    const problems = [
+      ...query.parameters.filter((p) => !(p in params)).map((p) => `missing parameter $${p}`),
+      ...Object.keys(params)
+        .filter((p) => !query.parameters.includes(p))
+        .map((p) => `unknown parameter $${p}`),
+      ...slots.filter((s) => !(s in fragments)).map((s) => `missing fragment {{${s}}}`),
+      ...Object.keys(fragments)
+        .filter((f) => !slots.includes(f))
+        .map((f) => `unknown fragment {{${f}}}`),
+    ];
+    if (problems.length > 0) throw new CliError(`${query.file}: ${problems.join('; ')}`, ExitCode.failure);
+    return query.sql.replace(/\{\{([a-z_]+)\}\}/g, (_m, slot: string) => fragments[slot]!);
+  }
+
+  private async timed<T>(step: string, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const result = await work();
+    const timing = { step, seconds: (performance.now() - started) / 1000 };
+    this.timings.push(timing);
+    this.onStep?.(timing);
+    return result;
+  }
+}
