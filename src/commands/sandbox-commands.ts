@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../errors.ts';
+import {
+  consecutivePorts,
+  defaultSandboxPort,
+  formatEmulatorBanner,
+  startEmulators,
+} from '../sandbox/emulators/index.ts';
 
 const sizeSchema = z.union([
   z.enum(['tiny', 'demo']),
@@ -43,20 +49,13 @@ export function registerSandboxCommands(program: Command): void {
 
   withGymOptions(sandbox.command('serve'))
     .description('start every API emulator over the sandbox gym and print the settings that point at them')
-    .option('--port <n>', 'first port; the six emulators take consecutive ports (default: random)')
-    .action(async (options: GymOptions & { port?: string }) => {
+    .option('--port <n>', 'first port; the six emulators take consecutive ports', String(defaultSandboxPort))
+    .action(async (options: GymOptions & { port: string }) => {
       const { generateGym } = await import('../sandbox/generate.ts');
-      const { apiNames, formatEmulatorBanner, startEmulators } = await import(
-        '../sandbox/emulators/index.ts'
-      );
-      const port =
-        options.port === undefined
-          ? undefined
-          : z.coerce.number().int().min(1).max(65530).safeParse(options.port);
-      if (port && !port.success) throw new CliError('--port: a port number', ExitCode.usage);
+      const port = z.coerce.number().int().min(1).max(65530).safeParse(options.port);
+      if (!port.success) throw new CliError('--port: a port number', ExitCode.usage);
       const gym = generateGym(gymOptions(options));
-      const ports = port?.success ? Object.fromEntries(apiNames.map((name, i) => [name, port.data + i])) : {};
-      const running = await startEmulators(gym, { ports });
+      const running = await startEmulators(gym, { ports: consecutivePorts(port.data) });
       process.stdout.write(formatEmulatorBanner(running));
       console.log('\nCtrl-C stops them.');
       await new Promise<void>((resolve) => {

@@ -122,10 +122,16 @@ interface Sandbox {
 /** The demo gym behind local emulators, with a lake of its own under `data/sandbox`. */
 async function startSandbox(asOf: Date | undefined): Promise<Sandbox> {
   const { generateGym } = await import('../sandbox/generate.ts');
-  const { startEmulators } = await import('../sandbox/emulators/index.ts');
+  const { consecutivePorts, defaultSandboxPort, startEmulators } = await import(
+    '../sandbox/emulators/index.ts'
+  );
   const gym = generateGym({});
   const clock = asOf ?? gym.asOf;
-  const running = await startEmulators(gym, { clock });
-  const env: NodeJS.ProcessEnv = { ...process.env, ...running.env, BASIN_LAKE_URL: path.join('data', 'sandbox') };
+  const running = await startEmulators(gym, { clock, ports: consecutivePorts(defaultSandboxPort) });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...running.env,
+    BASIN_LAKE_URL: path.join('data', 'sandbox'),
+  };
   return { config: loadConfig({ env }), clock, close: () => running.close() };
 }

@@ -107,3 +107,14 @@ export function formatEmulatorBanner(running: RunningEmulators): string {
 function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }
+
+/**
+ * The ports `daily --sandbox` and `sandbox serve` use: fixed, because the APIs put their own URLs
+ * into payloads (`relations_url`, `media_url`), and a URL that changed every run would make an
+ * unchanged record look changed.
+ */
+export const defaultSandboxPort = 47800;
+
+export function consecutivePorts(first: number): Record<ApiName, number> {
+  return Object.fromEntries(apiNames.map((name, i) => [name, first + i])) as Record<ApiName, number>;
+}
