@@ -48,9 +48,7 @@ async function productCapitanOnly(): Promise<{ records: number; seconds: number 
     const config = loadConfig({ env: { ...running.env, BASIN_LAKE_URL: dir }, cwd: dir });
     const db = await Database.open(new Lake(config.lake), { timeZone: config.timeZone });
     const capitan = sources.filter((s) => s.name === 'capitan');
-    const { result, seconds } = await timed(() =>
-      runFetch(db, config, capitan, { runId: 'bench', now: gym.asOf, log: () => {} }),
-    );
+    const result = await runFetch(db, config, capitan, { runId: 'bench', now: gym.asOf, log: () => {} });
     db.close();
     const wanted = ['customers', 'customer_memberships', 'checkins'];
     const streams = result.filter((r) => wanted.includes(r.stream));
