@@ -67,7 +67,7 @@ class PartWriter {
           select record_id, payload::json as payload, md5(payload) as payload_hash,
                  ${sqlText(this.fetchedAt)}::timestamptz as fetched_at, ${sqlText(this.runId)} as run_id
           from read_csv(${sqlText(staged.file)}, delim = '\t', quote = '', escape = '', header = false,
-                        auto_detect = false, max_line_size = 16777216,
+                        auto_detect = false, max_line_size = 1048576,
                         columns = {'record_id': 'VARCHAR', 'payload': 'VARCHAR'})
         ) to ${sqlText(out)} (format parquet, compression zstd)`,
       );
@@ -94,10 +94,12 @@ function startWorker(data: ScaleWorkerData): Worker {
     `./generator/scale-worker${path.extname(new URL(import.meta.url).pathname)}`,
     import.meta.url,
   );
-  if (!script.pathname.endsWith('.ts')) return new Worker(script, { workerData: data });
+  // A worker holds one household at a time; a small heap keeps the process's memory bounded.
+  const resourceLimits = { maxOldGenerationSizeMb: 192 };
+  if (!script.pathname.endsWith('.ts')) return new Worker(script, { workerData: data, resourceLimits });
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return new Worker(bootstrap, { eval: true, workerData: data, resourceLimits });
 }
 
 /** Stages parts on worker threads, handing each finished part to `done` (at most a few waiting). */
@@ -162,7 +164,7 @@ export async function writeScaleLake(options: ScaleLakeOptions): Promise<ScaleLa
   const instance = await DuckDBInstance.create(':memory:', {
     threads: '2',
     preserve_insertion_order: 'false',
-    memory_limit: '512MB',
+    memory_limit: '256MB',
   });
   const conn = await instance.connect();
   const writer = new PartWriter(conn, options.dir, runId, asOf.toISOString());

@@ -123,13 +123,13 @@ export function arrivalDay(ctx: GenContext, index: number, jitter: number): numb
 /** Households are generated in chunks of this size; each chunk numbers its records in its own id block. */
 export const CHUNK_HOUSEHOLDS = 1_000;
 
-/** Width of each chunk's id block, ample for a thousand households. */
+/** Width of each chunk's id block, ample for a thousand households (even the presale's busy founders). */
 const ID_STRIDES = {
-  customer: 10_000,
-  membership: 1_000,
-  membershipMember: 5_000,
-  checkin: 100_000,
-  associationMember: 2_000,
+  customer: 20_000,
+  membership: 5_000,
+  membershipMember: 20_000,
+  checkin: 400_000,
+  associationMember: 5_000,
 } as const;
 
 type IdKind = keyof typeof ID_STRIDES;

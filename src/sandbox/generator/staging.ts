@@ -22,20 +22,20 @@ export interface StagedPart {
   totals: ChunkTotals;
 }
 
-/** Flush a stream's buffered lines once they hold this many characters. */
-const FLUSH_CHARS = 1 << 20;
+/** Bytes buffered per stream before a write. */
+const BUFFER_BYTES = 1 << 19;
 
 interface OpenStream {
   file: string;
   fd: number;
-  buffer: string[];
-  chars: number;
+  buffer: Buffer;
+  used: number;
   rows: number;
 }
 
 /**
- * Writes rows per stream to `<dir>/<source>__<stream>-<tag>.tsv` as they come, in small batches, so
- * the text dies young instead of piling up for the garbage collector.
+ * Writes rows per stream to `<dir>/<source>__<stream>-<tag>.tsv` as they come, encoded straight into
+ * a reusable buffer, so the text dies young instead of piling up for the garbage collector.
  */
 export class StreamFiles {
   private readonly streams = new Map<string, OpenStream>();
@@ -49,21 +49,22 @@ export class StreamFiles {
     let open = this.streams.get(stream);
     if (!open) {
       const file = path.join(this.dir, `${stream.replace('/', '__')}-${this.tag}.tsv`);
-      open = { file, fd: openSync(file, 'w'), buffer: [], chars: 0, rows: 0 };
+      open = { file, fd: openSync(file, 'w'), buffer: Buffer.allocUnsafe(BUFFER_BYTES), used: 0, rows: 0 };
       this.streams.set(stream, open);
     }
-    const line = `${recordId}\t${JSON.stringify(payload)}`;
-    open.buffer.push(line);
-    open.chars += line.length;
+    const line = `${recordId}\t${JSON.stringify(payload)}\n`;
+    // A UTF-8 character takes at most three bytes per UTF-16 unit.
+    if (open.used + line.length * 3 > open.buffer.length) {
+      this.flush(open);
+      if (line.length * 3 > open.buffer.length) open.buffer = Buffer.allocUnsafe(line.length * 3);
+    }
+    open.used += open.buffer.write(line, open.used, 'utf8');
     open.rows++;
-    if (open.chars >= FLUSH_CHARS) this.flush(open);
   };
 
   private flush(open: OpenStream): void {
-    if (open.buffer.length === 0) return;
-    writeSync(open.fd, `${open.buffer.join('\n')}\n`);
-    open.buffer = [];
-    open.chars = 0;
+    if (open.used > 0) writeSync(open.fd, open.buffer, 0, open.used);
+    open.used = 0;
   }
 
   close(): StagedFile[] {
