@@ -69,7 +69,7 @@ class PartWriter {
           from read_csv(${sqlText(staged.file)}, delim = '\t', quote = '', escape = '', header = false,
                         auto_detect = false, max_line_size = 1048576,
                         columns = {'record_id': 'VARCHAR', 'payload': 'VARCHAR'})
-        ) to ${sqlText(out)} (format parquet, compression zstd)`,
+        ) to ${sqlText(out)} (format parquet, compression zstd, row_group_size 16384)`,
       );
       rmSync(staged.file, { force: true });
       this.rows[staged.stream] = (this.rows[staged.stream] ?? 0) + staged.rows;
