@@ -249,12 +249,6 @@ export const PLANS: readonly Plan[] = [
   },
 ];
 
-export function planById(id: number): Plan {
-  const plan = PLANS.find((p) => p.id === id);
-  if (!plan) throw new Error(`unknown plan ${id}`);
-  return plan;
-}
-
 export interface EntryProduct {
   /** Capitan entry-pass name and Square variation name. */
   name: string;

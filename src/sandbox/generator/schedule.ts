@@ -50,14 +50,6 @@ export interface HouseholdPlan {
   retail: RetailPlan[];
 }
 
-/** Whether a person is on a planned membership on a day. */
-export function coveredOn(plan: HouseholdPlan, person: Person, day: number): boolean {
-  return plan.memberships.some(
-    (m) =>
-      m.members.includes(person) && m.startDay <= day && (m.plannedEndDay === null || day < m.plannedEndDay),
-  );
-}
-
 /** Weekday (0 = Sunday) of a local day number. */
 export const weekdayOf = (day: number): number => (((day + 4) % 7) + 7) % 7;
 

@@ -152,11 +152,6 @@ export class GymClock {
   }
 }
 
-/** Day number of a `YYYY-MM-DD` date (calendar arithmetic, no zone). */
-export function isoToDay(iso: string): number {
-  return Math.floor(Date.parse(`${iso}T00:00:00Z`) / DAY_MS);
-}
-
 /** Stripe: unix seconds. */
 export const stripeTime = (utcMs: number): number => Math.floor(utcMs / 1000);
 

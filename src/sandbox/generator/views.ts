@@ -83,6 +83,19 @@ function perClock<T>(render: (clockMs: number) => T): (clock: Date) => T {
   };
 }
 
+/** Caches renders by key, forgetting the oldest beyond `size`. */
+function keyedCache<T>(size: number): (key: string, render: () => T) => T {
+  const cache = new Map<string, T>();
+  return (key, render) => {
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+    const value = render();
+    if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+    cache.set(key, value);
+    return value;
+  };
+}
+
 function frozen<T>(items: T[]): T[] {
   return Object.freeze(items) as T[];
 }
@@ -427,6 +440,8 @@ export function buildDataset(ctx: GenContext, out: HouseholdOutput): SandboxData
     activityByCampaign.set(a.campaignId, list);
   }
   const images = new Map<string, ReturnType<typeof renderImage>>();
+  const reports = keyedCache<MailchimpReport>(256);
+  const activities = keyedCache<MailchimpEmailActivity[]>(64);
 
   const renderCustomers = perClock((ms) => {
     const day = clock.localDay(ms);
@@ -506,12 +521,19 @@ export function buildDataset(ctx: GenContext, out: HouseholdOutput): SandboxData
       report: (campaignId, clockDate) => {
         const c = campaignById.get(campaignId);
         if (!c || c.sendAt > clockDate.getTime()) return undefined;
-        return renderReport(c, activityByCampaign.get(campaignId) ?? [], clockDate.getTime());
+        return reports(`${campaignId}@${clockDate.getTime()}`, () =>
+          renderReport(c, activityByCampaign.get(campaignId) ?? [], clockDate.getTime()),
+        );
       },
       emailActivity: (campaignId, clockDate) => {
         const c = campaignById.get(campaignId);
         if (!c || c.sendAt > clockDate.getTime()) return [];
-        return (activityByCampaign.get(campaignId) ?? []).map((a) => renderActivity(a, clockDate.getTime()));
+        // Emulators page through a campaign's recipients, one call per page.
+        return activities(`${campaignId}@${clockDate.getTime()}`, () =>
+          frozen(
+            (activityByCampaign.get(campaignId) ?? []).map((a) => renderActivity(a, clockDate.getTime())),
+          ),
+        );
       },
     },
     instagram: {
