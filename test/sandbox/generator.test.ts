@@ -5,6 +5,7 @@ import type { SandboxDataset } from '../../src/sandbox/dataset.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { FEMALE_FIRST, MALE_FIRST, WORK_DOMAINS } from '../../src/sandbox/generator/names.ts';
 import { GymClock } from '../../src/sandbox/generator/time.ts';
+import { formatGymStats, gymStats } from '../../src/sandbox/stats.ts';
 
 const DAY = 86_400_000;
 const LIST = '6113b6f2ca';
@@ -495,5 +496,26 @@ describe('API shapes', () => {
     expect(bytes.subarray(37, 41).toString('ascii')).toBe('IDAT');
     expect(inflateSync(bytes.subarray(41, 41 + idatLength)).length).toBe(32 * (32 * 3 + 1));
     expect(gym.truth.images.length).toBe(gym.instagram.media(gym.horizon).length);
+  });
+});
+
+describe('gym stats', () => {
+  it('counts people, records, shared contacts and date formats', () => {
+    const stats = gymStats(gym);
+    expect(stats.people.total).toBe(gym.truth.people.length);
+    expect(stats.people.adults + stats.people.minors).toBe(stats.people.total);
+    expect(stats.records['capitan.customers']).toBe(gym.capitan.customers(gym.asOf).length);
+    expect(stats.records['capitan.checkins']).toBe(gym.capitan.checkins(gym.asOf).length);
+    expect(stats.recordsPerPerson.mean).toBeGreaterThan(1);
+    expect(stats.sharedContacts.emails).toBeGreaterThan(0);
+    expect(stats.sharedContacts.phones).toBeGreaterThan(0);
+    expect(Object.keys(stats.dateFormats.stripe ?? {})).toEqual(['unix seconds']);
+    expect(Object.keys(stats.dateFormats.square ?? {})).toEqual(['RFC 3339 UTC with ms (…Z)']);
+    expect(Object.keys(stats.dateFormats.mailchimp ?? {})).toEqual(['ISO 8601 +00:00']);
+    expect(Object.keys(stats.dateFormats.instagram ?? {})).toEqual(['ISO 8601 +0000']);
+    expect(stats.dateFormats.capitan?.['YYYY-MM-DD HH:MM:SS.ffffff (local)']).toBeGreaterThan(0);
+    const text = formatGymStats(stats);
+    expect(text).toContain('capitan.checkins');
+    expect(text).toContain('Shared contacts');
   });
 });
