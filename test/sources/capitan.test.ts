@@ -2,16 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { runFetch } from '../../src/fetch/run-fetch.ts';
-import { Lake } from '../../src/lake/lake.ts';
-import { stage } from '../../src/pipeline/stage.ts';
+import type { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { SandboxDataset } from '../../src/sandbox/dataset.ts';
 import { createCapitanEmulator } from '../../src/sandbox/emulators/capitan.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import capitan from '../../src/sources/capitan/index.ts';
-import { Database } from '../../src/sql/database.ts';
+import { openSourceHarness } from '../support/source-harness.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 
 const DAY = 86_400_000;
@@ -64,34 +61,14 @@ function localWallClock(instant: Date, timeZone: string): string {
 async function openCapitan(dir: string, dataset: SandboxDataset, clock = dataset.asOf) {
   const emulator = createCapitanEmulator(dataset, { clock });
   await emulator.listen();
-  const lake = new Lake({ kind: 'local', dir });
-  const config = loadConfig({
-    env: {
-      CAPITAN_API_TOKEN: sandboxCredentials.capitanApiToken,
-      CAPITAN_API_URL: `${emulator.url}/api/`,
-      BASIN_TIMEZONE: dataset.timeZone,
-    },
-    cwd: lake.root,
+  const harness = await openSourceHarness({
+    dir,
+    emulator,
+    source: capitan,
+    env: { CAPITAN_API_TOKEN: sandboxCredentials.capitanApiToken, CAPITAN_API_URL: `${emulator.url}/api/` },
+    timeZone: dataset.timeZone,
   });
-  const db = await Database.open(lake, { timeZone: config.timeZone });
-  let runs = 0;
-  const logs: string[] = [];
-  const run = () =>
-    runFetch(db, config, [capitan], {
-      runId: `run-${++runs}`,
-      now: emulator.clock,
-      log: (line) => logs.push(line),
-    });
-  const rawIds = async (stream: Stream) =>
-    (await db.query(`select distinct record_id from raw_capitan__${stream} order by 1`)).map((r) =>
-      String(r.record_id),
-    );
-  const stageAll = () => stage(db, { time_zone: config.timeZone }, { onlySource: 'capitan' });
-  const close = async () => {
-    db.close();
-    await emulator.close();
-  };
-  return { emulator, db, run, logs, rawIds, stageAll, close };
+  return { ...harness, logs: harness.logs };
 }
 
 describe('Capitan source', () => {

@@ -2,16 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { runFetch } from '../../src/fetch/run-fetch.ts';
-import { Lake } from '../../src/lake/lake.ts';
-import { stage } from '../../src/pipeline/stage.ts';
+import type { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { SandboxDataset, SquareOrder, SquarePayment } from '../../src/sandbox/dataset.ts';
 import { createSquareEmulator } from '../../src/sandbox/emulators/square.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { type SquareSourceOptions, squareSource } from '../../src/sources/square/index.ts';
-import { Database } from '../../src/sql/database.ts';
+import { openSourceHarness } from '../support/source-harness.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 
 const DAY = 86_400_000;
@@ -69,35 +66,14 @@ async function openSquare(
 ) {
   const emulator = createSquareEmulator(dataset, { clock: options.clock ?? dataset.asOf });
   await emulator.listen();
-  const lake = new Lake({ kind: 'local', dir });
-  const config = loadConfig({
-    env: {
-      SQUARE_ACCESS_TOKEN: sandboxCredentials.squareAccessToken,
-      SQUARE_API_URL: emulator.url,
-      BASIN_TIMEZONE: dataset.timeZone,
-    },
-    cwd: lake.root,
+  const harness = await openSourceHarness({
+    dir,
+    emulator,
+    source: squareSource(options.source ?? { retry: { minTimeoutMs: 5 } }),
+    env: { SQUARE_ACCESS_TOKEN: sandboxCredentials.squareAccessToken, SQUARE_API_URL: emulator.url },
+    timeZone: dataset.timeZone,
   });
-  const db = await Database.open(lake, { timeZone: config.timeZone });
-  const source = squareSource(options.source ?? { retry: { minTimeoutMs: 5 } });
-  const log: string[] = [];
-  let runs = 0;
-  const run = () =>
-    runFetch(db, config, [source], {
-      runId: `run-${++runs}`,
-      now: emulator.clock,
-      log: (line) => log.push(line),
-    });
-  const rawIds = async (stream: Stream) =>
-    (await db.query(`select distinct record_id from raw_square__${stream} order by 1`)).map((r) =>
-      String(r.record_id),
-    );
-  const stageAll = () => stage(db, { time_zone: config.timeZone }, { onlySource: 'square' });
-  const close = async () => {
-    db.close();
-    await emulator.close();
-  };
-  return { emulator, db, run, rawIds, stageAll, log, close };
+  return { ...harness, log: harness.logs };
 }
 
 describe('Square source', () => {

@@ -2,16 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { runFetch } from '../../src/fetch/run-fetch.ts';
-import { Lake } from '../../src/lake/lake.ts';
-import { stage } from '../../src/pipeline/stage.ts';
+import type { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { SandboxDataset, StripePaymentIntent } from '../../src/sandbox/dataset.ts';
 import { createStripeEmulator } from '../../src/sandbox/emulators/stripe.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { type StripeSourceOptions, stripeSource } from '../../src/sources/stripe/index.ts';
-import { Database } from '../../src/sql/database.ts';
+import { openSourceHarness } from '../support/source-harness.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 
 const DAY = 86_400_000;
@@ -55,35 +52,14 @@ async function openStripe(
 ) {
   const emulator = createStripeEmulator(dataset, { clock: options.clock ?? dataset.asOf });
   await emulator.listen();
-  const lake = new Lake({ kind: 'local', dir });
-  const config = loadConfig({
-    env: {
-      STRIPE_API_KEY: sandboxCredentials.stripeApiKey,
-      STRIPE_API_URL: emulator.url,
-      BASIN_TIMEZONE: dataset.timeZone,
-    },
-    cwd: lake.root,
+  const harness = await openSourceHarness({
+    dir,
+    emulator,
+    source: stripeSource(options.source ?? { retry: { minTimeoutMs: 5 } }),
+    env: { STRIPE_API_KEY: sandboxCredentials.stripeApiKey, STRIPE_API_URL: emulator.url },
+    timeZone: dataset.timeZone,
   });
-  const db = await Database.open(lake, { timeZone: config.timeZone });
-  const source = stripeSource(options.source ?? { retry: { minTimeoutMs: 5 } });
-  const log: string[] = [];
-  let runs = 0;
-  const run = () =>
-    runFetch(db, config, [source], {
-      runId: `run-${++runs}`,
-      now: emulator.clock,
-      log: (line) => log.push(line),
-    });
-  const rawIds = async (stream: Stream) =>
-    (await db.query(`select distinct record_id from raw_stripe__${stream} order by 1`)).map((r) =>
-      String(r.record_id),
-    );
-  const stageAll = () => stage(db, { time_zone: config.timeZone }, { onlySource: 'stripe' });
-  const close = async () => {
-    db.close();
-    await emulator.close();
-  };
-  return { emulator, db, run, rawIds, stageAll, log, close };
+  return { ...harness, log: harness.logs };
 }
 
 describe('Stripe source', () => {
