@@ -1,5 +1,5 @@
 -- The pairs of profiles the model scores: those sharing a key under some blocking rule (keys held by
--- more than $max_block_size profiles are skipped), and each payment naming a membership with the
+-- more than $max_block_size profiles are skipped, $max_weak_block_size for keys of names alone), and each payment naming a membership with the
 -- membership owner's record (rule $owner_rule_id, or $minor_owner_rule_id when the owner is under 18
 -- at $as_of). `rules` holds one bit per rule that paired them.
 with
@@ -9,7 +9,9 @@ sized as (
 ),
 
 kept as (
-  select rule_id, block_key, profile_id from sized where block_size between 2 and $max_block_size
+  select rule_id, block_key, profile_id
+  from sized
+  where block_size >= 2 and block_size <= case when weak then $max_weak_block_size else $max_block_size end
 ),
 
 rule_pairs as (

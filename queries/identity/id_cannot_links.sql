@@ -1,11 +1,17 @@
--- Pairs inside one component that must not be one customer, with the component they are in.
+-- Pairs of profiles inside one component that must not be one customer: their signatures conflict.
 with
 
-final as (
-  select g.pid_l, g.pid_r, p.component
-  from id_component_gammas as g
-  join id_component_pairs as p using (pid_l, pid_r)
+conflicting as (
+  select pid_l as sig_l, pid_r as sig_r
+  from id_signature_gammas
   where {{any_conflict}}
+),
+
+final as (
+  select a.profile_id as pid_l, b.profile_id as pid_r, a.component
+  from conflicting as c
+  join id_component_signatures as a on a.signature_id = c.sig_l
+  join id_component_signatures as b on b.signature_id = c.sig_r
 )
 
 select * from final

@@ -1,9 +1,17 @@
--- Every record with its customer, household, how it joined, and the survivorship rank of its source.
+-- Every record with its raw values, customer, household, how it joined, and the survivorship rank of
+-- its source.
 with
 
 final as (
   select
     r.*,
+    i.first_name,
+    i.last_name,
+    i.full_name,
+    i.email,
+    i.phone,
+    i.address as address_raw,
+    i.city as city_raw,
     c.cluster,
     cc.customer_id,
     cc.customer_created_at,
@@ -15,11 +23,12 @@ final as (
     se.value is not null or coalesce(r.email_is_role, false) as email_is_shared,
     sp.value is not null as phone_is_shared
   from id_record_profiles as r
+  join id_input as i on i.record_id = r.record_id
   join id_clusters as c using (profile_id)
   join id_cluster_customers as cc using (cluster)
   join id_customer_households as h using (customer_id)
-  join id_record_confidence as rc using (record_id)
-  left join id_source_trust as t using (source)
+  join id_record_confidence as rc on rc.record_id = r.record_id
+  left join id_source_trust as t on t.source = r.source
   left join id_shared_identifiers as se on se.kind = 'email' and se.value = r.email_match
   left join id_shared_identifiers as sp on sp.kind = 'phone' and sp.value = r.phone_e164
 )

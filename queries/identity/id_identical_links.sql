@@ -13,9 +13,8 @@ final as (
     null::double as match_weight,
     false as has_conflict,
     true as accepted,
-    json_object(
-      'first_name', fn, 'last_name', ln, 'email', email_match, 'phone', phone_e164, 'birth_date', dob
-    ) as evidence
+    to_json({'first_name': fn, 'last_name': ln, 'email': email_match, 'phone': phone_e164, 'birth_date': dob})
+      as evidence
   from id_record_profiles
   where record_id <> rep_record_id
 )

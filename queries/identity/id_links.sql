@@ -1,5 +1,6 @@
 -- Every link between records the resolver found, whatever its tier: one source account, identical
--- evidence, scored pairs and household hints.
+-- evidence, scored pairs and household hints. Scored pairs carry their evidence as a struct
+-- (`pair_evidence`), the others as JSON (`evidence`).
 with
 
 final as (

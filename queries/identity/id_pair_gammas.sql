@@ -44,8 +44,8 @@ joined as (
     l.tf_ln as l_tf_ln,
     l.tf_city as l_tf_city
   from pairs as p
-  join id_profile_features as l on l.profile_id = p.pid_l
-  join id_profile_features as r on r.profile_id = p.pid_r
+  join {{features}} as l on l.profile_id = p.pid_l
+  join {{features}} as r on r.profile_id = p.pid_r
 ),
 
 oriented as (

@@ -21,15 +21,13 @@ contacts as (
     s.g_phone = $same_phone as same_phone,
     (s.rules & $owner_rule_bit) <> 0 as pays_owner,
     (s.rules & $minor_owner_rule_bit) <> 0 as pays_minor,
-    se.value is not null as email_shared,
-    sp.value is not null as phone_shared
+    s.g_email = $same_email and se.value is not null as email_shared,
+    s.g_phone = $same_phone and sp.value is not null as phone_shared
   from scores as s
   join id_profiles as l on l.profile_id = s.pid_l
   join id_profiles as r on r.profile_id = s.pid_r
-  left join id_shared_identifiers as se
-    on se.kind = 'email' and se.value = l.email_match and s.g_email = $same_email
-  left join id_shared_identifiers as sp
-    on sp.kind = 'phone' and sp.value = l.phone_e164 and s.g_phone = $same_phone
+  left join id_shared_identifiers as se on se.kind = 'email' and se.value = l.email_match
+  left join id_shared_identifiers as sp on sp.kind = 'phone' and sp.value = l.phone_e164
 ),
 
 -- "Nothing against it": no conflict, first names that agree (same, a nickname, a typo), and an
@@ -91,14 +89,15 @@ final as (
     match_weight,
     has_conflict,
     tier in ('exact', 'medium') as accepted,
-    json_object(
-      'match_weight', round(match_weight, 3),
-      'match_probability', match_probability,
-      'prior_log2_odds', round($prior_log2_odds, 3),
-      'names_swapped', names_swapped,
-      'comparisons', {{evidence}},
-      'conflicts', {{conflict_list}}
-    ) as evidence
+    -- A struct, written out as JSON once, in core/identity_links.
+    {
+      'match_weight': round(match_weight, 3),
+      'match_probability': match_probability,
+      'prior_log2_odds': round($prior_log2_odds, 3),
+      'names_swapped': names_swapped,
+      'comparisons': {{evidence}},
+      'conflicts': {{conflict_list}}
+    } as pair_evidence
   from tiered
   where tier is not null
 )

@@ -1,5 +1,7 @@
--- One row per profile: its matching evidence, the forms its first names can take, and the source
--- accounts, membership owners and household hints its records carry.
+-- One row per profile: its matching evidence, the forms its first names can take, the source
+-- accounts, membership owners and household hints its records carry, the Soundex codes of its names
+-- for blocking, and the term frequencies of its first name, surname and city (the share of profiles
+-- carrying that value, so agreeing on a common value weighs less than on a rare one).
 with
 
 records as (
@@ -33,29 +35,57 @@ grouped as (
   group by profile_id
 ),
 
-forms as (
-  select
-    g.profile_id,
-    list_sort(list_distinct(list(f.formal_name))) as formal_forms
-  from grouped as g
-  join id_name_forms as f on f.name in (g.fn, g.pf)
-  group by g.profile_id
+given_names as (
+  select profile_id, unnest(list_filter([fn, pf], x -> x is not null)) as name from grouped
 ),
 
-final as (
+forms as (
+  select
+    n.profile_id,
+    list_sort(list_distinct(list(f.formal_name))) as formal_forms
+  from given_names as n
+  join id_name_forms as f using (name)
+  group by n.profile_id
+),
+
+described as (
   select
     g.*,
     list_sort(list_distinct(
       coalesce(fo.formal_forms, []::varchar[]) || list_filter([g.fn, g.pf], x -> x is not null)
     )) as fn_forms,
-    -- The letters of the email user name beyond the person's own names (kittycat77 → kittycat;
-    -- natalie.castillo84 → nothing).
+    -- The letters of the email user name beyond the person's own names, whatever form of them
+    -- (kittycat77 → kittycat; jessica.cox84 for Jess Cox → nothing). Longer forms go first so
+    -- "jess" does not leave "ica" of "jessica".
     regexp_replace(
-      replace(replace(regexp_replace(g.email_user, '[^a-z]', '', 'g'), coalesce(g.fn, ''), ''), coalesce(g.ln, ''), ''),
+      list_reduce(
+        [regexp_replace(coalesce(g.email_user, ''), '[^a-z]', '', 'g')] || list_transform(
+          list_sort(list_transform(
+            list_filter(
+              coalesce(fo.formal_forms, []::varchar[]) || [g.fn, g.pf, g.ln],
+              x -> x is not null and length(x) > 1
+            ),
+            x -> {'order': -length(x), 'form': x}
+          )),
+          x -> x.form
+        ),
+        (acc, form) -> replace(acc, form, '')
+      ),
       '[^a-z]', '', 'g'
     ) as email_user_extra
   from grouped as g
   left join forms as fo using (profile_id)
+),
+
+final as (
+  select
+    *,
+    id_soundex(fn) as fn_sound,
+    id_soundex(ln) as ln_sound,
+    case when fn is not null then count(*) over (partition by fn) / count(fn) over () end as tf_fn,
+    case when ln is not null then count(*) over (partition by ln) / count(ln) over () end as tf_ln,
+    case when city is not null then count(*) over (partition by city) / count(city) over () end as tf_city
+  from described
 )
 
 select * from final

@@ -11,13 +11,22 @@ keyed as (
   from id_records
 ),
 
-represented as (
+keys as (
   select
     *,
-    min(record_id) over (
-      partition by fn, pf, ln, suffix, email_match, phone_e164, dob, dob_alt, city, postal, address, lone_record_id
-    ) as rep_record_id
+    concat_ws(
+      chr(31),
+      coalesce(fn, chr(0)), coalesce(pf, chr(0)), coalesce(ln, chr(0)), coalesce(suffix, chr(0)),
+      coalesce(email_match, chr(0)), coalesce(phone_e164, chr(0)), coalesce(cast(dob as varchar), chr(0)),
+      coalesce(cast(dob_alt as varchar), chr(0)), coalesce(city, chr(0)), coalesce(postal, chr(0)),
+      coalesce(address, chr(0)), coalesce(lone_record_id, chr(0))
+    ) as evidence_key
   from keyed
+),
+
+represented as (
+  select * exclude (evidence_key), min(record_id) over (partition by evidence_key) as rep_record_id
+  from keys
 ),
 
 final as (

@@ -3,10 +3,16 @@
 -- whatever first or last name is missing ("Smith, John" and "John Q de la Cruz Jr." both parse).
 -- Emails are trimmed and lower-cased, invalid ones dropped, role and family addresses marked.
 -- Phones and birth dates come from the lookups parsed in TypeScript (libphonenumber, date formats).
+-- Names and emails are parsed once per distinct value: a member's forty charges carry one name.
+-- Only what matching needs is kept; the outputs read the raw values back from id_input.
 with
 
 input as (
   select * from id_input
+),
+
+distinct_names as (
+  select distinct first_name, last_name, full_name, preferred_name from input
 ),
 
 tokens as (
@@ -31,7 +37,7 @@ tokens as (
       ),
       t -> t <> '' and t not in ('mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'rev')
     ) as full_tokens
-  from input
+  from distinct_names
 ),
 
 name_parts as (
@@ -75,13 +81,13 @@ names as (
 
 emails as (
   select
-    *,
+    email,
     lower(email) as email_norm,
     regexp_full_match(
       lower(email),
       '[a-z0-9!#$%&''*+/=?^_`{|}~.-]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}'
     ) as email_valid
-  from names
+  from (select distinct email from input where email is not null)
 ),
 
 email_parts as (
@@ -123,15 +129,15 @@ normalised as (
   select
     i.record_id,
     coalesce(lower(i.source), nullif(split_part(i.record_id, ':', 1), i.record_id)) as source,
-    i.fn,
-    i.pf,
-    i.ln,
-    i.suffix,
-    i.email_norm,
-    i.email_valid,
-    i.email_is_role,
-    case when i.email_valid and not i.email_is_role then i.email_key end as email_match,
-    case when i.email_valid and not i.email_is_role then i.email_local end as email_user,
+    n.fn,
+    n.pf,
+    n.ln,
+    n.suffix,
+    e.email_norm,
+    e.email_valid,
+    e.email_is_role,
+    case when e.email_valid and not e.email_is_role then e.email_key end as email_match,
+    case when e.email_valid and not e.email_is_role then e.email_local end as email_user,
     p.phone_e164,
     d.birth_date as dob,
     d.birth_date_alt as dob_alt,
@@ -156,18 +162,14 @@ normalised as (
     i.square_customer_id,
     i.membership_owner_id,
     list_filter(list_transform(string_split(i.household_hint, '|'), h -> trim(h)), h -> h <> '') as household_hints,
-    try_cast(i.seen_at as timestamptz) as seen_at,
-    i.first_name,
-    i.last_name,
-    i.full_name,
-    i.preferred_name,
-    i.email,
-    i.phone,
-    i.birth_date,
-    i.address as address_raw,
-    i.city as city_raw,
-    i.postal_code
-  from email_keys as i
+    try_cast(i.seen_at as timestamptz) as seen_at
+  from input as i
+  left join names as n
+    on n.first_name is not distinct from i.first_name
+    and n.last_name is not distinct from i.last_name
+    and n.full_name is not distinct from i.full_name
+    and n.preferred_name is not distinct from i.preferred_name
+  left join email_keys as e on e.email = i.email
   left join id_phone_lookup as p on p.phone_raw = i.phone
   left join id_birth_date_lookup as d on d.birth_date_raw = i.birth_date
 ),

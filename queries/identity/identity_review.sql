@@ -22,7 +22,7 @@ final as (
     cr.phone_e164 as phone_r,
     cl.dob as birth_date_l,
     cr.dob as birth_date_r,
-    q.evidence
+    coalesce(q.evidence, to_json(q.pair_evidence)) as evidence
   from queued as q
   join id_customer_records as cl on cl.record_id = q.record_id_l
   join id_customer_records as cr on cr.record_id = q.record_id_r

@@ -10,6 +10,8 @@ export interface BlockingRule {
   name: string;
   label: string;
   keys: string;
+  /** Keys made of names alone: blocks of namesakes grow fast and get the smaller size cap. */
+  weak?: boolean;
 }
 
 const sortedMonthDay =
@@ -21,8 +23,9 @@ export const BLOCKING_RULES: readonly BlockingRule[] = [
   {
     id: 2,
     name: 'surname_birth_year',
-    label: 'same surname and birth year',
-    keys: "[p.ln || ':' || year(p.dob)]",
+    label: 'surnames that sound alike, same birth year',
+    keys: "[p.ln_sound || ':' || year(p.dob)]",
+    weak: true,
   },
   {
     id: 3,
@@ -32,27 +35,32 @@ export const BLOCKING_RULES: readonly BlockingRule[] = [
   },
   {
     id: 4,
-    name: 'surname_sound_initial',
-    label: 'surnames that sound alike, same first initial',
-    keys: "[id_soundex(p.ln) || ':' || left(p.fn, 1)]",
+    name: 'names_sound_alike',
+    label: 'first and last names that sound alike, either order',
+    keys: "[least(p.fn_sound, p.ln_sound) || ':' || greatest(p.fn_sound, p.ln_sound)]",
+    weak: true,
   },
   {
     id: 5,
-    name: 'full_name',
-    label: 'same first and last name, either order',
-    keys: "[least(p.fn, p.ln) || ':' || greatest(p.fn, p.ln)]",
-  },
-  {
-    id: 6,
     name: 'email_user',
     label: 'same email user name',
     keys: 'case when length(p.email_user) >= 5 then [p.email_user] else [] end',
   },
   {
-    id: 7,
+    id: 6,
     name: 'birth_date_place',
     label: 'same birth date and postal code or city',
     keys: "[p.dob || ':' || coalesce(p.postal, p.city)]",
+  },
+  {
+    // One keystroke cannot change both the first and the last five characters of a user name.
+    id: 7,
+    name: 'email_ends',
+    label: 'same email domain and the same first or last five characters of the user name',
+    keys: `case when length(p.email_user) >= 5 then [
+      'a:' || left(p.email_user, 5) || '@' || split_part(p.email_match, '@', 2),
+      'z:' || right(p.email_user, 5) || '@' || split_part(p.email_match, '@', 2)
+    ] else [] end`,
   },
 ];
 
@@ -83,12 +91,15 @@ export function ruleMask(names: readonly string[]): number {
   return mask;
 }
 
-/** `select <id> as rule_id, unnest(<keys>) as block_key, profile_id from profiles as p` per rule. */
+/**
+ * `select <id> as rule_id, <weak> as weak, unnest(<keys>) as block_key, profile_id from
+ * id_profiles as p`, one select per rule.
+ */
 export function blockKeysSql(rules: readonly BlockingRule[] = BLOCKING_RULES): string {
   return rules
     .map(
       (r) =>
-        `select ${r.id}::tinyint as rule_id, unnest(${r.keys}) as block_key, p.profile_id from id_profiles as p`,
+        `select ${r.id}::tinyint as rule_id, ${r.weak ? 'true' : 'false'} as weak, unnest(${r.keys}) as block_key, p.profile_id from id_profiles as p`,
     )
     .join('\n  union all\n  ');
 }

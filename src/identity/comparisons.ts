@@ -35,11 +35,16 @@ export const COMPARISONS: readonly Comparison[] = [
         label: 'nickname or preferred name of the same name',
         sql: 'not names_swapped and len(list_intersect(l_fn_forms, r_fn_forms)) > 0',
       },
-      { label: 'first names Jaro-Winkler ≥ 0.92', sql: `${jw('l_fn', 'r_fn')} >= 0.92` },
       {
-        label: 'first names Jaro-Winkler ≥ 0.80, or an initial of the other',
-        sql: `${jw('l_fn', 'r_fn')} >= 0.80 or ((length(l_fn) = 1 or length(r_fn) = 1) and left(l_fn, 1) = left(r_fn, 1))`,
+        // A slip of the keyboard; twins' names that merely look alike (Eli, Elizabeth) are not.
+        label: 'first names one typo apart',
+        sql: 'damerau_levenshtein(l_fn, r_fn) <= case when least(length(l_fn), length(r_fn)) >= 8 then 2 else 1 end',
       },
+      {
+        label: 'an initial of the other',
+        sql: '(length(l_fn) = 1 or length(r_fn) = 1) and left(l_fn, 1) = left(r_fn, 1)',
+      },
+      { label: 'first names Jaro-Winkler ≥ 0.80', sql: `${jw('l_fn', 'r_fn')} >= 0.80`, conflict: true },
       { label: 'different first names', sql: 'true', conflict: true },
     ],
   },
@@ -181,7 +186,7 @@ export const EXACT_RULE_LEVELS = {
   differentPhones: levelIndex('phone', 'different phones'),
   differentSurnames: levelIndex('last_name', 'different surnames'),
   /** Exact rules accept first names up to this level (same, nickname, a typo); looser is the model's. */
-  firstNameAgrees: levelIndex('first_name', 'first names Jaro-Winkler ≥ 0.92'),
+  firstNameAgrees: levelIndex('first_name', 'first names one typo apart'),
 };
 
 /** `case when … then 0 when … then 1 … end as g_<name>`, one per comparison. */

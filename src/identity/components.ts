@@ -31,14 +31,21 @@ export interface GuardSummary {
 }
 
 /**
- * Looks for conflicts inside each component (every pair of its profiles is compared) and re-forms
+ * Looks for conflicts inside each component (every pair of its distinct signatures is compared) and re-forms
  * the components that hold one with the constrained union, strongest links first. Writes
  * `id_guard_labels` (node, label) for the re-formed nodes and `id_guard_refused` (pid_l, pid_r).
  */
 export async function guardComponents(steps: SqlSteps): Promise<GuardSummary> {
   const db = steps.db;
-  await steps.table('id_component_pairs');
-  await steps.table('id_pair_gammas', {}, gammaFragments('id_component_pairs'), 'id_component_gammas');
+  await steps.table('id_component_signatures');
+  await steps.table('id_signature_features');
+  await steps.table('id_signature_pairs');
+  await steps.table(
+    'id_pair_gammas',
+    {},
+    gammaFragments('id_signature_pairs', 'id_signature_features'),
+    'id_signature_gammas',
+  );
   await steps.table('id_cannot_links', {}, { any_conflict: anyConflictSql() });
   const cannot = await db.query('select pid_l, pid_r from id_cannot_links');
   const nodes = await steps.rows('id_troubled_nodes');
@@ -56,16 +63,18 @@ export async function guardComponents(steps: SqlSteps): Promise<GuardSummary> {
     cannot.map((c) => [Number(c.pid_l), Number(c.pid_r)] as const),
   );
   await db.run('create or replace table id_guard_labels (node integer, label integer)');
+  steps.adopt('id_guard_labels');
   await db.appendRows(
     'id_guard_labels',
     [...result.labels].map(([node, label]) => [String(node), String(label)]),
   );
   await db.run('create or replace table id_guard_refused (pid_l integer, pid_r integer)');
+  steps.adopt('id_guard_refused');
   await db.appendRows(
     'id_guard_refused',
     result.refused.map((e) => [String(Math.min(e.a, e.b)), String(Math.max(e.a, e.b))]),
   );
-  const [pairs] = await db.query('select count(*)::bigint as n from id_component_pairs');
+  const [pairs] = await db.query('select count(*)::bigint as n from id_signature_pairs');
   return {
     pairsChecked: Number(pairs?.n ?? 0),
     cannotLinks: cannot.length,

@@ -11,6 +11,9 @@ export interface ResolverConfig {
   reviewThreshold: number;
   /** Blocking keys held by more profiles than this are skipped (they pair too many strangers). */
   maxBlockSize: number;
+  /** The same for keys made of names alone, whose blocks of namesakes grow with the square of size. */
+  maxWeakBlockSize: number;
+
   /** Random profile pairs drawn to estimate u. */
   uSampleSize: number;
   /** Seed of the random pairs, so the same input always gives the same model. */
@@ -24,7 +27,8 @@ export interface ResolverConfig {
 export const DEFAULT_CONFIG: ResolverConfig = {
   mediumThreshold: 0.99,
   reviewThreshold: 0.8,
-  maxBlockSize: 200,
+  maxBlockSize: 60,
+  maxWeakBlockSize: 15,
   uSampleSize: 300_000,
   seed: 42,
   phoneRegion: 'US',

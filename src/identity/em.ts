@@ -3,6 +3,11 @@
  * pattern is one gamma per comparison (0 = a value missing, which weighs nothing); EM finds the
  * share of matches λ and, per level, m = P(level | match) and u = P(level | non-match). Running on
  * distinct patterns with counts (a few thousand) instead of pairs makes every iteration instant.
+ *
+ * A comparison's probabilities are learnt only from pairs with at least one other comparison to
+ * say whether they match: when most pairs carrying a birth date carry nothing else (namesakes'
+ * gym accounts), letting them vote would feed the comparison its own current guess, and EM drifts
+ * into calling different birth dates typical of one person.
  */
 
 export interface Pattern {
@@ -76,9 +81,11 @@ export function expectationMaximisation(
       const expectedMatches = p * pattern.count;
       matches += expectedMatches;
       total += pattern.count;
+      const informative = pattern.gammas.filter((g) => g !== 0).length;
       for (let k = 0; k < comparisons; k++) {
         const g = pattern.gammas[k]!;
-        if (g === 0) continue;
+        // A pair whose only evidence is this comparison would teach it its own guess back.
+        if (g === 0 || informative < 2) continue;
         mCounts[k]![g]! += expectedMatches;
         uCounts[k]![g]! += pattern.count - expectedMatches;
       }
@@ -87,7 +94,9 @@ export function expectationMaximisation(
     const next: FsParameters = {
       lambda: total === 0 ? params.lambda : clamp(matches / total),
       m: params.m.map((levels, k) =>
-        options.fixM || fixed.has(k) ? levels : normalise(mCounts[k]!, levels.length),
+        options.fixM || fixed.has(k)
+          ? levels
+          : neutralWhereUnseen(normalise(mCounts[k]!, levels.length), mCounts[k]!, uCounts[k]!, params.u[k]!),
       ),
       u: params.u.map((levels, k) =>
         options.fixU || fixed.has(k) ? levels : normalise(uCounts[k]!, levels.length),
@@ -106,6 +115,23 @@ export function expectationMaximisation(
 function normalise(counts: readonly number[], levels: number): number[] {
   const total = counts.reduce((a, b, i) => (i === 0 ? a : a + b), 0) + PSEUDO_COUNT * (levels - 1);
   return counts.map((c, i) => (i === 0 ? 1 : (c + PSEUDO_COUNT) / total));
+}
+
+/**
+ * A level no pair showed (swapped birth dates in data that has none) keeps m = u: a Bayes factor of
+ * 1. Left to the pseudo-counts its factor would be the ratio of two sample sizes, not evidence.
+ */
+function neutralWhereUnseen(
+  m: number[],
+  mCounts: number[],
+  uCounts: number[],
+  u: readonly number[],
+): number[] {
+  const unseen = m.map((_, g) => g > 0 && mCounts[g]! + uCounts[g]! < 1);
+  const reserved = u.reduce((a, x, g) => (unseen[g] ? a + x : a), 0);
+  const seenTotal = m.reduce((a, x, g) => (g > 0 && !unseen[g] ? a + x : a), 0);
+  if (reserved >= 1 || seenTotal === 0) return m;
+  return m.map((x, g) => (g === 0 ? 1 : unseen[g] ? u[g]! : (x / seenTotal) * (1 - reserved)));
 }
 
 function clamp(lambda: number): number {

@@ -40,13 +40,15 @@ export interface FittedModel {
   training: TrainingReport[];
 }
 
-/** SQL for the comparison vector of each pair in `pairSource`. */
+/** SQL for the comparison vector of each pair in `pairSource`, profiles read from `features`. */
 export function gammaFragments(
   pairSource: string,
+  features = 'id_profiles',
   comparisons: readonly Comparison[] = COMPARISONS,
 ): Fragments {
   return {
     pair_source: pairSource,
+    features,
     gammas: gammaColumnsSql(comparisons),
     term_frequencies: termFrequencyColumnsSql(comparisons),
     conflicts: conflictColumnsSql(comparisons),
@@ -76,7 +78,7 @@ function startingM(levels: number): number[] {
 
 /**
  * Estimates the model from the input itself: u from random profile pairs, m by EM on each training
- * block, λ by EM over the candidate pairs. Needs `id_candidate_gammas` and `id_profile_features`.
+ * block, λ by EM over the candidate pairs. Needs `id_candidate_gammas` and `id_profiles`.
  */
 export async function fitModel(
   steps: SqlSteps,
@@ -91,34 +93,54 @@ export async function fitModel(
   const levelCounts = COMPARISONS.map((c) => c.levels.length);
   const u = levelFrequencies(random, levelCounts);
 
-  const mSum = COMPARISONS.map((c) => new Array<number>(c.levels.length).fill(0));
-  const weight = COMPARISONS.map(() => 0);
   const training: TrainingReport[] = [];
-  for (const block of TRAINING_BLOCKS) {
-    const fixed = new Set(block.fixed.map((name) => COMPARISONS.findIndex((c) => c.name === name)));
-    const blockPatterns = (await patterns(steps, 'id_candidate_gammas', ruleMask(block.rules))).map((p) => ({
-      gammas: p.gammas.map((g, k) => (fixed.has(k) ? 0 : g)),
-      count: p.count,
-    }));
-    const pairs = blockPatterns.reduce((a, p) => a + p.count, 0);
-    if (pairs < MIN_TRAINING_PAIRS) {
-      training.push({ block: block.label, pairs, lambda: Number.NaN, iterations: 0, used: false });
-      continue;
-    }
-    const start: FsParameters = { lambda: 0.5, m: levelCounts.map(startingM), u };
-    const fit = expectationMaximisation(blockPatterns, start, { fixed });
-    training.push({ block: block.label, pairs, lambda: fit.lambda, iterations: fit.iterations, used: true });
-    fit.m.forEach((levels, k) => {
-      if (fixed.has(k) || fit.matchMass[k]! <= 0) return;
-      levels.forEach((m, g) => {
-        mSum[k]![g]! += m * fit.matchMass[k]!;
+  const estimate = async (fallback: boolean, estimated: ReadonlySet<number>) => {
+    const mSum = COMPARISONS.map((c) => new Array<number>(c.levels.length).fill(0));
+    const weight = COMPARISONS.map(() => 0);
+    for (const block of TRAINING_BLOCKS.filter((b) => Boolean(b.fallback) === fallback)) {
+      const fixed = new Set(block.fixed.map((name) => COMPARISONS.findIndex((c) => c.name === name)));
+      COMPARISONS.forEach((_, k) => {
+        if (estimated.has(k)) fixed.add(k);
       });
-      weight[k]! += fit.matchMass[k]!;
-    });
-  }
-  const m = COMPARISONS.map((c, k) =>
-    weight[k]! > 0 ? mSum[k]!.map((x, g) => (g === 0 ? 1 : x / weight[k]!)) : startingM(c.levels.length),
-  );
+      const blockPatterns = (await patterns(steps, 'id_candidate_gammas', ruleMask(block.rules))).map(
+        (p) => ({
+          gammas: p.gammas.map((g, k) => (fixed.has(k) ? 0 : g)),
+          count: p.count,
+        }),
+      );
+      const pairs = blockPatterns.reduce((a, p) => a + p.count, 0);
+      if (pairs < MIN_TRAINING_PAIRS || fixed.size === COMPARISONS.length) {
+        training.push({ block: block.label, pairs, lambda: Number.NaN, iterations: 0, used: false });
+        continue;
+      }
+      const start: FsParameters = { lambda: 0.5, m: levelCounts.map(startingM), u };
+      const fit = expectationMaximisation(blockPatterns, start, { fixed, fixU: true });
+      training.push({
+        block: block.label,
+        pairs,
+        lambda: fit.lambda,
+        iterations: fit.iterations,
+        used: true,
+      });
+      fit.m.forEach((levels, k) => {
+        if (fixed.has(k) || fit.matchMass[k]! <= 0) return;
+        levels.forEach((m, g) => {
+          mSum[k]![g]! += m * fit.matchMass[k]!;
+        });
+        weight[k]! += fit.matchMass[k]!;
+      });
+    }
+    return { mSum, weight };
+  };
+  const primary = await estimate(false, new Set());
+  const learnt = new Set(COMPARISONS.flatMap((_, k) => (primary.weight[k]! > 0 ? [k] : [])));
+  const fallback = await estimate(true, learnt);
+  const m = COMPARISONS.map((c, k) => {
+    const from = primary.weight[k]! > 0 ? primary : fallback.weight[k]! > 0 ? fallback : null;
+    return from
+      ? from.mSum[k]!.map((x, g) => (g === 0 ? 1 : x / from.weight[k]!))
+      : startingM(c.levels.length);
+  });
 
   const candidates = await patterns(steps, 'id_candidate_gammas', 0);
   const prior = expectationMaximisation(candidates, { lambda: 0.1, m, u }, { fixM: true, fixU: true });

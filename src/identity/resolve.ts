@@ -21,6 +21,8 @@ export interface ResolveOptions {
   now: Date;
   config?: Partial<ResolverConfig>;
   onStep?: (timing: StepTiming) => void;
+  /** Keep the `id_*` work tables after the run (to inspect them); dropped by default. */
+  keepWorkTables?: boolean;
 }
 
 export interface ResolveSummary {
@@ -59,24 +61,31 @@ export async function resolveIdentities(
   await steps.exec('id_macro_fold');
   await steps.exec('id_macro_soundex');
   const lookups = await buildLookups(db, options.asOf, config.phoneRegion);
+  steps.adopt('id_phone_lookup');
+  steps.adopt('id_birth_date_lookup');
   await steps.table('id_records');
+  await steps.drop('id_phone_lookup', 'id_birth_date_lookup');
   await steps.table('id_name_forms');
   await steps.table('id_record_profiles');
+  await steps.drop('id_records');
   await steps.table('id_profiles');
-  await steps.table('id_profile_features');
 
   await steps.table('id_block_keys', {}, { block_keys: blockKeysSql(BLOCKING_RULES) });
   await steps.table('id_candidate_pairs', {
     max_block_size: config.maxBlockSize,
+    max_weak_block_size: config.maxWeakBlockSize,
     owner_rule_id: MEMBERSHIP_OWNER_RULE.id,
     minor_owner_rule_id: MINOR_MEMBERSHIP_OWNER_RULE.id,
     as_of: options.asOf.toISOString().slice(0, 10),
   });
+  await steps.drop('id_block_keys');
   await steps.table('id_pair_gammas', {}, gammaFragments('id_candidate_pairs'), 'id_candidate_gammas');
   const profiles = await count('id_profiles');
   const candidatePairs = await count('id_candidate_pairs');
+  await steps.drop('id_candidate_pairs');
 
   const model = await fitModel(steps, config, profiles, candidatePairs);
+  await steps.drop('id_random_pairs', 'id_random_gammas');
   await db.run(
     'create or replace table id_model_levels_text (comparison varchar, gamma varchar, label varchar, m varchar, u varchar)',
   );
@@ -88,9 +97,12 @@ export async function resolveIdentities(
     `create or replace table id_model_levels as
      select comparison, gamma::integer as gamma, label, m::double as m, u::double as u from id_model_levels_text`,
   );
+  await db.run('drop table id_model_levels_text');
+  steps.adopt('id_model_levels');
   await steps.table('id_model_vectors', {}, vectorFragments());
   const priorLog2Odds = Math.log2(model.lambda / (1 - model.lambda));
   await steps.table('id_pair_scores', { prior_log2_odds: priorLog2Odds }, scoreFragments());
+  await steps.drop('id_candidate_gammas');
 
   await steps.table('id_shared_identifiers', {
     same_email: EXACT_RULE_LEVELS.sameEmail,
@@ -113,10 +125,11 @@ export async function resolveIdentities(
     },
     evidenceFragments(),
   );
+  await steps.drop('id_pair_scores');
   await steps.table('id_account_links');
   await steps.table('id_identical_links');
   await steps.table('id_hint_links');
-  await steps.table('id_links');
+  await steps.view('id_links');
   await steps.table('id_accepted_edges');
 
   const componentRounds = await connectedComponents(
@@ -127,10 +140,18 @@ export async function resolveIdentities(
   );
   const guard = await guardComponents(steps);
   await steps.table('id_clusters');
+  await steps.drop(
+    'id_component_signatures',
+    'id_signature_features',
+    'id_signature_pairs',
+    'id_signature_gammas',
+    'id_cannot_links',
+  );
 
   for (const table of STATE_TABLES) {
     const prev = `id_prev_${table.replace('customer_id_', '')}`;
     await db.run(`create or replace table ${prev} as ${await store.stateSource(table)}`);
+    steps.adopt(prev);
   }
   const now = { now: options.now.toISOString() };
   await steps.table('id_prev_resolved');
@@ -153,6 +174,7 @@ export async function resolveIdentities(
   );
   await steps.table('id_customer_households');
   await db.run('create or replace table id_source_trust (source varchar, trust_rank integer)');
+  steps.adopt('id_source_trust');
   await db.appendRows(
     'id_source_trust',
     config.sourceTrust.map((source, i) => [source, String(i + 1)]),
@@ -176,23 +198,9 @@ export async function resolveIdentities(
   await store.write('customer_id_aliases', 'select * from id_customer_aliases', {});
   await store.write('customer_id_splits', 'select * from id_customer_splits', {});
 
-  const [totals] = await db.query(
-    `select
-       (select count(*) from id_input)::bigint as records,
-       (select count(distinct customer_id) from id_customer_records)::bigint as customers,
-       (select count(distinct household_id) from id_customer_records)::bigint as households,
-       (select count(*) from id_cluster_customers where is_new)::bigint as new_customers,
-       (select count(*) from id_new_aliases)::bigint as merged,
-       (select count(*) from id_customer_splits where split_at = $now::timestamptz)::bigint as splits,
-       (select count(*) from id_records where email is not null and not coalesce(email_valid, false))::bigint
-         as rejected_emails`,
-    now,
-  );
-  const tiers = await db.query(
-    `select tier || case when tier in ('exact', 'medium') and not joins then ' (refused)' else '' end as tier,
-            count(*)::bigint as n
-     from id_final_links group by all order by 1`,
-  );
+  const [totals] = await steps.rows('id_summary', now);
+  const tiers = await steps.rows('id_link_counts');
+  if (!options.keepWorkTables) await steps.dropAll();
   return {
     records: Number(totals?.records),
     profiles,

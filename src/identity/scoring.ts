@@ -39,12 +39,12 @@ export function anyConflictSql(comparisons: readonly Comparison[] = COMPARISONS)
     .join(' or ');
 }
 
-/** The evidence JSON of a pair: each comparison's level label and Bayes factor, and its conflicts. */
+/** The evidence of a pair, as a struct: each comparison's level label and Bayes factor, and its conflicts. */
 export function evidenceFragments(comparisons: readonly Comparison[] = COMPARISONS): Fragments {
   const perComparison = comparisons.map((c) => {
     const labels = `[${c.levels.map((l) => sqlString(l.label)).join(', ')}]`;
-    const tf = c.levels.some((l) => l.tf) ? `, 'term_frequency', tf_${c.name}` : '';
-    return `${sqlString(c.name)}, json_object('level', ${labels}[g_${c.name} + 1], 'bayes_factor', round(pow(2, w_${c.name}), 4)${tf})`;
+    const tf = c.levels.some((l) => l.tf) ? `, 'term_frequency': tf_${c.name}` : '';
+    return `${sqlString(c.name)}: {'level': ${labels}[g_${c.name} + 1], 'bayes_factor': round(pow(2, w_${c.name}), 4)${tf}}`;
   });
   const conflictLabels = [
     ...comparisons
@@ -56,7 +56,7 @@ export function evidenceFragments(comparisons: readonly Comparison[] = COMPARISO
     ...EXTRA_CONFLICTS.map((x) => `case when conflict_${x.name} then ${sqlString(x.label)} end`),
   ];
   return {
-    evidence: `json_object(${perComparison.join(',\n      ')})`,
+    evidence: `{${perComparison.join(',\n      ')}}`,
     conflict_list: `list_filter([${conflictLabels.join(', ')}], x -> x is not null)`,
   };
 }

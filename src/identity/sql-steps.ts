@@ -17,6 +17,8 @@ export interface StepTiming {
  */
 export class SqlSteps {
   readonly timings: StepTiming[] = [];
+  /** What each step created, so work tables can be dropped once no step needs them. */
+  private readonly created = new Map<string, 'table' | 'view'>();
 
   constructor(
     readonly db: Database,
@@ -27,6 +29,36 @@ export class SqlSteps {
   async table(name: string, params: SqlParams = {}, fragments: Fragments = {}, target = name): Promise<void> {
     const sql = await this.sql(name, params, fragments);
     await this.timed(target, () => this.db.run(`create or replace table ${target} as ${sql}`, params));
+    this.created.set(target, 'table');
+  }
+
+  /** Records a table made outside a step (an appended lookup), so `drop` and `dropAll` know it. */
+  adopt(table: string): void {
+    this.created.set(table, 'table');
+  }
+
+  /** Drops work tables and views no later step reads, to keep memory down on large inputs. */
+  async drop(...names: string[]): Promise<void> {
+    for (const name of names) {
+      const kind = this.created.get(name);
+      if (!kind) continue;
+      await this.db.run(`drop ${kind} if exists ${name}`);
+      this.created.delete(name);
+    }
+  }
+
+  async dropAll(): Promise<void> {
+    for (const [name, kind] of [...this.created].reverse()) {
+      await this.db.run(`drop ${kind} if exists ${name}`);
+      this.created.delete(name);
+    }
+  }
+
+  /** `create or replace view <name> as …`: for a step read once or twice, not worth a copy. */
+  async view(name: string, params: SqlParams = {}, fragments: Fragments = {}): Promise<void> {
+    const sql = await this.sql(name, params, fragments);
+    await this.timed(name, () => this.db.run(`create or replace view ${name} as ${sql}`, params));
+    this.created.set(name, 'view');
   }
 
   /** Runs a step and returns its rows (small results only: counts, pattern tables, parameters). */

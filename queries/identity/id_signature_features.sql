@@ -1,0 +1,36 @@
+-- One row per component signature, shaped like id_profiles so the comparisons run on it;
+-- only the fields a conflict depends on are kept.
+with
+
+signed as (
+  select s.signature_id, any_value(s.profile_id) as profile_id
+  from id_component_signatures as s
+  group by s.signature_id
+),
+
+final as (
+  select
+    s.signature_id as profile_id,
+    p.fn,
+    p.pf,
+    p.ln,
+    p.fn_forms,
+    p.suffix,
+    p.dob,
+    p.dob_alt,
+    p.household_hints,
+    null::varchar as email_match,
+    null::varchar as email_user,
+    null::varchar as email_user_extra,
+    null::varchar as phone_e164,
+    null::varchar as city,
+    null::varchar as postal,
+    null::varchar as address,
+    null::double as tf_fn,
+    null::double as tf_ln,
+    null::double as tf_city
+  from signed as s
+  join id_profiles as p using (profile_id)
+)
+
+select * from final
