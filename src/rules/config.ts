@@ -10,7 +10,7 @@ const ruleSettingsSchema = z
   .object({
     enabled: z.boolean().default(true),
     cooldown_days: z.number().int().min(0).optional(),
-    parameters: z.record(z.string(), z.union([z.number(), z.boolean()])).default({}),
+    parameters: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
 
@@ -67,7 +67,11 @@ export async function loadRulesConfig(
 /** Validates a rules file's content against the discovered rules; every problem is reported at once. */
 export function resolveRulesConfig(rules: FlagRule[], raw: unknown, label = 'rules config'): RulesConfig {
   const parsed = rulesFileSchema.safeParse(raw);
-  if (!parsed.success) throw invalid(label, parsed.error.issues.map(describeIssue));
+  if (!parsed.success)
+    throw invalid(
+      label,
+      parsed.error.issues.map((i) => describeIssue('', i)),
+    );
   const file = parsed.data;
   const problems: string[] = [];
   const names = new Set(rules.map((r) => r.name));
@@ -90,7 +94,7 @@ export function resolveRulesConfig(rules: FlagRule[], raw: unknown, label = 'rul
     const parameters = rule.parameters.strict().safeParse(entry?.parameters ?? {});
     if (!parameters.success) {
       for (const issue of parameters.error.issues)
-        problems.push(`rules.${rule.name}.parameters${describeIssue(issue)}`);
+        problems.push(describeIssue(`rules.${rule.name}.parameters`, issue));
       continue;
     }
     settings.push({
@@ -105,10 +109,13 @@ export function resolveRulesConfig(rules: FlagRule[], raw: unknown, label = 'rul
   return { rules: settings };
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+function describeIssue(prefix: string, issue: z.core.$ZodIssue): string {
+  const where = issue.path.reduce<string>(
+    (path, p) => (typeof p === 'number' ? `${path}[${p}]` : path ? `${path}.${String(p)}` : String(p)),
+    prefix,
+  );
   const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-  return `${where}: ${issue.message}${keys}`;
+  return `${where || '(top level)'}: ${issue.message}${keys}`;
 }
 
 function invalid(label: string, problems: string[]): CliError {
