@@ -206,11 +206,12 @@ describe('the customer timeline of a small sandbox gym', () => {
          qualify row_number() over (partition by m.customer_id order by r.record_id) = 1
          order by m.customer_id limit 4`,
       );
-      [membership] = await copy.query(
+      const owners = await copy.query(
         `select s.membership_id, r.customer_id as owner_customer
          from stg_capitan__memberships as s join resolved_records as r on r.record_id = 'capitan:customer:' || s.owner_id
          order by s.membership_id limit 1`,
       );
+      membership = owners[0]!;
       const [a, b, named, twin] = customers as [Row, Row, Row, Row];
       // Two customers share one address; a fifth customer has the same name as `twin`.
       await copy.writeSelect(
