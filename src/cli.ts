@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerConfigCommand } from './commands/config-command.ts';
+import { registerCustomerCommand } from './commands/customer-command.ts';
 import { registerLakeCommands } from './commands/lake-commands.ts';
+import { registerRulesCommands } from './commands/rules-command.ts';
 import { registerSandboxCommands } from './commands/sandbox-commands.ts';
 import { runMain } from './main.ts';
 
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
   registerConfigCommand(program);
   registerLakeCommands(program);
   registerSandboxCommands(program);
+  registerCustomerCommand(program);
+  registerRulesCommands(program);
   program.addHelpText('after', '\nThe daily refresh is a separate entry point: npx tsx src/daily.ts --help');
   return program;
 }
