@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerCustomerCommand } from './commands/customer-command.ts';
+import { registerIdentityCommands } from './commands/identity-commands.ts';
 import { registerLakeCommands } from './commands/lake-commands.ts';
 import { registerRulesCommands } from './commands/rules-command.ts';
 import { registerSandboxCommands } from './commands/sandbox-commands.ts';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerSandboxCommands(program);
   registerCustomerCommand(program);
   registerRulesCommands(program);
+  registerIdentityCommands(program);
   program.addHelpText('after', '\nThe daily refresh is a separate entry point: npx tsx src/daily.ts --help');
   return program;
 }

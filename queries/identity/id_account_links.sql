@@ -26,7 +26,7 @@ final as (
     null::double as match_weight,
     false as has_conflict,
     true as accepted,
-    to_json({'source': a.source, 'account_id': a.account_id}) as evidence
+    to_json({'source': a.source, 'account_id': a.account_id})::varchar as evidence
   from anchored as a
   join id_profiles as l on l.profile_id = a.anchor
   join id_profiles as r on r.profile_id = a.profile_id

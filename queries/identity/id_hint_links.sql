@@ -22,7 +22,7 @@ final as (
     null::double as match_weight,
     false as has_conflict,
     false as accepted,
-    to_json({'household_hint': a.hint}) as evidence
+    to_json({'household_hint': a.hint})::varchar as evidence
   from anchored as a
   join id_profiles as l on l.profile_id = a.anchor
   join id_profiles as r on r.profile_id = a.profile_id

@@ -14,7 +14,7 @@ final as (
     false as has_conflict,
     true as accepted,
     to_json({'first_name': fn, 'last_name': ln, 'email': email_match, 'phone': phone_e164, 'birth_date': dob})
-      as evidence
+      ::varchar as evidence
   from id_record_profiles
   where record_id <> rep_record_id
 )

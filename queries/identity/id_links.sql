@@ -1,6 +1,5 @@
 -- Every link between records the resolver found, whatever its tier: one source account, identical
--- evidence, scored pairs and household hints. Scored pairs carry their evidence as a struct
--- (`pair_evidence`), the others as JSON (`evidence`).
+-- evidence, scored pairs and household hints, each with its evidence as JSON text.
 with
 
 final as (

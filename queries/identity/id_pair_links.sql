@@ -89,15 +89,7 @@ final as (
     match_weight,
     has_conflict,
     tier in ('exact', 'medium') as accepted,
-    -- A struct, written out as JSON once, in core/identity_links.
-    {
-      'match_weight': round(match_weight, 3),
-      'match_probability': match_probability,
-      'prior_log2_odds': round($prior_log2_odds, 3),
-      'names_swapped': names_swapped,
-      'comparisons': {{evidence}},
-      'conflicts': {{conflict_list}}
-    } as pair_evidence
+    {{evidence}} as evidence
   from tiered
   where tier is not null
 )

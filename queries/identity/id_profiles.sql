@@ -8,23 +8,15 @@ records as (
   select * from id_record_profiles
 ),
 
-grouped as (
+-- The evidence of a profile is its first record's (all its records carry the same); the lists
+-- of accounts and hints are gathered only where a profile holds more than one record.
+evidence as (
+  select * from records where record_id = rep_record_id
+),
+
+gathered as (
   select
     profile_id,
-    any_value(rep_record_id) as rep_record_id,
-    count(*)::integer as n_records,
-    any_value(fn) as fn,
-    any_value(pf) as pf,
-    any_value(ln) as ln,
-    any_value(suffix) as suffix,
-    any_value(email_match) as email_match,
-    any_value(email_user) as email_user,
-    any_value(phone_e164) as phone_e164,
-    any_value(dob) as dob,
-    any_value(dob_alt) as dob_alt,
-    any_value(city) as city,
-    any_value(postal) as postal,
-    any_value(address) as address,
     list_sort(list_distinct(list(source))) as sources,
     list_sort(list_distinct(list(capitan_customer_id))) as capitan_ids,
     list_sort(list_distinct(list(stripe_customer_id))) as stripe_ids,
@@ -32,7 +24,35 @@ grouped as (
     list_sort(list_distinct(list(membership_owner_id))) as owner_ids,
     list_sort(list_distinct(flatten(list(household_hints)))) as household_hints
   from records
+  where n_records > 1
   group by profile_id
+),
+
+grouped as (
+  select
+    e.profile_id,
+    e.rep_record_id,
+    e.n_records,
+    e.fn,
+    e.pf,
+    e.ln,
+    e.suffix,
+    e.email_match,
+    e.email_user,
+    e.phone_e164,
+    e.dob,
+    e.dob_alt,
+    e.city,
+    e.postal,
+    e.address,
+    coalesce(g.sources, list_filter([e.source], x -> x is not null)) as sources,
+    coalesce(g.capitan_ids, list_filter([e.capitan_customer_id], x -> x is not null)) as capitan_ids,
+    coalesce(g.stripe_ids, list_filter([e.stripe_customer_id], x -> x is not null)) as stripe_ids,
+    coalesce(g.square_ids, list_filter([e.square_customer_id], x -> x is not null)) as square_ids,
+    coalesce(g.owner_ids, list_filter([e.membership_owner_id], x -> x is not null)) as owner_ids,
+    coalesce(g.household_hints, list_sort(list_distinct(e.household_hints)), []::varchar[]) as household_hints
+  from evidence as e
+  left join gathered as g using (profile_id)
 ),
 
 given_names as (
@@ -77,15 +97,30 @@ described as (
   left join forms as fo using (profile_id)
 ),
 
+fn_freq as (
+  select fn, count(*) / sum(count(*)) over () as tf_fn from grouped where fn is not null group by fn
+),
+
+ln_freq as (
+  select ln, count(*) / sum(count(*)) over () as tf_ln from grouped where ln is not null group by ln
+),
+
+city_freq as (
+  select city, count(*) / sum(count(*)) over () as tf_city from grouped where city is not null group by city
+),
+
 final as (
   select
-    *,
-    id_soundex(fn) as fn_sound,
-    id_soundex(ln) as ln_sound,
-    case when fn is not null then count(*) over (partition by fn) / count(fn) over () end as tf_fn,
-    case when ln is not null then count(*) over (partition by ln) / count(ln) over () end as tf_ln,
-    case when city is not null then count(*) over (partition by city) / count(city) over () end as tf_city
-  from described
+    d.*,
+    id_soundex(d.fn) as fn_sound,
+    id_soundex(d.ln) as ln_sound,
+    f.tf_fn,
+    l.tf_ln,
+    c.tf_city
+  from described as d
+  left join fn_freq as f using (fn)
+  left join ln_freq as l using (ln)
+  left join city_freq as c using (city)
 )
 
 select * from final

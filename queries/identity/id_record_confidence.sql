@@ -12,10 +12,9 @@ ends as (
 best as (
   select
     profile_id,
-    first(tier order by (tier = 'exact') desc, match_probability desc nulls first, match_rule) as tier,
-    first(match_rule order by (tier = 'exact') desc, match_probability desc nulls first, match_rule) as match_rule,
-    first(match_probability order by (tier = 'exact') desc, match_probability desc nulls first, match_rule)
-      as match_probability
+    case when bool_or(tier = 'exact') then 'exact' else 'medium' end as tier,
+    coalesce(min(match_rule) filter (where tier = 'exact'), min(match_rule)) as match_rule,
+    max(match_probability) filter (where tier = 'medium') as match_probability
   from ends
   group by profile_id
 ),

@@ -11,27 +11,36 @@ keyed as (
   from id_records
 ),
 
-keys as (
+representatives as (
   select
-    *,
-    concat_ws(
-      chr(31),
-      coalesce(fn, chr(0)), coalesce(pf, chr(0)), coalesce(ln, chr(0)), coalesce(suffix, chr(0)),
-      coalesce(email_match, chr(0)), coalesce(phone_e164, chr(0)), coalesce(cast(dob as varchar), chr(0)),
-      coalesce(cast(dob_alt as varchar), chr(0)), coalesce(city, chr(0)), coalesce(postal, chr(0)),
-      coalesce(address, chr(0)), coalesce(lone_record_id, chr(0))
-    ) as evidence_key
+    fn, pf, ln, suffix, email_match, phone_e164, dob, dob_alt, city, postal, address, lone_record_id,
+    min(record_id) as rep_record_id,
+    count(*)::integer as n_records
   from keyed
+  group by all
 ),
 
 represented as (
-  select * exclude (evidence_key), min(record_id) over (partition by evidence_key) as rep_record_id
-  from keys
+  select k.* exclude (lone_record_id), r.rep_record_id, r.n_records
+  from keyed as k
+  join representatives as r
+    on r.fn is not distinct from k.fn
+    and r.pf is not distinct from k.pf
+    and r.ln is not distinct from k.ln
+    and r.suffix is not distinct from k.suffix
+    and r.email_match is not distinct from k.email_match
+    and r.phone_e164 is not distinct from k.phone_e164
+    and r.dob is not distinct from k.dob
+    and r.dob_alt is not distinct from k.dob_alt
+    and r.city is not distinct from k.city
+    and r.postal is not distinct from k.postal
+    and r.address is not distinct from k.address
+    and r.lone_record_id is not distinct from k.lone_record_id
 ),
 
 final as (
   select
-    * exclude (lone_record_id),
+    *,
     dense_rank() over (order by rep_record_id)::integer as profile_id
   from represented
 )

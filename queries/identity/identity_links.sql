@@ -20,10 +20,10 @@ final as (
     l.match_weight,
     l.joins as accepted,
     l.refused_by_guard,
-    coalesce(l.evidence, to_json(l.pair_evidence)) as evidence
+    l.evidence
   from id_final_links as l
   join customers as cl on cl.profile_id = l.pid_l
   join customers as cr on cr.profile_id = l.pid_r
 )
 
-select * from final order by record_id_l, record_id_r
+select * from final

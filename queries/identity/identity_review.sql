@@ -22,10 +22,10 @@ final as (
     cr.phone_e164 as phone_r,
     cl.dob as birth_date_l,
     cr.dob as birth_date_r,
-    coalesce(q.evidence, to_json(q.pair_evidence)) as evidence
+    q.evidence
   from queued as q
   join id_customer_records as cl on cl.record_id = q.record_id_l
   join id_customer_records as cr on cr.record_id = q.record_id_r
 )
 
-select * from final order by match_probability desc nulls last, record_id_l, record_id_r
+select * from final order by match_probability desc nulls last

@@ -38,29 +38,35 @@ const invalid: ParsedBirthDate = { date: null, alt: null, status: 'invalid' };
 
 /**
  * Parses one birth date. `asOf` bounds it (nobody is born in the future) and decides the century of
- * a two-digit year: the latest century that does not put the birth after `asOf`.
+ * a two-digit year.
  */
 export function parseBirthDate(text: string | null | undefined, asOf: Date): ParsedBirthDate {
   const s = (text ?? '').trim().toLowerCase();
   if (s === '') return empty;
   const limit = isoOf(asOf.getUTCFullYear(), asOf.getUTCMonth() + 1, asOf.getUTCDate());
-  const accept = (y: number, m: number, d: number) => {
+  const acceptYear = (y: number, m: number, d: number) => {
     const iso = validIso(y, m, d);
     return iso !== null && iso <= limit ? iso : null;
+  };
+  // A two-digit year is the latest century that does not put the birth after `asOf`.
+  const accept = (year: string | number, m: number, d: number) => {
+    if (typeof year === 'number' || year.length === 4) return acceptYear(Number(year), m, d);
+    const century = Math.floor(asOf.getUTCFullYear() / 100) * 100;
+    return acceptYear(century + Number(year), m, d) ?? acceptYear(century - 100 + Number(year), m, d);
   };
 
   // Year first: 1990-03-04, 1990/3/4, 1990.03.04, ISO timestamps (the date part as written).
   let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:$|[t\s])/.exec(s);
-  if (m) return single(accept(+m[1]!, +m[2]!, +m[3]!));
+  if (m) return single(accept(m[1]!, +m[2]!, +m[3]!));
   m = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
-  if (m) return single(accept(+m[1]!, +m[2]!, +m[3]!));
+  if (m) return single(accept(m[1]!, +m[2]!, +m[3]!));
 
   // Two numbers then a year: month first in the US, day first when the first cannot be a month.
   m = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:$|[t\s])/.exec(s);
   if (m) {
     const a = +m[1]!;
     const b = +m[2]!;
-    const year = fullYear(m[3]!, asOf);
+    const year = m[3]!;
     const monthFirst = a <= 12 ? accept(year, a, b) : null;
     const dayFirst = b <= 12 ? accept(year, b, a) : null;
     if (monthFirst && dayFirst && monthFirst !== dayFirst)
@@ -70,9 +76,9 @@ export function parseBirthDate(text: string | null | undefined, asOf: Date): Par
 
   // Month names: "March 4, 1990", "Mar 4 1990", "4 March 1990", "4-Mar-90".
   m = /^([a-z]{3,9})\.?[\s-]+(\d{1,2})(?:st|nd|rd|th)?,?[\s-]+(\d{2}|\d{4})$/.exec(s);
-  if (m) return monthNamed(m[1]!, +m[2]!, m[3]!, asOf, accept);
+  if (m) return monthNamed(m[1]!, +m[2]!, m[3]!, accept);
   m = /^(\d{1,2})(?:st|nd|rd|th)?[\s-]+([a-z]{3,9})\.?,?[\s-]+(\d{2}|\d{4})$/.exec(s);
-  if (m) return monthNamed(m[2]!, +m[1]!, m[3]!, asOf, accept);
+  if (m) return monthNamed(m[2]!, +m[1]!, m[3]!, accept);
   return invalid;
 }
 
@@ -80,24 +86,15 @@ function monthNamed(
   name: string,
   day: number,
   yearText: string,
-  asOf: Date,
-  accept: (y: number, m: number, d: number) => string | null,
+  accept: (y: string, m: number, d: number) => string | null,
 ): ParsedBirthDate {
   const month = MONTHS[name.slice(0, name === 'sept' ? 4 : 3)];
   if (!month) return invalid;
-  return single(accept(fullYear(yearText, asOf), month, day));
+  return single(accept(yearText, month, day));
 }
 
 function single(iso: string | null): ParsedBirthDate {
   return iso ? { date: iso, alt: null, status: 'ok' } : invalid;
-}
-
-function fullYear(text: string, asOf: Date): number {
-  if (text.length === 4) return +text;
-  const yy = +text;
-  const thisYear = asOf.getUTCFullYear();
-  const century = Math.floor(thisYear / 100) * 100;
-  return century + yy > thisYear ? century - 100 + yy : century + yy;
 }
 
 function validIso(y: number, m: number, d: number): string | null {

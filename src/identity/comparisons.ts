@@ -166,7 +166,7 @@ export const EXTRA_CONFLICTS: readonly { name: string; label: string; sql: strin
     // A relation or a family membership is between two people, never one person and themself.
     name: 'related',
     label: 'the source relates them as two people (relation, family membership)',
-    sql: 'len(list_intersect(l_hints, r_hints)) > 0',
+    sql: 'coalesce(len(list_intersect(l_hints, r_hints)) > 0, false)',
   },
 ];
 

@@ -60,7 +60,9 @@ export async function resolveIdentities(
 
   await steps.exec('id_macro_fold');
   await steps.exec('id_macro_soundex');
-  const lookups = await buildLookups(db, options.asOf, config.phoneRegion);
+  const lookups = await steps.timed('parse phones and birth dates', () =>
+    buildLookups(db, options.asOf, config.phoneRegion),
+  );
   steps.adopt('id_phone_lookup');
   steps.adopt('id_birth_date_lookup');
   await steps.table('id_records');
@@ -163,7 +165,7 @@ export async function resolveIdentities(
   await steps.table('id_customer_splits', now);
   await assertUniqueIds(db);
 
-  await steps.table('id_final_links');
+  await steps.view('id_final_links');
   await steps.table('id_record_confidence');
   await steps.table('id_household_edges');
   await connectedComponents(
@@ -192,11 +194,13 @@ export async function resolveIdentities(
     identity_model: { lambda: model.lambda },
   };
   for (const table of OUTPUT_TABLES) {
-    await store.write(table, await steps.sql(table, outputParams[table], {}), outputParams[table]);
+    const sql = await steps.sql(table, outputParams[table], {});
+    await steps.timed(`write ${table}`, () => store.write(table, sql, outputParams[table]));
   }
-  await store.write('customer_id_map', 'select * from id_customer_map', {});
-  await store.write('customer_id_aliases', 'select * from id_customer_aliases', {});
-  await store.write('customer_id_splits', 'select * from id_customer_splits', {});
+  for (const table of STATE_TABLES) {
+    const work = `id_${table.replace('customer_id_', 'customer_')}`;
+    await steps.timed(`write ${table}`, () => store.write(table, `select * from ${work}`, {}));
+  }
 
   const [totals] = await steps.rows('id_summary', now);
   const tiers = await steps.rows('id_link_counts');

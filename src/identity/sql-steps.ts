@@ -1,6 +1,6 @@
 import { CliError, ExitCode } from '../errors.ts';
 import type { Database, Row, SqlParams } from '../sql/database.ts';
-import { readQueryFile } from '../sql/query-files.ts';
+import { parametersOf, readQueryFile } from '../sql/query-files.ts';
 
 /** SQL text compiled from rules kept as data (comparison levels, blocking keys), never from values. */
 export type Fragments = Record<string, string>;
@@ -76,21 +76,28 @@ export class SqlSteps {
   async sql(name: string, params: SqlParams, fragments: Fragments): Promise<string> {
     const query = await readQueryFile(`identity/${name}`);
     const slots = [...query.sql.matchAll(/\{\{([a-z_]+)\}\}/g)].map((m) => m[1]!);
+    const sql = query.sql.replace(/\{\{([a-z_]+)\}\}/g, (_m, slot: string) => fragments[slot] ?? '');
+    const used = parametersOf(sql);
     const problems = [
-      ...query.parameters.filter((p) => !(p in params)).map((p) => `missing parameter $${p}`),
-      ...Object.keys(params)
-        .filter((p) => !query.parameters.includes(p))
-        .map((p) => `unknown parameter $${p}`),
       ...slots.filter((s) => !(s in fragments)).map((s) => `missing fragment {{${s}}}`),
       ...Object.keys(fragments)
         .filter((f) => !slots.includes(f))
         .map((f) => `unknown fragment {{${f}}}`),
+      ...used.filter((p) => !(p in params)).map((p) => `missing parameter $${p}`),
+      ...Object.keys(params)
+        .filter((p) => !used.includes(p))
+        .map((p) => `unknown parameter $${p}`),
     ];
     if (problems.length > 0) throw new CliError(`${query.file}: ${problems.join('; ')}`, ExitCode.failure);
-    return query.sql.replace(/\{\{([a-z_]+)\}\}/g, (_m, slot: string) => fragments[slot]!);
+    return sql;
   }
 
-  private async timed<T>(step: string, work: () => Promise<T>): Promise<T> {
+  /** Times work done outside a query file (parsing lookups, EM, writing outputs) under a label. */
+  timed<T>(step: string, work: () => Promise<T>): Promise<T> {
+    return this.time(step, work);
+  }
+
+  private async time<T>(step: string, work: () => Promise<T>): Promise<T> {
     const started = performance.now();
     const result = await work();
     const timing = { step, seconds: (performance.now() - started) / 1000 };

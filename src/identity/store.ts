@@ -32,35 +32,47 @@ export interface IdentityStore {
   describe(): string;
   /** A select over the previous run's state table, or an empty one of the same shape. */
   stateSource(table: StateTable): Promise<string>;
+  /** A select over a table the last run wrote, or null when there is none. */
+  source(table: OutputTable | StateTable): Promise<string | null>;
   write(table: OutputTable | StateTable, selectSql: string, params: SqlParams): Promise<void>;
 }
 
 /** The lake: outputs in `core/<table>`, state in `state/<table>`. */
 export function lakeStore(db: Database): IdentityStore {
-  return {
+  const store: IdentityStore = {
     describe: () => db.lake.describe(),
     async stateSource(table) {
-      const info = await db.lake.table(`state/${table}`);
-      return info ? `select * from read_parquet(${sqlString(info.readPath)})` : EMPTY_STATE[table];
+      return (await store.source(table)) ?? EMPTY_STATE[table];
+    },
+    async source(table) {
+      const info = await db.lake.table(`${layerOf(table)}/${table}`);
+      return info ? `select * from read_parquet(${sqlString(info.readPath)})` : null;
     },
     async write(table, selectSql, params) {
-      const layer = (STATE_TABLES as readonly string[]).includes(table) ? 'state' : 'core';
-      await db.writeSelect(`${layer}/${table}`, selectSql, params);
+      await db.writeSelect(`${layerOf(table)}/${table}`, selectSql, params);
     },
   };
+  return store;
+}
+
+function layerOf(table: OutputTable | StateTable): 'state' | 'core' {
+  return (STATE_TABLES as readonly string[]).includes(table) ? 'state' : 'core';
 }
 
 /** A folder: every table as `<dir>/<table>.parquet`, the id map beside the outputs. */
 export function folderStore(db: Database, dir: string): IdentityStore {
   const file = (table: string) => path.join(dir, `${table}.parquet`);
-  return {
+  const store: IdentityStore = {
     describe: () => dir,
     async stateSource(table) {
+      return (await store.source(table)) ?? EMPTY_STATE[table];
+    },
+    async source(table) {
       try {
         await access(file(table));
         return `select * from read_parquet(${sqlString(file(table))})`;
       } catch {
-        return EMPTY_STATE[table];
+        return null;
       }
     },
     async write(table, selectSql, params) {
@@ -75,4 +87,5 @@ export function folderStore(db: Database, dir: string): IdentityStore {
       }
     },
   };
+  return store;
 }

@@ -334,8 +334,9 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticData {
         if (twins && k === 1) kid.birth = people[people.length - 1]!.birth;
         // Children mostly borrow a parent's contact details, or have none.
         if (rng.chance(0.5)) kid.phone = adult.phone;
-        if (rng.chance(0.1)) kid.email = adult.email;
-        else if (rng.chance(0.1)) kid.email = emailFor(kid);
+        const contact = rng.next();
+        if (contact < 0.1) kid.email = adult.email;
+        else if (contact < 0.2) kid.email = emailFor(kid);
         kid.activity = Math.max(1, Math.floor(kid.activity / 2));
         people.push(kid);
       }
@@ -351,7 +352,7 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticData {
     for (const p of people) {
       for (let r = 0; r < p.activity; r++) {
         const source = r === 0 ? 'capitan' : rng.pick(SOURCES);
-        const id = `${source}:${r === 0 ? 'customer' : 'record'}:${serial++}`;
+        const id = `${source}:${r === 0 ? 'customer' : 'record'}:syn${serial++}`;
         const usesNickname = p.names.length > 1 && rng.chance(0.25);
         let first = usesNickname ? rng.pick(p.names.slice(1)) : p.first;
         if (rng.chance(0.02)) first = typo(rng, first);

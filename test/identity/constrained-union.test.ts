@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { constrainedUnion, type GuardEdge } from '../../src/identity/constrained-union.ts';
+
+const edge = (a: number, b: number, strength: number, probability = 1): GuardEdge => ({
+  a,
+  b,
+  strength,
+  probability,
+});
+
+describe('constrainedUnion()', () => {
+  it('splits a chain across a conflict at its weakest link', () => {
+    // 1–2 exact, 2–3 medium 0.999, 3–4 medium 0.991; 1 and 4 have different birth dates.
+    const result = constrainedUnion(
+      [1, 2, 3, 4],
+      [edge(1, 2, 2), edge(2, 3, 1, 0.999), edge(3, 4, 1, 0.991)],
+      [[1, 4]],
+    );
+    expect(result.labels.get(3)).toBe(1);
+    expect(result.labels.get(4)).toBe(4);
+    expect(result.refused).toEqual([edge(3, 4, 1, 0.991)]);
+  });
+
+  it('refuses both links of a profile that fits two people who cannot be one', () => {
+    // A card "Liv Owens" on the mother's and the daughter's shared phone: join neither.
+    const result = constrainedUnion([1, 2, 3], [edge(3, 1, 1, 0.9997), edge(3, 2, 1, 0.9999)], [[1, 2]]);
+    expect(new Set(result.labels.values()).size).toBe(3);
+    expect(result.refused).toHaveLength(2);
+  });
+
+  it('lets a stronger link win over a weaker one to the other person', () => {
+    const result = constrainedUnion([1, 2, 3], [edge(3, 1, 2), edge(3, 2, 1, 0.9999)], [[1, 2]]);
+    expect(result.labels.get(3)).toBe(1);
+    expect(result.labels.get(2)).toBe(2);
+  });
+
+  it('never refuses one source account, whatever the conflicts', () => {
+    const result = constrainedUnion([1, 2], [edge(1, 2, 3)], [[1, 2]]);
+    expect(result.labels.get(2)).toBe(1);
+    expect(result.refused).toEqual([]);
+  });
+});
