@@ -11,6 +11,5 @@ select
   refused_by_guard,
   evidence
 from identity_links
-where (customer_id_l = $customer_id or customer_id_r = $customer_id)
-  and match_rule <> 'identical evidence'
+where customer_id_l = $customer_id or customer_id_r = $customer_id
 order by accepted desc, tier, match_probability desc nulls first, record_id_l, record_id_r

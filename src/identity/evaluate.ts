@@ -67,3 +67,25 @@ export async function evaluateLinks(db: Database, links: string, resolved: strin
     precision: Number(r.precision),
   }));
 }
+
+/**
+ * True people of one household put into one customer although they share an email or phone
+ * (`identifiers` as core/customer_identifiers; `households` has `truth_label, household_id`).
+ */
+export async function sharedContactMerges(
+  db: Database,
+  resolved: string,
+  identifiers: string,
+  households: string,
+): Promise<{ personA: string; personB: string; customerId: string }[]> {
+  const rows = await new SqlSteps(db).rows(
+    'evaluate_shared_contact_merges',
+    {},
+    { resolved, identifiers, households },
+  );
+  return rows.map((r) => ({
+    personA: String(r.person_a),
+    personB: String(r.person_b),
+    customerId: String(r.customer_id),
+  }));
+}

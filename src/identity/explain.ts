@@ -66,9 +66,21 @@ export function renderExplanation(explanation: CustomerExplanation): string {
     if (r.identifiers) lines.push(`      ${r.identifiers}`);
   }
 
-  const joining = explanation.links.filter((l) => l.accepted);
+  const identical = explanation.links.filter((l) => l.match_rule === 'identical evidence');
+  const joining = explanation.links.filter((l) => l.accepted && l.match_rule !== 'identical evidence');
   const other = explanation.links.filter((l) => !l.accepted);
-  lines.push('', `Links that joined these records (${joining.length})`);
+  lines.push('', `Links that joined these records (${joining.length + identical.length})`);
+  const sameAs = new Map<string, string[]>();
+  for (const link of identical) {
+    const list = sameAs.get(String(link.record_id_l)) ?? [];
+    list.push(String(link.record_id_r));
+    sameAs.set(String(link.record_id_l), list);
+  }
+  for (const [record, copies] of sameAs) {
+    const shown = copies.slice(0, 3).join(', ');
+    const more = copies.length > 3 ? ` and ${copies.length - 3} more` : '';
+    lines.push(`  exact: identical evidence to ${record}: ${shown}${more}`);
+  }
   for (const link of joining) lines.push(...renderLink(link));
   if (other.length > 0) {
     lines.push('', `Links to other customers and links not taken (${other.length})`);

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explainCustomers } from '../../src/identity/explain.ts';
@@ -188,6 +190,46 @@ describe('stable customer ids', () => {
     expect(splits).toHaveLength(1);
     expect(splits[0]?.customer_id).toBe(joined.get(a.record_id));
     expect([apart.get(a.record_id), apart.get(b.record_id)]).toContain(splits[0]?.new_customer_id);
+    db.close();
+  });
+
+  it('never hands out an id used before, even when the hash of a record id is taken twice over', async () => {
+    const dir = await tempDir();
+    const db = await openDb(dir);
+    const out = path.join(dir, 'out');
+    const hash = (text: string) => `cus_${createHash('md5').update(text).digest('hex').slice(0, 14)}`;
+    const newcomer: IdentityRecord = {
+      record_id: 'capitan:customer:new',
+      source: 'capitan',
+      first_name: 'Wilhelmina',
+      last_name: 'Ostrander',
+      phone: '254-555-0142',
+    };
+    // Earlier customers already hold the first two ids the newcomer's record id would hash to.
+    await mkdir(out, { recursive: true });
+    await db.run('create table earlier (record_id varchar, customer_id varchar)');
+    await db.appendRows('earlier', [
+      ['capitan:customer:old1', hash(newcomer.record_id)],
+      ['capitan:customer:old2', hash(`${newcomer.record_id}#1`)],
+    ]);
+    await db.run(
+      `copy (
+         select *, timestamptz '2026-01-01 00:00:00+00' as first_assigned_at,
+                timestamptz '2026-01-01 00:00:00+00' as customer_created_at
+         from earlier
+       ) to ${sqlString(path.join(out, 'customer_id_map.parquet'))} (format parquet)`,
+    );
+    await resolveRecords(db, [...population.records, newcomer], out, day(1));
+    const ids = await customersOf(db, out);
+    expect(ids.get(newcomer.record_id)).toBe(hash(`${newcomer.record_id}#2`));
+    const map = await readOutput(db, out, 'customer_id_map');
+    const owners = new Map<string, Set<string>>();
+    for (const row of map) {
+      const set = owners.get(String(row.customer_id)) ?? new Set<string>();
+      set.add(String(row.record_id));
+      owners.set(String(row.customer_id), set);
+    }
+    expect(owners.get(hash(newcomer.record_id))).toEqual(new Set(['capitan:customer:old1']));
     db.close();
   });
 });
