@@ -8,8 +8,15 @@
 -- Only exact and medium links join records into one customer.
 with
 
+-- Only pairs that can earn a tier go on: a shared contact, a membership payment, or a score in the
+-- review band or above.
 scores as (
-  select * from id_pair_scores
+  select *
+  from id_pair_scores
+  where g_email = $same_email
+    or g_phone = $same_phone
+    or (rules & ($owner_rule_bit | $minor_owner_rule_bit)) <> 0
+    or match_probability >= $review_threshold
 ),
 
 contacts as (

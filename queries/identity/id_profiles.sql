@@ -77,7 +77,7 @@ described as (
     -- The letters of the email user name beyond the person's own names, whatever form of them
     -- (kittycat77 → kittycat; jessica.cox84 for Jess Cox → nothing). Longer forms go first so
     -- "jess" does not leave "ica" of "jessica".
-    regexp_replace(
+    case when g.email_user is not null then regexp_replace(
       list_reduce(
         [regexp_replace(coalesce(g.email_user, ''), '[^a-z]', '', 'g')] || list_transform(
           list_sort(list_transform(
@@ -92,7 +92,7 @@ described as (
         (acc, form) -> replace(acc, form, '')
       ),
       '[^a-z]', '', 'g'
-    ) as email_user_extra
+    ) end as email_user_extra
   from grouped as g
   left join forms as fo using (profile_id)
 ),
@@ -109,15 +109,24 @@ city_freq as (
   select city, count(*) / sum(count(*)) over () as tf_city from grouped where city is not null group by city
 ),
 
+-- Soundex once per distinct name, not once per profile.
+sounds as (
+  select name, id_soundex(name) as sound
+  from (select fn as name from grouped union select ln as name from grouped)
+  where name is not null
+),
+
 final as (
   select
     d.*,
-    id_soundex(d.fn) as fn_sound,
-    id_soundex(d.ln) as ln_sound,
+    sf.sound as fn_sound,
+    sl.sound as ln_sound,
     f.tf_fn,
     l.tf_ln,
     c.tf_city
   from described as d
+  left join sounds as sf on sf.name = d.fn
+  left join sounds as sl on sl.name = d.ln
   left join fn_freq as f using (fn)
   left join ln_freq as l using (ln)
   left join city_freq as c using (city)

@@ -11,31 +11,18 @@ keyed as (
   from id_records
 ),
 
-representatives as (
-  select
-    fn, pf, ln, suffix, email_match, phone_e164, dob, dob_alt, city, postal, address, lone_record_id,
-    min(record_id) as rep_record_id,
-    count(*)::integer as n_records
-  from keyed
-  group by all
-),
-
+-- Records are grouped by a 64-bit hash of their evidence: one pass instead of a join on twelve
+-- nullable columns. Two different evidence sets sharing a hash (odds about 1 in 10^8 for a million
+-- profiles) would be taken for one profile.
 represented as (
-  select k.* exclude (lone_record_id), r.rep_record_id, r.n_records
-  from keyed as k
-  join representatives as r
-    on r.fn is not distinct from k.fn
-    and r.pf is not distinct from k.pf
-    and r.ln is not distinct from k.ln
-    and r.suffix is not distinct from k.suffix
-    and r.email_match is not distinct from k.email_match
-    and r.phone_e164 is not distinct from k.phone_e164
-    and r.dob is not distinct from k.dob
-    and r.dob_alt is not distinct from k.dob_alt
-    and r.city is not distinct from k.city
-    and r.postal is not distinct from k.postal
-    and r.address is not distinct from k.address
-    and r.lone_record_id is not distinct from k.lone_record_id
+  select
+    * exclude (lone_record_id),
+    min(record_id) over evidence as rep_record_id,
+    count(*) over evidence as n_records
+  from keyed
+  window evidence as (
+    partition by hash(fn, pf, ln, suffix, email_match, phone_e164, dob, dob_alt, city, postal, address, lone_record_id)
+  )
 ),
 
 final as (

@@ -10,7 +10,7 @@ export interface BlockingRule {
   name: string;
   label: string;
   keys: string;
-  /** Keys made of names alone: blocks of namesakes grow fast and get the smaller size cap. */
+  /** Keys that many strangers share (names, parts of names): blocks grow fast and get the smaller cap. */
   weak?: boolean;
 }
 
@@ -57,6 +57,7 @@ export const BLOCKING_RULES: readonly BlockingRule[] = [
     id: 7,
     name: 'email_ends',
     label: 'same email domain and the same first or last five characters of the user name',
+    weak: true,
     keys: `case when length(p.email_user) >= 5 then [
       'a:' || left(p.email_user, 5) || '@' || split_part(p.email_match, '@', 2),
       'z:' || right(p.email_user, 5) || '@' || split_part(p.email_match, '@', 2)

@@ -103,8 +103,10 @@ export async function resolveIdentities(
   steps.adopt('id_model_levels');
   await steps.table('id_model_vectors', {}, vectorFragments());
   const priorLog2Odds = Math.log2(model.lambda / (1 - model.lambda));
-  await steps.table('id_pair_scores', { prior_log2_odds: priorLog2Odds }, scoreFragments());
-  await steps.drop('id_candidate_gammas');
+  await db.run('create or replace table id_model_prior (prior_log2_odds double)');
+  await db.appendRows('id_model_prior', [[String(priorLog2Odds)]]);
+  steps.adopt('id_model_prior');
+  await steps.view('id_pair_scores', {}, scoreFragments());
 
   await steps.table('id_shared_identifiers', {
     same_email: EXACT_RULE_LEVELS.sameEmail,
@@ -123,11 +125,10 @@ export async function resolveIdentities(
       minor_owner_rule_bit: 1 << MINOR_MEMBERSHIP_OWNER_RULE.id,
       medium_threshold: config.mediumThreshold,
       review_threshold: config.reviewThreshold,
-      prior_log2_odds: priorLog2Odds,
     },
     evidenceFragments(),
   );
-  await steps.drop('id_pair_scores');
+  await steps.drop('id_pair_scores', 'id_candidate_gammas');
   await steps.table('id_account_links');
   await steps.table('id_identical_links');
   await steps.table('id_hint_links');

@@ -61,7 +61,7 @@ export function evidenceFragments(comparisons: readonly Comparison[] = COMPARISO
     evidence: [
       `${text('{"match_weight":')} || round(match_weight, 3)`,
       `${text(',"match_probability":')} || round(match_probability, 6)`,
-      `${text(',"prior_log2_odds":')} || round($prior_log2_odds, 3)`,
+      `${text(',"prior_log2_odds":')} || round(prior_log2_odds, 3)`,
       `${text(',"names_swapped":')} || names_swapped::varchar`,
       `${text(',"comparisons":{')} || array_to_string(list_filter([${entries.join(', ')}], x -> x is not null), ',') || '}'`,
       `${text(',"conflicts":[')} || array_to_string(list_filter([${conflicts.join(', ')}], x -> x is not null), ',') || ']}'`,
