@@ -36,9 +36,10 @@ export const COMPARISONS: readonly Comparison[] = [
         sql: 'not names_swapped and len(list_intersect(l_fn_forms, r_fn_forms)) > 0',
       },
       {
-        // A slip of the keyboard; twins' names that merely look alike (Eli, Elizabeth) are not.
+        // Slips of the keyboard: one, or two that leave the name plainly the same (Jennifer,
+        // Jenifre). Names that merely look alike (Eli, Elizabeth; Aaron, Mason) are not.
         label: 'first names one typo apart',
-        sql: 'damerau_levenshtein(l_fn, r_fn) <= case when least(length(l_fn), length(r_fn)) >= 8 then 2 else 1 end',
+        sql: `damerau_levenshtein(l_fn, r_fn) <= 1 or (damerau_levenshtein(l_fn, r_fn) = 2 and ${jw('l_fn', 'r_fn')} >= 0.9)`,
       },
       {
         label: 'an initial of the other',
@@ -81,6 +82,11 @@ export const COMPARISONS: readonly Comparison[] = [
         sql:
           '((year(l_dob) = year(r_dob))::int + (month(l_dob) = month(r_dob))::int + (day(l_dob) = day(r_dob))::int) = 2' +
           ' and damerau_levenshtein(cast(l_dob as varchar), cast(r_dob as varchar)) <= 1',
+      },
+      {
+        // Days apart is a slip; brothers and sisters are born months apart at the least.
+        label: 'birth dates within a month',
+        sql: "abs(date_diff('day', l_dob, r_dob)) <= 31",
       },
       {
         label: 'birth dates within a year',

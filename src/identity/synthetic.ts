@@ -387,3 +387,52 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticData {
   }
   return { records, truth, households };
 }
+
+/**
+ * A second shape of data: a person register with heavy typos and nulls (names, birth date, city,
+ * email; no phones, sources or accounts), like the public person-matching sets. Each person has one
+ * to five records.
+ */
+export function generateRegister(options: SyntheticOptions): SyntheticData {
+  const rng = new Random(options.seed ?? 3);
+  const records: IdentityRecord[] = [];
+  const truth = new Map<string, string>();
+  const households = new Map<string, string>();
+  let person = 0;
+  const maybe = <T>(p: number, value: T): T | null => (rng.chance(p) ? value : null);
+  while (records.length < options.records) {
+    const id = `r${person++}`;
+    households.set(id, id);
+    const names = rng.pick(rng.chance(0.5) ? MALE : FEMALE);
+    const first = names[0]!;
+    const last = rng.pick(SURNAMES);
+    const birth = new Date(Date.UTC(rng.int(1940, 2008), rng.int(0, 11), rng.int(1, 28)));
+    const city = rng.pick(CITIES);
+    const email = `${first}${rng.chance(0.5) ? '.' : ''}${last}${rng.int(1, 99)}@${rng.pick(DOMAINS)}`;
+    const copies = 1 + Math.floor(rng.next() * rng.next() * 5);
+    for (let c = 0; c < copies; c++) {
+      let f = rng.chance(0.1) && names.length > 1 ? rng.pick(names.slice(1)) : first;
+      let l = last;
+      if (rng.chance(0.25)) f = typo(rng, f);
+      if (rng.chance(0.25)) l = typo(rng, l);
+      if (rng.chance(0.03)) [f, l] = [l, f];
+      let dob = birth;
+      const dobNoise = rng.next();
+      if (dobNoise < 0.05)
+        dob = new Date(Date.UTC(birth.getUTCFullYear(), birth.getUTCDate() - 1, birth.getUTCMonth() + 1));
+      else if (dobNoise < 0.12) dob = new Date(birth.getTime() + rng.int(-3, 3) * 86_400_000);
+      const e = rng.chance(0.15) ? typo(rng, email.split('@')[0]!) + email.slice(email.indexOf('@')) : email;
+      const recordId = `register:${records.length}`;
+      records.push({
+        record_id: recordId,
+        first_name: maybe(0.9, capital(f)),
+        last_name: maybe(0.9, capital(l)),
+        birth_date: maybe(0.85, dob.toISOString().slice(0, 10)),
+        city: maybe(0.7, capital(rng.chance(0.1) ? typo(rng, city) : city)),
+        email: maybe(0.7, e),
+      });
+      truth.set(recordId, id);
+    }
+  }
+  return { records, truth, households };
+}
