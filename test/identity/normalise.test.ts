@@ -77,8 +77,8 @@ describe('normalisation (id_records)', () => {
       { record_id: 'c', phone: '+44 20 7946 0958', birth_date: '1990-02-30' },
     ]);
     expect(rows.get('a')).toMatchObject({ phone_e164: '+12545550134', dob_status: 'ambiguous' });
-    expect((rows.get('a')?.dob as Date).toISOString().slice(0, 10)).toBe('1990-03-04');
-    expect((rows.get('a')?.dob_alt as Date).toISOString().slice(0, 10)).toBe('1990-04-03');
+    expect((rows.get('a')!.dob as Date).toISOString().slice(0, 10)).toBe('1990-03-04');
+    expect((rows.get('a')!.dob_alt as Date).toISOString().slice(0, 10)).toBe('1990-04-03');
     expect(rows.get('b')).toMatchObject({ phone_e164: null, dob_status: 'ok' });
     expect(rows.get('c')).toMatchObject({ phone_e164: '+442079460958', dob: null, dob_status: 'invalid' });
   });
