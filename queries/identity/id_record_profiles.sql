@@ -1,19 +1,84 @@
+-- One row per input record, every field normalised for matching, with the names and emails
+-- parsed once per distinct value (id_parsed_names, id_parsed_emails) and phones and birth dates from
+-- the lookups parsed in TypeScript (libphonenumber, date formats). Only what matching needs is kept;
+-- the outputs read the raw values back from id_input.
+--
 -- Records whose matching evidence is identical (same names, suffix, email, phone, birth date, place)
 -- form one profile, matched once: a member's forty renewal charges are one profile, not 780 pairs.
 -- Only evidence that names one person can make records identical: a record with neither a usable
 -- email nor a phone stays a profile of its own, since two bare "John Smith"s may be two people.
+-- Records are grouped by a 64-bit hash of their evidence: two different evidence sets sharing a hash
+-- (odds about 1 in 10^8 for a million profiles) would be taken for one profile.
 with
+
+input as (
+  select * from id_input
+),
+
+names as (
+  select * from id_parsed_names
+),
+
+email_keys as (
+  select * from id_parsed_emails
+),
+
+normalised as (
+  select
+    i.record_id,
+    coalesce(lower(i.source), nullif(split_part(i.record_id, ':', 1), i.record_id)) as source,
+    n.fn,
+    n.pf,
+    n.ln,
+    n.suffix,
+    e.email_norm,
+    e.email_valid,
+    e.email_is_role,
+    case when e.email_valid and not e.email_is_role then e.email_key end as email_match,
+    case when e.email_valid and not e.email_is_role then e.email_local end as email_user,
+    p.phone_e164,
+    d.birth_date as dob,
+    d.birth_date_alt as dob_alt,
+    d.birth_date_status as dob_status,
+    id_fold(i.city) as city,
+    coalesce(
+      nullif(regexp_extract(i.postal_code, '(\d{5})(-?\d{4})?', 1), ''),
+      nullif(upper(regexp_replace(i.postal_code, '[^A-Za-z0-9]', '', 'g')), '')
+    ) as postal,
+    nullif(
+      trim(regexp_replace(
+        regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+          regexp_replace(lower(strip_accents(i.address)), '[^a-z0-9 ]+', ' ', 'g'),
+          '\bstreet\b', 'st', 'g'), '\bavenue\b', 'ave', 'g'), '\broad\b', 'rd', 'g'), '\bdrive\b', 'dr', 'g'),
+          '\blane\b', 'ln', 'g'), '\bboulevard\b', 'blvd', 'g'), '\bcourt\b', 'ct', 'g'),
+        '\s+', ' ', 'g'
+      )),
+      ''
+    ) as address,
+    i.capitan_customer_id,
+    i.stripe_customer_id,
+    i.square_customer_id,
+    i.membership_owner_id,
+    list_filter(list_transform(string_split(i.household_hint, '|'), h -> trim(h)), h -> h <> '') as household_hints,
+    try_cast(i.seen_at as timestamptz) as seen_at
+  from input as i
+  left join names as n
+    on n.first_name is not distinct from i.first_name
+    and n.last_name is not distinct from i.last_name
+    and n.full_name is not distinct from i.full_name
+    and n.preferred_name is not distinct from i.preferred_name
+  left join email_keys as e on e.email = i.email
+  left join id_phone_lookup as p on p.phone_raw = i.phone
+  left join id_birth_date_lookup as d on d.birth_date_raw = i.birth_date
+),
 
 keyed as (
   select
     *,
     case when email_match is null and phone_e164 is null then record_id end as lone_record_id
-  from id_records
+  from normalised
 ),
 
--- Records are grouped by a 64-bit hash of their evidence: one pass instead of a join on twelve
--- nullable columns. Two different evidence sets sharing a hash (odds about 1 in 10^8 for a million
--- profiles) would be taken for one profile.
 represented as (
   select
     * exclude (lone_record_id),
@@ -26,10 +91,7 @@ represented as (
 ),
 
 final as (
-  select
-    *,
-    dense_rank() over (order by rep_record_id)::integer as profile_id
-  from represented
+  select *, dense_rank() over (order by rep_record_id)::integer as profile_id from represented
 )
 
 select * from final

@@ -28,7 +28,7 @@ export const DEFAULT_CONFIG: ResolverConfig = {
   mediumThreshold: 0.99,
   reviewThreshold: 0.8,
   maxBlockSize: 60,
-  maxWeakBlockSize: 15,
+  maxWeakBlockSize: 10,
   uSampleSize: 300_000,
   seed: 42,
   phoneRegion: 'US',

@@ -14,17 +14,31 @@ export interface LookupCounts {
 /**
  * Parses each distinct phone and birth date of `id_input` once, in TypeScript (libphonenumber and
  * the date formats), into `id_phone_lookup` and `id_birth_date_lookup`, which the SQL joins back.
- * Counts are per record.
+ * Counts are per record. `meanwhile` is started once the values are read and runs in DuckDB's
+ * threads while this thread parses (the parsing is the slow part: libphonenumber's full metadata).
  */
-export async function buildLookups(db: Database, asOf: Date, region: CountryCode): Promise<LookupCounts> {
+export async function buildLookups(
+  db: Database,
+  asOf: Date,
+  region: CountryCode,
+  meanwhile: () => Promise<void> = async () => {},
+): Promise<LookupCounts> {
   const phoneRows = await db.query(
     'select phone as raw, count(*)::bigint as n from id_input where phone is not null group by all',
   );
+  const dateRows = await db.query(
+    'select birth_date as raw, count(*)::bigint as n from id_input where birth_date is not null group by all',
+  );
+  const background = meanwhile();
+
   const byKey = new Map<string, string | null>();
   const phoneLookup: [string, string | null][] = [];
   let phones = 0;
   let invalidPhones = 0;
+  let parsed = 0;
   for (const row of phoneRows) {
+    // Let the event loop move `meanwhile`'s queries along now and then.
+    if (++parsed % 2000 === 0) await new Promise((resolve) => setImmediate(resolve));
     const raw = String(row.raw);
     const key = phoneKey(raw);
     let e164: string | null = null;
@@ -36,24 +50,23 @@ export async function buildLookups(db: Database, asOf: Date, region: CountryCode
     if (e164 === null) invalidPhones += Number(row.n);
     phoneLookup.push([raw, e164]);
   }
-  await db.run('create or replace table id_phone_lookup (phone_raw varchar, phone_e164 varchar)');
-  await db.appendRows('id_phone_lookup', phoneLookup);
-
-  const dateRows = await db.query(
-    'select birth_date as raw, count(*)::bigint as n from id_input where birth_date is not null group by all',
-  );
   const dateLookup: [string, string | null, string | null, string][] = [];
   let birthDates = 0;
   let invalidBirthDates = 0;
   let ambiguousBirthDates = 0;
   for (const row of dateRows) {
-    const parsed = parseBirthDate(String(row.raw), asOf);
+    if (++parsed % 2000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    const date = parseBirthDate(String(row.raw), asOf);
     const n = Number(row.n);
     birthDates += n;
-    if (parsed.status === 'invalid') invalidBirthDates += n;
-    if (parsed.status === 'ambiguous') ambiguousBirthDates += n;
-    dateLookup.push([String(row.raw), parsed.date, parsed.alt, parsed.status]);
+    if (date.status === 'invalid') invalidBirthDates += n;
+    if (date.status === 'ambiguous') ambiguousBirthDates += n;
+    dateLookup.push([String(row.raw), date.date, date.alt, date.status]);
   }
+  await background;
+
+  await db.run('create or replace table id_phone_lookup (phone_raw varchar, phone_e164 varchar)');
+  await db.appendRows('id_phone_lookup', phoneLookup);
   await db.run(
     `create or replace table id_birth_date_lookup_text
        (birth_date_raw varchar, birth_date varchar, birth_date_alt varchar, birth_date_status varchar)`,

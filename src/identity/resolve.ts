@@ -60,16 +60,18 @@ export async function resolveIdentities(
 
   await steps.exec('id_macro_fold');
   await steps.exec('id_macro_soundex');
-  const lookups = await steps.timed('parse phones and birth dates', () =>
-    buildLookups(db, options.asOf, config.phoneRegion),
+  // Names and emails parse in DuckDB while phones and birth dates parse here.
+  const lookups = await steps.timed('parse phones, birth dates, names and emails', () =>
+    buildLookups(db, options.asOf, config.phoneRegion, async () => {
+      await steps.table('id_parsed_names');
+      await steps.table('id_parsed_emails');
+    }),
   );
   steps.adopt('id_phone_lookup');
   steps.adopt('id_birth_date_lookup');
-  await steps.table('id_records');
-  await steps.drop('id_phone_lookup', 'id_birth_date_lookup');
   await steps.table('id_name_forms');
   await steps.table('id_record_profiles');
-  await steps.drop('id_records');
+  await steps.drop('id_phone_lookup', 'id_birth_date_lookup', 'id_parsed_names', 'id_parsed_emails');
   await steps.table('id_profiles');
 
   await steps.table('id_block_keys', {}, { block_keys: blockKeysSql(BLOCKING_RULES) });

@@ -80,7 +80,10 @@ export function folderStore(db: Database, dir: string): IdentityStore {
       const target = file(table);
       const tmp = path.join(dir, `.${table}.${randomBytes(6).toString('hex')}.tmp`);
       try {
-        await db.run(`copy (${selectSql}) to ${sqlString(tmp)} (format parquet, compression zstd)`, params);
+        await db.run(
+          `copy (${selectSql}) to ${sqlString(tmp)} (format parquet, compression zstd, compression_level 1)`,
+          params,
+        );
         await rename(tmp, target);
       } finally {
         await rm(tmp, { force: true });

@@ -16,8 +16,11 @@ async function normalise(records: IdentityRecord[]): Promise<Map<string, Row>> {
     await steps.exec('id_macro_fold');
     await steps.exec('id_macro_soundex');
     await buildLookups(db, AS_OF, 'US');
-    await steps.table('id_records');
-    return new Map((await db.query('select * from id_records')).map((r) => [String(r.record_id), r]));
+    await steps.table('id_parsed_names');
+    await steps.table('id_parsed_emails');
+    await steps.table('id_name_forms');
+    await steps.table('id_record_profiles');
+    return new Map((await db.query('select * from id_record_profiles')).map((r) => [String(r.record_id), r]));
   } finally {
     db.close();
   }
@@ -25,7 +28,7 @@ async function normalise(records: IdentityRecord[]): Promise<Map<string, Row>> {
 
 let tempDirFor: () => Promise<string>;
 
-describe('normalisation (id_records)', () => {
+describe('normalisation (id_record_profiles)', () => {
   tempDirFor = useTempDirs();
 
   it('folds case, accents and punctuation in names and keeps Jr/Sr apart as evidence', async () => {
