@@ -92,4 +92,36 @@ describe('resolve and explain commands', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/missing column\(s\) `record_id`/);
   }, 60_000);
+
+  it('resolves the lake: staging/stg_identity_records in, core/ and state/ tables out, explain reads them', async () => {
+    const dir = await tempDir();
+    const lakeDir = path.join(dir, 'lake');
+    const lake = new Lake({ kind: 'local', dir: lakeDir });
+    const db = await Database.open(lake, { timeZone: 'UTC' });
+    const input = path.join(dir, 'people.csv');
+    await writeFile(input, csv);
+    await db.writeSelect(
+      'staging/stg_identity_records',
+      `select * exclude (person) from read_csv(${sqlString(input)}, header = true, all_varchar = true)`,
+    );
+    db.close();
+    const env = { BASIN_LAKE_URL: lakeDir };
+
+    const resolved = await runEntry('src/cli.ts', ['resolve', '--as-of', '2026-11-20'], { cwd: dir, env });
+    expect(resolved.stderr).toBe('');
+    expect(resolved.code).toBe(0);
+    expect(resolved.stdout).toMatch(/resolved 7 records into 4 customers/);
+    const tables = (await lake.listTables()).map((t) => t.key);
+    for (const key of ['core/customer_master', 'core/customer_identifiers', 'core/households', 'core/identity_links', 'core/identity_review', 'core/resolved_records', 'core/identity_model', 'state/customer_id_map', 'state/customer_id_aliases', 'state/customer_id_splits'])
+      expect(tables, key).toContain(key);
+
+    const explained = await runEntry('src/cli.ts', ['explain', 'toby.w@OUTLOOK.com'], { cwd: dir, env });
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toMatch(/Tobias Wrenfield/);
+    expect(explained.stdout).toMatch(/mailchimp:member:m3/);
+
+    const unknown = await runEntry('src/cli.ts', ['explain', 'nobody@nowhere.org'], { cwd: dir, env });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no customer found for nobody@nowhere.org/);
+  }, 120_000);
 });
