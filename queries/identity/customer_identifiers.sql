@@ -42,4 +42,4 @@ final as (
   from identifiers
 )
 
-select * from final order by customer_id, identifier_type, normalized_value, source_record_id
+select * from final

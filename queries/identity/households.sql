@@ -17,4 +17,4 @@ final as (
   group by household_id
 )
 
-select * from final order by household_id
+select * from final

@@ -27,4 +27,4 @@ final as (
   select * from absent
 )
 
-select * from final order by record_id
+select * from final

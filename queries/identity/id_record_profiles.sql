@@ -63,10 +63,10 @@ normalised as (
     try_cast(i.seen_at as timestamptz) as seen_at
   from input as i
   left join names as n
-    on n.first_name is not distinct from i.first_name
-    and n.last_name is not distinct from i.last_name
-    and n.full_name is not distinct from i.full_name
-    and n.preferred_name is not distinct from i.preferred_name
+    on coalesce(n.first_name, chr(0)) = coalesce(i.first_name, chr(0))
+    and coalesce(n.last_name, chr(0)) = coalesce(i.last_name, chr(0))
+    and coalesce(n.full_name, chr(0)) = coalesce(i.full_name, chr(0))
+    and coalesce(n.preferred_name, chr(0)) = coalesce(i.preferred_name, chr(0))
   left join email_keys as e on e.email = i.email
   left join id_phone_lookup as p on p.phone_raw = i.phone
   left join id_birth_date_lookup as d on d.birth_date_raw = i.birth_date
@@ -90,8 +90,15 @@ represented as (
   )
 ),
 
+-- Profiles are numbered 1…n in the order of their first record id (random pair sampling draws
+-- from that range).
+numbered as (
+  select rep_record_id, row_number() over (order by rep_record_id)::integer as profile_id
+  from (select distinct rep_record_id from represented)
+),
+
 final as (
-  select *, dense_rank() over (order by rep_record_id)::integer as profile_id from represented
+  select r.*, n.profile_id from represented as r join numbered as n using (rep_record_id)
 )
 
 select * from final

@@ -8,4 +8,3 @@ select
   match_tier,
   match_rule
 from id_customer_records
-order by record_id
