@@ -75,19 +75,23 @@ normalised as (
 keyed as (
   select
     *,
-    case when email_match is null and phone_e164 is null then record_id end as lone_record_id
+    hash(
+      fn, pf, ln, suffix, email_match, phone_e164, dob, dob_alt, city, postal, address,
+      case when email_match is null and phone_e164 is null then record_id end
+    ) as evidence_hash
   from normalised
 ),
 
-represented as (
-  select
-    * exclude (lone_record_id),
-    min(record_id) over evidence as rep_record_id,
-    count(*) over evidence as n_records
+representatives as (
+  select evidence_hash, min(record_id) as rep_record_id, count(*)::integer as n_records
   from keyed
-  window evidence as (
-    partition by hash(fn, pf, ln, suffix, email_match, phone_e164, dob, dob_alt, city, postal, address, lone_record_id)
-  )
+  group by evidence_hash
+),
+
+represented as (
+  select k.* exclude (evidence_hash), r.rep_record_id, r.n_records
+  from keyed as k
+  join representatives as r using (evidence_hash)
 ),
 
 -- Profiles are numbered 1…n in the order of their first record id (random pair sampling draws

@@ -54,7 +54,7 @@ export async function resolveIdentities(
   options: ResolveOptions,
 ): Promise<ResolveSummary> {
   const config = { ...DEFAULT_CONFIG, ...options.config };
-  const steps = new SqlSteps(db, options.onStep);
+  const steps = new SqlSteps(db, options.onStep, options.keepWorkTables);
   const count = async (table: string) =>
     Number((await db.query(`select count(*)::bigint as n from ${table}`))[0]?.n ?? 0);
 
@@ -207,7 +207,7 @@ export async function resolveIdentities(
 
   const [totals] = await steps.rows('id_summary', now);
   const tiers = await steps.rows('id_link_counts');
-  if (!options.keepWorkTables) await steps.dropAll();
+  await steps.dropAll();
   return {
     records: Number(totals?.records),
     profiles,

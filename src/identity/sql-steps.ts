@@ -23,6 +23,8 @@ export class SqlSteps {
   constructor(
     readonly db: Database,
     private readonly onStep?: (timing: StepTiming) => void,
+    /** Keep every work table (for inspection): `drop` and `dropAll` do nothing. */
+    private readonly keep = false,
   ) {}
 
   /** `create or replace table <target> as <queries/identity/name.sql>`; the target is the file's name by default. */
@@ -39,6 +41,7 @@ export class SqlSteps {
 
   /** Drops work tables and views no later step reads, to keep memory down on large inputs. */
   async drop(...names: string[]): Promise<void> {
+    if (this.keep) return;
     for (const name of names) {
       const kind = this.created.get(name);
       if (!kind) continue;
@@ -48,6 +51,7 @@ export class SqlSteps {
   }
 
   async dropAll(): Promise<void> {
+    if (this.keep) return;
     for (const [name, kind] of [...this.created].reverse()) {
       await this.db.run(`drop ${kind} if exists ${name}`);
       this.created.delete(name);
