@@ -3,9 +3,16 @@ import { formatTable } from '../commands/format.ts';
 import { type Config, loadConfig, type SourceName } from '../config.ts';
 import { ExitCode } from '../errors.ts';
 import { runFetch, type StreamResult } from '../fetch/run-fetch.ts';
+import { createInputTable } from '../identity/input.ts';
+import { resolveIdentities } from '../identity/resolve.ts';
+import { lakeStore } from '../identity/store.ts';
 import { Lake } from '../lake/lake.ts';
+import { loadRulesConfig } from '../rules/config.ts';
+import { discoverRules } from '../rules/discover.ts';
+import { runRules } from '../rules/run-rules.ts';
 import { loadSources } from '../sources/registry.ts';
 import { Database } from '../sql/database.ts';
+import { buildTimeline } from '../timeline/build-timeline.ts';
 import { stage } from './stage.ts';
 
 export interface DailyOptions {
@@ -74,7 +81,39 @@ export async function runDaily(options: DailyOptions): Promise<number> {
         (r) => `${r.models.length} tables`,
       );
 
+      const asOf = options.asOf ?? sandbox?.clock ?? new Date();
+      const now = sandbox?.clock ?? new Date();
+      await timed(
+        'resolve',
+        async () => {
+          await createInputTable(db, 'select * from stg_identity_records', undefined, 'stg_identity_records');
+          return resolveIdentities(db, lakeStore(db), { asOf, now });
+        },
+        (r) => `${r.records} records → ${r.customers} customers in ${r.households} households`,
+      );
+      const timeline = await timed(
+        'events',
+        () => buildTimeline(db, { timeZone: config.timeZone }),
+        (r) => `${r.events} events, ${r.attached} attached, ${r.rejected} rejected`,
+      );
+      await timed(
+        'rules',
+        async () => {
+          const rules = await discoverRules();
+          return runRules(db, {
+            asOf: localDate(asOf, config.timeZone),
+            now,
+            config: await loadRulesConfig(rules),
+          });
+        },
+        (r) => `${r.openFlags} open flags, ${r.systemEvents} system events`,
+      );
+
       if (streams.length > 0) log(`\n${formatStreams(streams)}`);
+      const split = Object.entries(timeline.byConfidence)
+        .map(([tier, n]) => `${tier} ${n}`)
+        .join(', ');
+      log(`events by confidence: ${split}`);
       for (const u of staged.unparsedDates) log(`unparseable dates: ${u.table}.${u.column}: ${u.count} rows`);
       log(
         `\n${formatTable(timings.map((t) => ({ step: t.step, seconds: t.seconds.toFixed(1), result: t.detail })))}`,
@@ -107,6 +146,10 @@ function formatStreams(streams: StreamResult[]): string {
       seconds: s.seconds.toFixed(1),
     })),
   );
+}
+
+function localDate(instant: Date, timeZone: string): string {
+  return instant.toLocaleDateString('en-CA', { timeZone });
 }
 
 function runId(): string {
