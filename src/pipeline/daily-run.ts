@@ -118,9 +118,7 @@ export async function runDaily(options: DailyOptions): Promise<number> {
       log(
         `\n${formatTable(timings.map((t) => ({ step: t.step, seconds: t.seconds.toFixed(1), result: t.detail })))}`,
       );
-      log(
-        'Still to come with their issues: resolve, events, offers, rules, quality checks, reports, publish.',
-      );
+      log('Still to come with their issues: offers, quality checks, reports, publish.');
     } finally {
       db.close();
       lake.close();
