@@ -112,7 +112,18 @@ describe('resolve and explain commands', () => {
     expect(resolved.code).toBe(0);
     expect(resolved.stdout).toMatch(/resolved 7 records into 4 customers/);
     const tables = (await lake.listTables()).map((t) => t.key);
-    for (const key of ['core/customer_master', 'core/customer_identifiers', 'core/households', 'core/identity_links', 'core/identity_review', 'core/resolved_records', 'core/identity_model', 'state/customer_id_map', 'state/customer_id_aliases', 'state/customer_id_splits'])
+    for (const key of [
+      'core/customer_master',
+      'core/customer_identifiers',
+      'core/households',
+      'core/identity_links',
+      'core/identity_review',
+      'core/resolved_records',
+      'core/identity_model',
+      'state/customer_id_map',
+      'state/customer_id_aliases',
+      'state/customer_id_splits',
+    ])
       expect(tables, key).toContain(key);
 
     const explained = await runEntry('src/cli.ts', ['explain', 'toby.w@OUTLOOK.com'], { cwd: dir, env });
