@@ -139,7 +139,7 @@ async function scoreAttachment(db: Database) {
      from customer_events as e
      join int_event_sources as s using (event_source, source_record_id, event_type)
      where coalesce(s.capitan_customer_id, s.membership_id, s.stripe_customer_id, s.square_customer_id,
-                    s.payment_record_id, s.mailchimp_record_id, s.email, s.person_name) is not null`,
+                    s.stripe_charge_id, s.mailchimp_member_id, s.email, s.person_name) is not null`,
   );
   // A payment routed through its membership belongs to the membership's owner, not the card's holder.
   const agreement = await db.query(
@@ -147,7 +147,8 @@ async function scoreAttachment(db: Database) {
        select e.customer_id, e.source_confidence,
               case when e.match_step = 'membership_owner' then 'capitan:customer:' || o.owner_id
                    else coalesce('capitan:customer:' || s.capitan_customer_id, 'square:customer:' || s.square_customer_id,
-                                 'stripe:customer:' || s.stripe_customer_id, s.payment_record_id, s.mailchimp_record_id)
+                                 'stripe:customer:' || s.stripe_customer_id, 'stripe:charge:' || s.stripe_charge_id,
+                                 'mailchimp:member:' || s.mailchimp_member_id)
               end as truth_record
        from customer_events as e
        join int_event_sources as s using (event_source, source_record_id, event_type)

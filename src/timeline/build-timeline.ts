@@ -1,6 +1,17 @@
-import { type BuiltModel, buildModels, discoverModels, referencesOf } from '../pipeline/models.ts';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { isEnoent } from '../errors.ts';
+import {
+  type BuiltModel,
+  buildModels,
+  discoverModels,
+  type Model,
+  orderModels,
+  referencesOf,
+} from '../pipeline/models.ts';
 import type { Database } from '../sql/database.ts';
 import { sqlIdentifier } from '../sql/database.ts';
+import { queriesDir, readQueryFile } from '../sql/query-files.ts';
 
 export interface TimelineResult {
   models: BuiltModel[];
@@ -17,8 +28,10 @@ const IDENTITY_TABLES = ['resolved_records', 'customer_identifiers', 'customer_m
 
 /**
  * Builds the core layer (`queries/core/`): the customer timeline `core/customer_events`, the
- * rejected rows, the memberships the rules read, and the steps between. Needs staging and the
- * resolver's core tables; a rebuild is this call again, and gives every event the id it had.
+ * rejected rows, the memberships the rules read, and the steps between. The queries in
+ * `queries/core/views/` become views first, read by the models rather than written (see
+ * int_event_sources). Needs staging and the resolver's core tables; a rebuild is this call again,
+ * and gives every event the id it had.
  */
 export async function buildTimeline(
   db: Database,
@@ -34,16 +47,17 @@ export async function buildTimeline(
     );
 
   const models = await discoverModels('core');
-  // A stream never fetched has no raw view; it reads as empty, as in staging.
-  for (const name of new Set(models.flatMap((m) => referencesOf(m.sql)))) {
-    if (!name.startsWith('raw_') || views.has(name)) continue;
-    await db.run(
-      `create or replace view ${sqlIdentifier(name)} as
-       select null::varchar as record_id, null::json as payload, null::varchar as payload_hash,
-              null::timestamptz as fetched_at, null::varchar as run_id
-       where false`,
-    );
+  const coreViews = await readCoreViews();
+  // Views come before every model, so they may read staging, raw and each other, never a model.
+  const modelNames = new Set(models.map((m) => m.name));
+  for (const view of coreViews) {
+    const reads = referencesOf(view.sql).filter((r) => modelNames.has(r));
+    if (reads.length > 0)
+      throw new Error(`${view.file}: a view cannot read the core models ${reads.join(', ')}`);
   }
+  await createEmptyRawViews(db, views, [...models, ...coreViews]);
+  for (const view of coreViews)
+    await db.run(`create or replace view ${sqlIdentifier(view.name)} as ${view.sql}`);
   const built = await buildModels(db, models, { time_zone: options.timeZone }, options.onBuilt);
 
   const split = await db.query(
@@ -61,4 +75,48 @@ export async function buildTimeline(
     byConfidence,
     rejected: Number(rejected?.n ?? 0),
   };
+}
+
+/** Creates the views of `queries/core/views/` over a lake whose timeline is already built. */
+export async function createCoreViews(db: Database): Promise<void> {
+  const coreViews = await readCoreViews();
+  const views = new Set(
+    (await db.query('select view_name from duckdb_views()')).map((v) => String(v.view_name)),
+  );
+  await createEmptyRawViews(db, views, coreViews);
+  for (const view of coreViews)
+    await db.run(`create or replace view ${sqlIdentifier(view.name)} as ${view.sql}`);
+}
+
+/** A stream never fetched has no raw view; it reads as empty, as in staging. */
+async function createEmptyRawViews(db: Database, existing: Set<string>, readers: Model[]): Promise<void> {
+  for (const name of new Set(readers.flatMap((m) => referencesOf(m.sql)))) {
+    if (!name.startsWith('raw_') || existing.has(name)) continue;
+    await db.run(
+      `create or replace view ${sqlIdentifier(name)} as
+       select null::varchar as record_id, null::json as payload, null::varchar as payload_hash,
+              null::timestamptz as fetched_at, null::varchar as run_id
+       where false`,
+    );
+  }
+}
+
+/** The queries of `queries/core/views/`, each after the views it reads. */
+async function readCoreViews(): Promise<Model[]> {
+  const files = await readdir(path.join(queriesDir, 'core', 'views')).catch((error: unknown) => {
+    if (isEnoent(error)) return [] as string[];
+    throw error;
+  });
+  const views: Model[] = [];
+  for (const file of files.filter((f) => f.endsWith('.sql')).sort()) {
+    const name = file.slice(0, -'.sql'.length);
+    const query = await readQueryFile(`core/views/${name}`);
+    if (query.parameters.length > 0)
+      throw new Error(`${query.file}: a view takes no parameters (uses $${query.parameters.join(', $')})`);
+    views.push({ name, layer: 'core', file: query.file, sql: query.sql, parameters: [], dependsOn: [] });
+  }
+  const names = new Set(views.map((v) => v.name));
+  for (const view of views)
+    view.dependsOn = referencesOf(view.sql).filter((r) => names.has(r) && r !== view.name);
+  return orderModels(views);
 }

@@ -122,7 +122,7 @@ export class HandBuilt {
     await db.writeSelect(
       'core/customer_events',
       `select
-         md5(seq || event_type) as event_id,
+         md5_number_lower(seq || event_type) as event_id,
          customer_id,
          timezone($time_zone, (day || ' 12:00:00')::timestamp) as event_date,
          day::date as event_local_date,

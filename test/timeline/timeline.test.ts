@@ -12,7 +12,7 @@ import type { SandboxDataset } from '../../src/sandbox/dataset.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { writeScaleLake } from '../../src/sandbox/scale-writer.ts';
 import { Database, type Row } from '../../src/sql/database.ts';
-import { buildTimeline, type TimelineResult } from '../../src/timeline/build-timeline.ts';
+import { buildTimeline, createCoreViews, type TimelineResult } from '../../src/timeline/build-timeline.ts';
 
 const SCALE = 0.02;
 const TIME_ZONE = 'America/Chicago';
@@ -119,7 +119,8 @@ describe('the customer timeline of a small sandbox gym', () => {
        where e.customer_id is null and (
          exists (select 1 from int_record_confidence as r where r.record_id in (
            'capitan:customer:' || s.capitan_customer_id, 'stripe:customer:' || s.stripe_customer_id,
-           'square:customer:' || s.square_customer_id, s.payment_record_id, s.mailchimp_record_id))
+           'square:customer:' || s.square_customer_id, 'stripe:charge:' || s.stripe_charge_id,
+           'mailchimp:member:' || s.mailchimp_member_id))
          or exists (select 1 from int_email_owners as o where o.email = lower(trim(s.email)))
          or exists (select 1 from stg_capitan__memberships as m where m.membership_id = s.membership_id))`,
     );
@@ -143,7 +144,8 @@ describe('the customer timeline of a small sandbox gym', () => {
          select s.event_source, s.source_record_id, s.event_type,
                 case when e.match_step = 'membership_owner' then 'capitan:customer:' || o.owner_id
                      else coalesce('capitan:customer:' || s.capitan_customer_id, 'square:customer:' || s.square_customer_id,
-                                   'stripe:customer:' || s.stripe_customer_id, s.payment_record_id, s.mailchimp_record_id)
+                                   'stripe:customer:' || s.stripe_customer_id, 'stripe:charge:' || s.stripe_charge_id,
+                                 'mailchimp:member:' || s.mailchimp_member_id)
                 end as truth_record,
                 e.customer_id, e.source_confidence
          from customer_events as e
@@ -197,6 +199,7 @@ describe('the customer timeline of a small sandbox gym', () => {
       const copyDir = path.join(await tempDir(), 'lake');
       await cp(lakeDir, copyDir, { recursive: true });
       copy = await openLake(copyDir);
+      await createCoreViews(copy);
       customers = await copy.query(
         `select m.customer_id, m.first_name, m.last_name, r.record_id
          from customer_master as m

@@ -1,9 +1,15 @@
 -- Every customer event the sources tell of, before it is attached to a customer: one row per
 -- purchase line, refund, failed payment, check-in, membership start, end and freeze, and email sent,
 -- opened and clicked. Each row carries the keys the attachment chain tries (a Capitan id, the
--- membership a payment names, Stripe and Square customer ids, the payment's own resolved record, the
--- Mailchimp member, an email, a name) and the text of its source date, so a row without a date can be
--- rejected with its reason rather than dated null.
+-- membership a payment names, Stripe and Square customer ids, the Stripe charge and the Mailchimp
+-- member, which are resolved records of their own, an email, a name), `attach_key` (their hash: events with the same keys attach
+-- alike, so attachment runs once per distinct key set), and the text of its source date, so a row
+-- without a date can be rejected with its reason rather than dated null.
+--
+-- A view, not a table (queries/core/views/): tens of millions of rows at scale, read by
+-- customer_events whole, by int_event_keys for its keys only and by rejected_events for undated
+-- rows, so each reads only the columns and rows it needs. Views take no parameters; dates without a
+-- time are local midnight in the session's time zone, which the database sets to the gym's.
 with
 
 transactions as (
@@ -30,7 +36,8 @@ freezes as (
     select * from int_membership_freezes
 ),
 
-recipients as (
+-- Read by three branches; not materialized, so each scans only the columns and rows it needs.
+recipients as not materialized (
     select * from stg_mailchimp__recipients
 ),
 
@@ -55,12 +62,11 @@ purchases as (
         membership_id,
         stripe_customer_id,
         square_customer_id,
-        'stripe:charge:' || stripe_charge_id as payment_record_id,
-        null::varchar as mailchimp_record_id,
+        stripe_charge_id,
+        null::varchar as mailchimp_member_id,
         email,
         billing_name as person_name,
         json_object(
-            'transaction_id', transaction_id,
             'payment_id', payment_id,
             'amount', amount,
             'description', description,
@@ -87,12 +93,12 @@ failed_payments as (
         null::varchar as capitan_customer_id,
         membership_id,
         stripe_customer_id,
-        'stripe:charge:' || latest_charge_id as payment_record_id,
-        null::varchar as mailchimp_record_id,
+        null::varchar as square_customer_id,
+        latest_charge_id as stripe_charge_id,
+        null::varchar as mailchimp_member_id,
         coalesce(billing_email, receipt_email) as email,
         billing_name as person_name,
         json_object(
-            'payment_intent_id', payment_intent_id,
             'amount', amount,
             'description', description,
             'status', status,
@@ -117,19 +123,15 @@ visits as (
         null::varchar as membership_id,
         null::varchar as stripe_customer_id,
         null::varchar as square_customer_id,
-        null::varchar as payment_record_id,
-        null::varchar as mailchimp_record_id,
+        null::varchar as stripe_charge_id,
+        null::varchar as mailchimp_member_id,
         email,
         concat_ws(' ', first_name, last_name) as person_name,
         json_object(
             'entry_method', entry_method,
             'entry_method_description', entry_method_description,
             'is_day_pass', is_day_pass,
-            'is_guest_pass', is_guest_pass,
-            'is_two_week_pass', is_two_week_pass,
-            'is_free_entry', is_free_entry,
-            'location_name', location_name,
-            'pass_purchaser_name', pass_purchaser_name
+            'free_entry_reason', free_entry_reason
         ) as event_details
     from checkins
 ),
@@ -174,15 +176,15 @@ membership_events as (
         'capitan' as event_source,
         membership_id || ':' || customer_id as source_record_id,
         event_type,
-        timezone($time_zone, change_date::timestamp) as event_at,
+        timezone(current_setting('TimeZone'), change_date::timestamp) as event_at,
         date_field,
         change_date_raw as date_raw,
         customer_id as capitan_customer_id,
         null::varchar as membership_id,
         null::varchar as stripe_customer_id,
         null::varchar as square_customer_id,
-        null::varchar as payment_record_id,
-        null::varchar as mailchimp_record_id,
+        null::varchar as stripe_charge_id,
+        null::varchar as mailchimp_member_id,
         null::varchar as email,
         concat_ws(' ', first_name, last_name) as person_name,
         json_object(
@@ -216,8 +218,8 @@ freeze_events as (
         null::varchar as membership_id,
         null::varchar as stripe_customer_id,
         null::varchar as square_customer_id,
-        null::varchar as payment_record_id,
-        null::varchar as mailchimp_record_id,
+        null::varchar as stripe_charge_id,
+        null::varchar as mailchimp_member_id,
         null::varchar as email,
         concat_ws(' ', m.first_name, m.last_name) as person_name,
         json_object(
@@ -230,8 +232,8 @@ freeze_events as (
     inner join freezes as f using (membership_id)
 ),
 
--- Campaign titles and subjects stay in stg_mailchimp__campaigns, joined by campaign_id when shown:
--- repeating them on every recipient's events would multiply the timeline's size several times.
+-- Email events are most of the timeline, so their details hold only the campaign (titles and subjects
+-- are in stg_mailchimp__campaigns; the address is in the source record id, campaign:email).
 email_events as (
     select
         'mailchimp' as event_source,
@@ -244,8 +246,8 @@ email_events as (
         null::varchar as membership_id,
         null::varchar as stripe_customer_id,
         null::varchar as square_customer_id,
-        null::varchar as payment_record_id,
-        'mailchimp:member:' || email_id as mailchimp_record_id,
+        null::varchar as stripe_charge_id,
+        email_id as mailchimp_member_id,
         email,
         null::varchar as person_name,
         event_details
@@ -253,7 +255,7 @@ email_events as (
         select
             'email_sent' as event_type, campaign_id, email, email_id, sent_at as event_at,
             'send_time' as date_field, sent_at_raw as date_raw,
-            json_object('campaign_id', campaign_id, 'recipient_email', email, 'bounced', bounced) as event_details
+            json_object('campaign_id', campaign_id) as event_details
         from recipients
         union all
         select
@@ -270,18 +272,28 @@ email_events as (
     )
 ),
 
-final as (
+unioned as (
     select * from purchases
-    union all by name
+    union all
     select * from failed_payments
-    union all by name
+    union all
     select * from visits
-    union all by name
+    union all
     select * from membership_events
-    union all by name
+    union all
     select * from freeze_events
-    union all by name
+    union all
     select * from email_events
+),
+
+final as (
+    select
+        *,
+        hash(
+            capitan_customer_id, membership_id, stripe_customer_id, square_customer_id, stripe_charge_id,
+            mailchimp_member_id, email, person_name
+        ) as attach_key
+    from unioned
 )
 
 select * from final
