@@ -2,7 +2,9 @@
 -- Every Capitan customer is here, kids without any contact details included. Identity fields are
 -- passed as the source gave them (trimmed); the resolver normalises them. Record ids name the source
 -- record: capitan:customer:<id>, stripe:customer:<id>, stripe:charge:<id>, square:customer:<id>,
--- mailchimp:member:<id>.
+-- mailchimp:member:<id>. `household_hint` carries the keys Capitan gives people of one household
+-- (`family:<parent id>` from CHI/PRE relations, `siblings:<a>-<b>`, `membership:<id>` on every member
+-- of a shared membership); `seen_at` is when the source first saw the record, or the payment's time.
 with
 
 capitan_customers as (
@@ -29,6 +31,34 @@ capitan_memberships as (
     select membership_id, owner_id from stg_capitan__memberships
 ),
 
+capitan_members as (
+    select distinct membership_id, customer_id from stg_capitan__members
+),
+
+capitan_relations as (
+    select customer_id, related_customer_id, parent_customer_id from stg_capitan__relations
+),
+
+household_keys as (
+    select customer_id, 'membership:' || membership_id as hint
+    from capitan_members
+    qualify count(*) over (partition by membership_id) >= 2
+    union
+    select
+        unnest([customer_id, related_customer_id]) as customer_id,
+        coalesce(
+            'family:' || parent_customer_id,
+            'siblings:' || least(customer_id, related_customer_id) || '-' || greatest(customer_id, related_customer_id)
+        ) as hint
+    from capitan_relations
+),
+
+household_hints as (
+    select customer_id, string_agg(hint, '|' order by hint) as household_hint
+    from household_keys
+    group by customer_id
+),
+
 from_capitan as (
     select
         'capitan:customer:' || customer_id as record_id,
@@ -45,8 +75,12 @@ from_capitan as (
         customer_id as capitan_customer_id,
         null::varchar as stripe_customer_id,
         null::varchar as square_customer_id,
-        null::varchar as membership_owner_id
+        null::varchar as membership_owner_id,
+        preferred_name,
+        h.household_hint,
+        created_at as seen_at
     from capitan_customers
+    left join household_hints as h using (customer_id)
 ),
 
 from_stripe_customers as (
@@ -65,7 +99,10 @@ from_stripe_customers as (
         null::varchar as capitan_customer_id,
         stripe_customer_id,
         null::varchar as square_customer_id,
-        null::varchar as membership_owner_id
+        null::varchar as membership_owner_id,
+        null::varchar as preferred_name,
+        null::varchar as household_hint,
+        created_at as seen_at
     from stripe_customers
 ),
 
@@ -87,7 +124,10 @@ from_stripe_charges as (
         null::varchar as capitan_customer_id,
         p.stripe_customer_id,
         null::varchar as square_customer_id,
-        m.owner_id as membership_owner_id
+        m.owner_id as membership_owner_id,
+        null::varchar as preferred_name,
+        null::varchar as household_hint,
+        p.created_at as seen_at
     from stripe_payment_intents as p
     left join capitan_memberships as m using (membership_id)
     where p.latest_charge_id is not null
@@ -109,7 +149,10 @@ from_square as (
         null::varchar as capitan_customer_id,
         null::varchar as stripe_customer_id,
         square_customer_id,
-        null::varchar as membership_owner_id
+        null::varchar as membership_owner_id,
+        null::varchar as preferred_name,
+        null::varchar as household_hint,
+        created_at as seen_at
     from square_customers
 ),
 
@@ -129,7 +172,10 @@ from_mailchimp as (
         null::varchar as capitan_customer_id,
         null::varchar as stripe_customer_id,
         null::varchar as square_customer_id,
-        null::varchar as membership_owner_id
+        null::varchar as membership_owner_id,
+        null::varchar as preferred_name,
+        null::varchar as household_hint,
+        coalesce(signed_up_at, opted_in_at) as seen_at
     from mailchimp_members
 ),
 

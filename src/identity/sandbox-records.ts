@@ -31,7 +31,7 @@ export function sandboxIdentityRecords(dataset: SandboxDataset, clock: Date = da
   };
   for (const m of memberships) {
     if (m.all_customers.length < 2) continue;
-    for (const member of m.all_customers) addHint(member.member_id, `membership:${m.id}`);
+    for (const member of m.all_customers) addHint(member.id, `membership:${m.id}`);
   }
   // A parent and all their children share `family:<parent>`; siblings share a `siblings:` key.
   for (const c of customers) {
