@@ -111,6 +111,7 @@ function emailCategory(input: TemplateInput, hasOffer: boolean): EmailCategory {
   if (/\bmiss(ed)? you\b|\bbeen a while\b|\bcome back\b/.test(heading)) return 're-engagement';
   if (/\b(receipt|order|confirm(ation)?|password)\b/.test(heading)) return 'transactional';
   if (/\b(newsletter|beta|schedule|what'?s new)\b/.test(heading)) return 'newsletter';
-  if (hasOffer || /\b(promo|sale|offer|only|cheaper|deal)\b/.test(heading)) return 'promotional';
+  if (hasOffer || /\b(promo|sale|offer|only|cheaper|deal|bash|comp|save the date)\b/.test(heading))
+    return 'promotional';
   return 'other';
 }
