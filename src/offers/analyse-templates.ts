@@ -33,6 +33,12 @@ export const CAMPAIGN_OFFER_COLUMNS: [string, string][] = [
   ['analysis_error', 'VARCHAR'],
 ];
 
+/** Before the first template analysis, the timeline reads campaign offers as an empty table. */
+export async function createEmptyCampaignOffers(db: Database): Promise<void> {
+  const columns = CAMPAIGN_OFFER_COLUMNS.map(([name, type]) => `null::${type} as "${name}"`).join(', ');
+  await db.run(`create or replace view campaign_offers as select ${columns} where false`);
+}
+
 /** Characters of visible text sent to the model: whole emails fit, a pathological one is bounded. */
 const MAX_TEXT_CHARS = 24_000;
 const CONCURRENT_CALLS = 4;

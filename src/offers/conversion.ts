@@ -1,0 +1,31 @@
+import type { Database } from '../sql/database.ts';
+
+export const OFFER_CONVERSION_KEY = 'metrics/offer_conversion';
+
+export interface OfferMetricsResult {
+  campaigns: number;
+  withOffer: number;
+  promoRedemptions: number;
+}
+
+/**
+ * Materialises `metrics/offer_conversion` (queries/metrics/offer_conversion.sql): per campaign and
+ * offer, reach, conversions within `windowDays` against the recipients' own earlier window, and the
+ * revenue the offer's promo code brought. Needs the timeline and the campaign offers.
+ */
+export async function buildOfferMetrics(
+  db: Database,
+  options: { windowDays: number },
+): Promise<OfferMetricsResult> {
+  await db.materialize('metrics/offer_conversion', OFFER_CONVERSION_KEY, { window_days: options.windowDays });
+  const [row] = await db.query(
+    `select count(*)::integer as campaigns, count(*) filter (where has_offer)::integer as with_offer,
+            coalesce(sum(promo_redemptions), 0)::integer as redemptions
+     from offer_conversion`,
+  );
+  return {
+    campaigns: Number(row?.campaigns ?? 0),
+    withOffer: Number(row?.with_offer ?? 0),
+    promoRedemptions: Number(row?.redemptions ?? 0),
+  };
+}
