@@ -1,5 +1,5 @@
 -- One row per Mailchimp campaign: who it reached, who opened and clicked, and who converted within
--- $window_days days of the send, against the same people's own $window_days days before it.
+-- $window_days days of the send, against customers who did not receive it in the same days.
 --
 -- People, not records: recipients, opens and clicks count distinct people (a matched customer, else
 -- the address); conversions count distinct matched customers, however many membership records or
@@ -7,9 +7,11 @@
 -- bought or started (as its owner); a retail discount → a pro-shop purchase; any other offer → a day
 -- pass; a campaign without an offer (or not yet analysed) → a membership or a day pass.
 --
--- conversion_rate and comparison_rate are shares (0–1) of matched recipients; lift_points is their
--- difference in percentage points, (conversion_rate − comparison_rate) × 100. The comparison group is
--- the recipients themselves in the window before the send (comparison_group names it).
+-- conversion_rate is a share (0–1) of matched recipients; comparison_rate the same share among the
+-- customers already known at the send (first event on or before it) who did not receive it, over the
+-- same days (comparison_group names it); lift_points is their difference in percentage points,
+-- (conversion_rate − comparison_rate) × 100. pre_period_rate, the recipients' own window before the
+-- send, is kept for reference only: people subscribe when they buy, so it runs high.
 --
 -- Promo codes: promo_redemptions counts the Stripe and Square payments carrying the campaign's
 -- offer_code; promo_revenue is what those payments took, in dollars, and
