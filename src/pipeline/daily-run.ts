@@ -8,10 +8,10 @@ import { resolveIdentities } from '../identity/resolve.ts';
 import { lakeStore } from '../identity/store.ts';
 import { Lake } from '../lake/lake.ts';
 import {
+  describeContentRun,
   describeOfferMetrics,
-  describeTemplateRun,
+  runContentAnalysis,
   runOfferMetrics,
-  runTemplateAnalysis,
 } from '../offers/run-offers.ts';
 import { loadRulesConfig } from '../rules/config.ts';
 import { discoverRules } from '../rules/discover.ts';
@@ -98,7 +98,7 @@ export async function runDaily(options: DailyOptions): Promise<number> {
         (r) => `${r.records} records → ${r.customers} customers in ${r.households} households`,
       );
       // Before the timeline, so email_sent events carry each template's offer.
-      await timed('templates', () => runTemplateAnalysis(db, config), describeTemplateRun);
+      await timed('analyse', () => runContentAnalysis(db, config), describeContentRun);
       const timeline = await timed(
         'events',
         () => buildTimeline(db, { timeZone: config.timeZone }),
