@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { Database } from '../sql/database.ts';
@@ -7,6 +7,7 @@ import type { ClaudeClient } from './claude.ts';
 import { extractOfferHeuristically } from './heuristic.ts';
 import {
   readTemplateCache,
+  TEMPLATE_CACHE_KEY,
   type TemplateRecord,
   writeRecords,
   writeTemplateCache,
@@ -195,7 +196,9 @@ export async function analyseTemplates(
   );
 
   const records = [...cache.values()].sort((a, b) => a.content_hash.localeCompare(b.content_hash));
-  await writeTemplateCache(db, records);
+  // Unchanged state is not rewritten: a second run with nothing new writes no state.
+  const changed = result.llmCalls - failures.size + result.heuristic > 0;
+  if (changed || !(await db.lake.table(TEMPLATE_CACHE_KEY))) await writeTemplateCache(db, records);
   const offers = campaigns.map((campaign) => {
     const hash = hashOf.get(campaign.campaign_id) ?? null;
     const record = hash ? cache.get(hash) : undefined;
@@ -219,7 +222,7 @@ export async function analyseTemplates(
     };
   });
   await writeRecords(db, CAMPAIGN_OFFERS_KEY, CAMPAIGN_OFFER_COLUMNS, offers);
-  await exportJson(result.exportPath, records);
+  if (changed || !(await exists(result.exportPath))) await exportJson(result.exportPath, records);
   return result;
 }
 
@@ -266,4 +269,11 @@ async function exportJson(file: string, records: TemplateRecord[]): Promise<void
     `${JSON.stringify(Object.fromEntries(records.map((r) => [r.content_hash, r])), null, 2)}\n`,
   );
   await rename(tmp, file);
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

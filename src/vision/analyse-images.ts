@@ -138,7 +138,8 @@ export async function analyseImages(db: Database, options: { claude?: ClaudeClie
         }),
       ),
     );
-    await writeRecords(db, IMAGE_CACHE_KEY, CACHE_COLUMNS, [...cache.values()]);
+    if (result.llmCalls > failures.size || !(await db.lake.table(IMAGE_CACHE_KEY)))
+      await writeRecords(db, IMAGE_CACHE_KEY, CACHE_COLUMNS, [...cache.values()]);
   }
   const rows = posts.map((post) => {
     const sha = shaOf.get(post.post_id) ?? null;

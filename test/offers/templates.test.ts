@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
@@ -107,7 +107,10 @@ describe('email templates read once by Claude, cached by content hash in the lak
     }
 
     emulator.calls.length = 0;
+    const cacheFile = db.lake.filePath('state/email_templates');
+    const written = (await stat(cacheFile)).mtimeMs;
     const second = await analyseTemplates(db, { claude: claude() });
+    expect((await stat(cacheFile)).mtimeMs).toBe(written);
     expect(second).toMatchObject({ llmCalls: 0, cacheHits: first.templates, unknown: 0 });
     expect(emulator.calls).toHaveLength(0);
 
@@ -158,7 +161,10 @@ describe('email templates read once by Claude, cached by content hash in the lak
     expect(cached).toBe(0);
 
     emulator.calls.length = 0;
+    const cacheFile = db.lake.filePath('state/email_templates');
+    const written = (await stat(cacheFile)).mtimeMs;
     const second = await analyseTemplates(db, { claude: claude() });
+    expect((await stat(cacheFile)).mtimeMs).toBe(written);
     expect(second).toMatchObject({ llmCalls: 3, unknown: 0 });
     expect(new Set(emulator.calls.map((c) => c.subjectId))).toEqual(
       new Set(unknown.map((r) => r.campaign_id)),
