@@ -1,4 +1,5 @@
 import type { Database } from '../sql/database.ts';
+import { createEmptyCampaignOffers } from './analyse-templates.ts';
 
 export const OFFER_CONVERSION_KEY = 'metrics/offer_conversion';
 
@@ -17,6 +18,17 @@ export async function buildOfferMetrics(
   db: Database,
   options: { windowDays: number },
 ): Promise<OfferMetricsResult> {
+  const views = new Set(
+    (await db.query('select view_name from duckdb_views()')).map((v) => String(v.view_name)),
+  );
+  const missing = ['customer_events', 'stg_transactions', 'stg_square__order_discounts'].filter(
+    (v) => !views.has(v),
+  );
+  if (missing.length > 0)
+    throw new Error(
+      `offer metrics need the timeline and staging first (no ${missing.join(', ')} in ${db.lake.describe()}): run the daily job`,
+    );
+  if (!views.has('campaign_offers')) await createEmptyCampaignOffers(db);
   await db.materialize('metrics/offer_conversion', OFFER_CONVERSION_KEY, { window_days: options.windowDays });
   const [row] = await db.query(
     `select count(*)::integer as campaigns, count(*) filter (where has_offer)::integer as with_offer,
