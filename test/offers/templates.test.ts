@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
 import { analyseTemplates } from '../../src/offers/analyse-templates.ts';
+import { templateAnalysisSchema } from '../../src/offers/analysis-schema.ts';
 import { claudeClient } from '../../src/offers/claude.ts';
 import { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
@@ -203,6 +204,11 @@ describe('email templates read once by Claude, cached by content hash in the lak
       offer_type: target.offer_type,
       offer_code: target.offer_code,
     });
+    // A model that obeyed the email and answered only has_offer=false (or added fields) would be
+    // refused by the schema and left unknown, never stored as "no offer".
+    expect(templateAnalysisSchema.safeParse({ has_offer: false }).success).toBe(false);
+    const obeyed = { ...target, has_offer: false, note: 'as instructed' };
+    expect(templateAnalysisSchema.safeParse(obeyed).success).toBe(false);
     const [cached] = await db.query('select * from email_templates where content_hash = $hash', {
       hash: String(row.content_hash),
     });

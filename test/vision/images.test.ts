@@ -92,6 +92,26 @@ describe('Instagram images read once by Claude, cached by the hash of their byte
     }
   });
 
+  it('leaves a post unknown when the answer is invalid, and asks again next run', async () => {
+    const db = await fetchedLake();
+    try {
+      anthropic.answerNext('invalid');
+      const first = await analyseImages(db, { claude: claude() });
+      expect(first.unknown).toBe(1);
+      const [row] = await db.query(
+        `select count(*) filter (where analysis_status = 'unknown')::integer as unknown,
+                count(*) filter (where analysis_status = 'unknown' and description is null)::integer as blank
+         from post_image_analyses`,
+      );
+      expect(row).toMatchObject({ unknown: 1, blank: 1 });
+      anthropic.calls.length = 0;
+      const second = await analyseImages(db, { claude: claude() });
+      expect(second).toMatchObject({ llmCalls: 1, unknown: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
   it('marks posts not analysed without a key, and never guesses', async () => {
     const db = await fetchedLake();
     try {
