@@ -11,8 +11,9 @@ export interface OfferMetricsResult {
 
 /**
  * Materialises `metrics/offer_conversion` (queries/metrics/offer_conversion.sql): per campaign and
- * offer, reach, conversions within `windowDays` against the recipients' own earlier window, and the
- * revenue the offer's promo code brought. Needs the timeline and the campaign offers.
+ * offer, reach, conversions within `windowDays` against non-recipients over the same days, and the
+ * revenue the offer's promo code brought; and `metrics/offer_type_conversion`, the same pooled by
+ * offer type. Needs the timeline and the campaign offers.
  */
 export async function buildOfferMetrics(
   db: Database,
@@ -30,6 +31,7 @@ export async function buildOfferMetrics(
     );
   if (!views.has('campaign_offers')) await createEmptyCampaignOffers(db);
   await db.materialize('metrics/offer_conversion', OFFER_CONVERSION_KEY, { window_days: options.windowDays });
+  await db.materialize('metrics/offer_type_conversion', 'metrics/offer_type_conversion');
   const [row] = await db.query(
     `select count(*)::integer as campaigns, count(*) filter (where has_offer)::integer as with_offer,
             coalesce(sum(promo_redemptions), 0)::integer as redemptions

@@ -126,6 +126,15 @@ describe('offer conversion and promo-code attribution on the sandbox gym', () =>
     expect(meanLift(true, 'day_pass_discount')).toBeGreaterThan(meanLift(false, 'day_pass_discount'));
   });
 
+  it('pools campaigns by offer type', async () => {
+    const types = await db.query('select * from offer_type_conversion');
+    const sum = (rs: Row[], key: string) => rs.reduce((n, r) => n + Number(r[key]), 0);
+    expect(sum(types, 'campaigns')).toBe(rows.length);
+    expect(sum(types, 'converters')).toBe(sum(rows, 'converters'));
+    expect(sum(types, 'promo_redemptions')).toBe(sum(rows, 'promo_redemptions'));
+    expect(types.map((t) => t.offer_type)).toContain('day_pass_discount');
+  });
+
   it('attributes promo-code revenue exactly as the generator planted it', () => {
     const clock = gym.asOf;
     const stripeAmount = new Map(gym.stripe.paymentIntents(clock).map((p) => [p.id, p.amount_received]));
