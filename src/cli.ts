@@ -3,6 +3,7 @@ import { registerConfigCommand } from './commands/config-command.ts';
 import { registerCustomerCommand } from './commands/customer-command.ts';
 import { registerIdentityCommands } from './commands/identity-commands.ts';
 import { registerLakeCommands } from './commands/lake-commands.ts';
+import { registerOffersCommands } from './commands/offers-command.ts';
 import { registerRulesCommands } from './commands/rules-command.ts';
 import { registerSandboxCommands } from './commands/sandbox-commands.ts';
 import { runMain } from './main.ts';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerCustomerCommand(program);
   registerRulesCommands(program);
   registerIdentityCommands(program);
+  registerOffersCommands(program);
   program.addHelpText('after', '\nThe daily refresh is a separate entry point: npx tsx src/daily.ts --help');
   return program;
 }

@@ -59,6 +59,8 @@ export interface Config {
   };
   anthropic?: AnthropicSettings;
   llmModel: string;
+  /** Days after an email in which a recipient's purchase counts as a conversion. */
+  offerWindowDays: number;
   /** One line per source left out for lack of credentials. */
   notices: string[];
 }
@@ -144,6 +146,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     sources,
     ...(anthropic ? { anthropic } : {}),
     llmModel,
+    offerWindowDays: Number(get('BASIN_OFFER_WINDOW_DAYS')),
     notices,
   };
 }

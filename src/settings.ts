@@ -6,7 +6,16 @@ import { z } from 'zod';
  */
 export interface Setting {
   name: string;
-  group: 'general' | 'lake' | 'stripe' | 'square' | 'capitan' | 'mailchimp' | 'instagram' | 'anthropic';
+  group:
+    | 'general'
+    | 'lake'
+    | 'stripe'
+    | 'square'
+    | 'capitan'
+    | 'mailchimp'
+    | 'instagram'
+    | 'anthropic'
+    | 'offers';
   description: string;
   /** Shown in `.env.example`; secrets get a placeholder. */
   example: string;
@@ -144,4 +153,11 @@ export const settings: readonly Setting[] = [
   setting('anthropic', 'BASIN_LLM_MODEL', 'Model that reads email templates and images.', nonEmpty, {
     default: 'claude-haiku-4-5',
   }),
+  setting(
+    'offers',
+    'BASIN_OFFER_WINDOW_DAYS',
+    'Days after an email in which a recipient counts as converted.',
+    z.string().regex(/^[1-9]\d{0,2}$/, 'must be a whole number of days, 1 to 999'),
+    { default: '30' },
+  ),
 ];

@@ -32,6 +32,13 @@ describe('npx tsx src/daily.ts', () => {
     }
     expect(result.stdout + result.stderr).not.toContain('revoked-token');
     expect(result.stdout).toContain('stage');
+    expect(result.stdout).toMatch(
+      /analyse\s.*templates of \d+ campaigns: 0 cached, [1-9]\d* LLM calls.*LLM cost \$0\.\d+/,
+    );
+    expect(result.stdout).toMatch(
+      /images of \d+ posts: 0 cached, [1-9]\d* LLM calls; run LLM cost \$\d+\.\d{4}/,
+    );
+    expect(result.stdout).toMatch(/offers\s.*\d+ campaigns, [1-9]\d* with an offer/);
   });
 
   it('fetches only the sources named with --only and exits 0', async () => {

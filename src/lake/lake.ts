@@ -234,7 +234,8 @@ async function listDir(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).sort();
   } catch (error) {
-    if (isEnoent(error)) return [];
+    // A file where a folder might be (an export such as outputs/email_templates.json) holds no tables.
+    if (isEnoent(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
     throw error;
   }
 }

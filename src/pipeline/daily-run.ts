@@ -7,6 +7,12 @@ import { createInputTable } from '../identity/input.ts';
 import { resolveIdentities } from '../identity/resolve.ts';
 import { lakeStore } from '../identity/store.ts';
 import { Lake } from '../lake/lake.ts';
+import {
+  describeContentRun,
+  describeOfferMetrics,
+  runContentAnalysis,
+  runOfferMetrics,
+} from '../offers/run-offers.ts';
 import { loadRulesConfig } from '../rules/config.ts';
 import { discoverRules } from '../rules/discover.ts';
 import { runRules } from '../rules/run-rules.ts';
@@ -91,11 +97,14 @@ export async function runDaily(options: DailyOptions): Promise<number> {
         },
         (r) => `${r.records} records → ${r.customers} customers in ${r.households} households`,
       );
+      // Before the timeline, so email_sent events carry each template's offer.
+      await timed('analyse', () => runContentAnalysis(db, config), describeContentRun);
       const timeline = await timed(
         'events',
         () => buildTimeline(db, { timeZone: config.timeZone }),
         (r) => `${r.events} events, ${r.attached} attached, ${r.rejected} rejected`,
       );
+      await timed('offers', () => runOfferMetrics(db, config), describeOfferMetrics);
       await timed(
         'rules',
         async () => {
@@ -118,7 +127,7 @@ export async function runDaily(options: DailyOptions): Promise<number> {
       log(
         `\n${formatTable(timings.map((t) => ({ step: t.step, seconds: t.seconds.toFixed(1), result: t.detail })))}`,
       );
-      log('Still to come with their issues: offers, quality checks, reports, publish.');
+      log('Still to come with their issues: quality checks, reports, publish.');
     } finally {
       db.close();
       lake.close();

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isEnoent } from '../errors.ts';
+import { createEmptyCampaignOffers } from '../offers/analyse-templates.ts';
 import {
   type BuiltModel,
   buildModels,
@@ -56,6 +57,7 @@ export async function buildTimeline(
       throw new Error(`${view.file}: a view cannot read the core models ${reads.join(', ')}`);
   }
   await createEmptyRawViews(db, views, [...models, ...coreViews]);
+  if (!views.has('campaign_offers')) await createEmptyCampaignOffers(db);
   for (const view of coreViews)
     await db.run(`create or replace view ${sqlIdentifier(view.name)} as ${view.sql}`);
   const built = await buildModels(db, models, { time_zone: options.timeZone }, options.onBuilt);
@@ -84,6 +86,7 @@ export async function createCoreViews(db: Database): Promise<void> {
     (await db.query('select view_name from duckdb_views()')).map((v) => String(v.view_name)),
   );
   await createEmptyRawViews(db, views, coreViews);
+  if (!views.has('campaign_offers')) await createEmptyCampaignOffers(db);
   for (const view of coreViews)
     await db.run(`create or replace view ${sqlIdentifier(view.name)} as ${view.sql}`);
 }

@@ -11,6 +11,7 @@ export interface Scenario {
 }
 
 const LONG_AGO = '2024-01-01';
+const OFFER = { campaign_id: 'c1', has_offer: true, offer_type: 'day_pass_discount', offer_code: 'CRUX10A' };
 
 export const SCENARIOS: Record<string, Scenario> = {
   lapsed_member: {
@@ -50,6 +51,10 @@ export const SCENARIOS: Record<string, Scenario> = {
   membership_cancelled_winback: {
     positive: (w, c, d) => w.membership(c, { id: `m-${c}`, start: LONG_AGO, end: addDays(d, -2) }),
     negative: (w, c, d) => w.membership(c, { id: `m-${c}`, start: LONG_AGO, end: addDays(d, -40) }),
+  },
+  offer_sent_recently: {
+    positive: (w, c, d) => w.event(c, 'email_sent', addDays(d, -5), OFFER),
+    negative: (w, c, d) => w.event(c, 'email_sent', addDays(d, -45), OFFER),
   },
   active_membership: {
     positive: (w, c) => w.membership(c, { id: `m-${c}`, start: LONG_AGO }),

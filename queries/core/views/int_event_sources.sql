@@ -41,6 +41,11 @@ recipients as not materialized (
     select * from stg_mailchimp__recipients
 ),
 
+-- The offer each campaign's template carries (written by the template analysis; empty before it runs).
+campaign_offers as (
+    select * from campaign_offers
+),
+
 purchases as (
     select
         source as event_source,
@@ -232,8 +237,9 @@ freeze_events as (
     inner join freezes as f using (membership_id)
 ),
 
--- Email events are most of the timeline, so their details hold only the campaign (titles and subjects
--- are in stg_mailchimp__campaigns; the address is in the source record id, campaign:email).
+-- Email events are most of the timeline, so their details hold only the campaign and, on email_sent,
+-- the offer its template carries (titles and subjects are in stg_mailchimp__campaigns; the address is
+-- in the source record id, campaign:email).
 email_events as (
     select
         'mailchimp' as event_source,
@@ -253,10 +259,23 @@ email_events as (
         event_details
     from (
         select
-            'email_sent' as event_type, campaign_id, email, email_id, sent_at as event_at,
-            'send_time' as date_field, sent_at_raw as date_raw,
-            json_object('campaign_id', campaign_id) as event_details
-        from recipients
+            'email_sent' as event_type, r.campaign_id, r.email, r.email_id, r.sent_at as event_at,
+            'send_time' as date_field, r.sent_at_raw as date_raw,
+            case
+                when o.has_offer then json_object(
+                    'campaign_id', r.campaign_id, 'has_offer', true, 'email_category', o.email_category,
+                    'analyzed_by', o.analyzed_by, 'offer_type', o.offer_type, 'offer_amount', o.offer_amount,
+                    'offer_code', o.offer_code, 'offer_expires', o.offer_expires,
+                    'offer_description', o.offer_description
+                )
+                -- has_offer stays null while a template is unknown: never read as "no offer".
+                else json_object(
+                    'campaign_id', r.campaign_id, 'has_offer', o.has_offer, 'email_category', o.email_category,
+                    'analyzed_by', coalesce(o.analyzed_by, 'unknown')
+                )
+            end as event_details
+        from recipients as r
+        left join campaign_offers as o using (campaign_id)
         union all
         select
             'email_opened', campaign_id, email, email_id, first_opened_at, 'first open timestamp',

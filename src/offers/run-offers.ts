@@ -1,0 +1,53 @@
+import type { Config } from '../config.ts';
+import type { Database } from '../sql/database.ts';
+import { analyseImages, type ImageRunResult } from '../vision/analyse-images.ts';
+import { analyseTemplates, type TemplateRunResult } from './analyse-templates.ts';
+import { claudeClient } from './claude.ts';
+import { buildOfferMetrics, type OfferMetricsResult } from './conversion.ts';
+
+/** The daily run's template step: Claude with a key, the heuristic without. */
+export async function runTemplateAnalysis(db: Database, config: Config): Promise<TemplateRunResult> {
+  return analyseTemplates(db, config.anthropic ? { claude: claudeClient(config.anthropic) } : {});
+}
+
+export interface ContentRunResult {
+  templates: TemplateRunResult;
+  images: ImageRunResult;
+}
+
+/** Everything Claude reads in a daily run: new email templates and new Instagram images. */
+export async function runContentAnalysis(db: Database, config: Config): Promise<ContentRunResult> {
+  const claude = config.anthropic ? claudeClient(config.anthropic) : undefined;
+  const templates = await analyseTemplates(db, claude ? { claude } : {});
+  const images = await analyseImages(db, claude ? { claude } : {});
+  await db.materialize('metrics/instagram_posts', 'metrics/instagram_posts');
+  return { templates, images };
+}
+
+export function describeContentRun(r: ContentRunResult): string {
+  const i = r.images;
+  const images =
+    `${i.images} images of ${i.posts} posts: ${i.cacheHits} cached, ${i.llmCalls} LLM calls` +
+    (i.notAnalysed > 0 ? `, ${i.notAnalysed} not analysed` : '') +
+    (i.unknown > 0 ? `, ${i.unknown} unknown` : '');
+  const total = r.templates.costUsd + i.costUsd;
+  return `${describeTemplateRun(r.templates)}; ${images}; run LLM cost $${total.toFixed(4)}`;
+}
+
+export function describeTemplateRun(r: TemplateRunResult): string {
+  const reader = r.llmCalls > 0 || r.cacheHits > 0 ? '' : ' (no Anthropic key: heuristic)';
+  const unknown = r.unknown > 0 ? `, ${r.unknown} unknown (retried next run)` : '';
+  return (
+    `${r.templates} templates of ${r.campaigns} campaigns: ${r.cacheHits} cached, ${r.llmCalls} LLM calls, ` +
+    `${r.heuristic} heuristic${unknown}${reader}; LLM cost $${r.costUsd.toFixed(4)} ` +
+    `(${r.inputTokens} in / ${r.outputTokens} out tokens)`
+  );
+}
+
+export async function runOfferMetrics(db: Database, config: Config): Promise<OfferMetricsResult> {
+  return buildOfferMetrics(db, { windowDays: config.offerWindowDays });
+}
+
+export function describeOfferMetrics(r: OfferMetricsResult): string {
+  return `${r.campaigns} campaigns, ${r.withOffer} with an offer, ${r.promoRedemptions} promo-code payments`;
+}

@@ -1,0 +1,95 @@
+import type { Database } from '../sql/database.ts';
+import { sqlString } from '../sql/database.ts';
+import type { TemplateAnalysis } from './analysis-schema.ts';
+
+export type AnalyzedBy = 'llm' | 'heuristic';
+
+/** One row of `state/email_templates`: a template's analysis, keyed by the hash of what was read. */
+export interface TemplateRecord extends Partial<Omit<TemplateAnalysis, keyof OfferFields>>, OfferFields {
+  content_hash: string;
+  campaign_id: string;
+  title: string;
+  subject: string;
+  analyzed_by: AnalyzedBy;
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_usd: number | null;
+  analyzed_at: string;
+}
+type OfferFields = Pick<
+  TemplateAnalysis,
+  | 'has_offer'
+  | 'offer_type'
+  | 'offer_amount'
+  | 'offer_code'
+  | 'offer_expires'
+  | 'offer_description'
+  | 'email_category'
+>;
+
+export const TEMPLATE_CACHE_KEY = 'state/email_templates';
+
+/** The columns of `state/email_templates`, in order, as DuckDB types. */
+const COLUMNS: [string, string][] = [
+  ['content_hash', 'VARCHAR'],
+  ['campaign_id', 'VARCHAR'],
+  ['title', 'VARCHAR'],
+  ['subject', 'VARCHAR'],
+  ['has_offer', 'BOOLEAN'],
+  ['offer_type', 'VARCHAR'],
+  ['offer_amount', 'VARCHAR'],
+  ['offer_code', 'VARCHAR'],
+  ['offer_expires', 'DATE'],
+  ['offer_description', 'VARCHAR'],
+  ['email_category', 'VARCHAR'],
+  ['summary', 'VARCHAR'],
+  ['tone', 'VARCHAR'],
+  ['content_type', 'VARCHAR'],
+  ['calls_to_action', 'VARCHAR[]'],
+  ['themes', 'VARCHAR[]'],
+  ['analyzed_by', 'VARCHAR'],
+  ['model', 'VARCHAR'],
+  ['input_tokens', 'BIGINT'],
+  ['output_tokens', 'BIGINT'],
+  ['cost_usd', 'DOUBLE'],
+  ['analyzed_at', 'TIMESTAMPTZ'],
+];
+
+/** The cache as stored; empty before its first write. */
+export async function readTemplateCache(db: Database): Promise<Map<string, TemplateRecord>> {
+  const info = await db.lake.table(TEMPLATE_CACHE_KEY);
+  if (!info) return new Map();
+  const rows = await db.query(
+    `select * replace (
+       offer_expires::varchar as offer_expires, strftime(analyzed_at, '%Y-%m-%dT%H:%M:%S.%g%z') as analyzed_at,
+       input_tokens::integer as input_tokens, output_tokens::integer as output_tokens
+     )
+     from read_parquet(${sqlString(info.readPath)})`,
+  );
+  return new Map(rows.map((row) => [String(row.content_hash), row as unknown as TemplateRecord]));
+}
+
+/** Replaces the cache with `records`, atomically. */
+export async function writeTemplateCache(db: Database, records: TemplateRecord[]): Promise<void> {
+  await writeRecords(db, TEMPLATE_CACHE_KEY, COLUMNS, records);
+}
+
+/**
+ * Writes rows built in TypeScript to a lake table with an explicit schema: the rows travel as one
+ * JSON parameter, so no value is spliced into SQL, and an empty list still writes a typed table.
+ */
+export async function writeRecords(
+  db: Database,
+  key: string,
+  columns: [string, string][],
+  records: object[],
+): Promise<void> {
+  const structure = JSON.stringify(Object.fromEntries(columns));
+  const names = columns.map(([name]) => `"${name}"`).join(', ');
+  await db.writeSelect(
+    key,
+    `select ${names} from (select unnest(from_json($rows::json, ${sqlString(`[${structure}]`)}), recursive := true))`,
+    { rows: JSON.stringify(records, (_key, value) => (typeof value === 'bigint' ? Number(value) : value)) },
+  );
+}
