@@ -2,12 +2,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCohorts } from '../../notebooks/cohorts.ts';
 import { loadVisitFunnel } from '../../notebooks/funnels.ts';
-import { createContext, type ReportContext } from '../../notebooks/lib/context.ts';
+import { createContext, metric, type ReportContext } from '../../notebooks/lib/context.ts';
+import { formatInteger, formatPercent, isoDate } from '../../notebooks/lib/format.ts';
 import { type RenderedReport, renderReports } from '../../notebooks/lib/render-reports.ts';
-import { loadScorecard } from '../../notebooks/scorecard.ts';
+import { formatLine, loadScorecard } from '../../notebooks/scorecard.ts';
 import { buildSandboxLake, SANDBOX_TIME_ZONE, type SandboxLake } from '../support/sandbox-lake.ts';
 import { trueCohortSizes, trueNetRevenueByDay, truePeople, trueVisitFunnel } from './truth.ts';
 
@@ -120,3 +123,132 @@ describe('reports of a sandbox gym, against its ground truth', () => {
     expect(quality).toContain('data-table="identity-confidence"');
   });
 });
+
+const CHROMIUM = '/usr/bin/chromium';
+const noChromium = existsSync(CHROMIUM)
+  ? null
+  : `${CHROMIUM} is missing (Debian's chromium package, which .ci/run installs)`;
+if (noChromium) console.warn(`the reports' browser test is skipped: ${noChromium}`);
+const screenshots = path.join('test-results', 'screenshots');
+
+describe.skipIf(noChromium !== null)(
+  `the reports in headless Chromium${noChromium ? ` (skipped: ${noChromium})` : ''}`,
+  () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      await mkdir(screenshots, { recursive: true });
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    async function open(name: string): Promise<{ page: Page; errors: string[] }> {
+      const page = await browser.newPage({ viewport: { width: 1240, height: 900 } });
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+      await page.goto(pathToFileURL(path.join(outDir, `${name}.html`)).href);
+      return { page, errors };
+    }
+
+    const cells = (page: Page, table: string) =>
+      page.$$eval(`table[data-table="${table}"] td[data-key]`, (tds) =>
+        Object.fromEntries(tds.map((td) => [td.getAttribute('data-key'), td.textContent?.trim() ?? ''])),
+      ) as Promise<Record<string, string>>;
+
+    it('opens every page with no console errors, draws marks in every chart, and saves a screenshot', async () => {
+      for (const name of pages) {
+        const { page, errors } = await open(name);
+        const charts = await page.$$eval('.chart', (divs) =>
+          divs.map((div) => ({
+            chart: div.getAttribute('data-chart'),
+            marks: div.querySelectorAll(
+              'svg g[aria-label="bar"] > *, svg g[aria-label="cell"] > *, svg g[aria-label="line"] > *, svg g[aria-label="dot"] > *, svg g[aria-label="arrow"] > *',
+            ).length,
+          })),
+        );
+        for (const c of charts) expect(c.marks, `${name}: ${c.chart}`).toBeGreaterThan(0);
+        if (!['index', 'offers'].includes(name)) expect(charts.length, name).toBeGreaterThan(0);
+        // Every chart is self-contained SVG: no script, nothing fetched.
+        expect(await page.$$eval('script', (s) => s.length)).toBe(0);
+        await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+        expect(errors, name).toEqual([]);
+        await page.close();
+      }
+    });
+
+    it('shows the scorecard query’s numbers', async () => {
+      const rows = await metric(ctx, 'weekly_scorecard');
+      const { page } = await open('scorecard');
+      const shown = await cells(page, 'scorecard');
+      let checked = 0;
+      for (const r of rows) {
+        const key = `${r.metric}|${isoDate(r.week_start)}`;
+        if (String(r.metric).startsWith('second_visit')) continue;
+        const kind = String(r.metric).startsWith('revenue') ? 'money' : 'count';
+        expect(shown[key], key).toBe(formatLine(kind, Number(r.value)));
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(30);
+      await page.close();
+    });
+
+    it('shows the cohort and funnel queries’ numbers', async () => {
+      const cohortRows = await metric(ctx, 'membership_cohorts');
+      const { page } = await open('cohorts');
+      const shown = await cells(page, 'cohorts');
+      for (const r of cohortRows) {
+        const month = isoDate(r.cohort_month);
+        expect(shown[`${month}|size`]).toBe(formatInteger(Number(r.cohort_size)));
+        expect(shown[`${month}|still`]).toBe(formatPercent(Number(r.still_members) / Number(r.cohort_size)));
+        if (r.months_after !== null)
+          expect(shown[`${month}|M${r.months_after}`]).toBe(
+            formatPercent(Number(r.retained) / Number(r.cohort_size)),
+          );
+      }
+      await page.close();
+
+      const visits = await metric(ctx, 'visit_funnel');
+      const passes = await metric(ctx, 'pass_funnel');
+      const funnels = await open('funnels');
+      const visitCells = await cells(funnels.page, 'visit-funnel');
+      for (const r of visits) {
+        const month = isoDate(r.cohort_month);
+        expect(visitCells[`${month}|first`]).toBe(formatInteger(Number(r.first_visitors)));
+        expect(visitCells[`${month}|second`]).toBe(formatInteger(Number(r.second_visitors)));
+        expect(visitCells[`${month}|members`]).toBe(formatInteger(Number(r.members)));
+      }
+      const passCells = await cells(funnels.page, 'pass-funnel');
+      for (const r of passes) {
+        const month = isoDate(r.cohort_month);
+        expect(passCells[`${month}|day_pass`]).toBe(formatInteger(Number(r.day_pass_visitors)));
+        expect(passCells[`${month}|two_week`]).toBe(formatInteger(Number(r.two_week_passes)));
+        expect(passCells[`${month}|direct`]).toBe(formatInteger(Number(r.direct_members)));
+      }
+      await funnels.page.close();
+    });
+
+    it('shows the data-quality queries’ numbers and each source’s freshness', async () => {
+      const { page } = await open('data-quality');
+      const identity = await cells(page, 'identity-confidence');
+      const bySource = new Map<string, number>();
+      for (const r of await metric(ctx, 'identity_confidence'))
+        bySource.set(String(r.source), (bySource.get(String(r.source)) ?? 0) + Number(r.records));
+      for (const [source, n] of bySource) expect(identity[`${source}|records`]).toBe(formatInteger(n));
+      const coverage = await cells(page, 'event-coverage');
+      for (const r of await metric(ctx, 'event_coverage'))
+        expect(coverage[`${r.event_type}|events`]).toBe(formatInteger(Number(r.events)));
+      await page.close();
+      const index = await open('index');
+      const freshness = await cells(index.page, 'freshness');
+      expect(ctx.freshness.length).toBeGreaterThan(0);
+      for (const f of ctx.freshness) expect(freshness[`${f.source}|records`]).toBe(formatInteger(f.records));
+      await index.page.close();
+    });
+  },
+);
