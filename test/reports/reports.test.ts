@@ -11,7 +11,7 @@ import { createContext, metric, type ReportContext } from '../../notebooks/lib/c
 import { formatInteger, formatPercent, isoDate } from '../../notebooks/lib/format.ts';
 import { type RenderedReport, renderReports } from '../../notebooks/lib/render-reports.ts';
 import { formatLine, loadScorecard } from '../../notebooks/scorecard.ts';
-import { buildSandboxLake, SANDBOX_TIME_ZONE, type SandboxLake } from '../support/sandbox-lake.ts';
+import { buildSandboxLake, type SandboxLake } from '../support/sandbox-lake.ts';
 import { trueCohortSizes, trueNetRevenueByDay, truePeople, trueVisitFunnel } from './truth.ts';
 
 const SCALE = 0.1;
@@ -27,9 +27,9 @@ beforeAll(async () => {
   lake = await buildSandboxLake(SCALE);
   outDir = await mkdtemp(path.join(os.tmpdir(), 'basin-reports-'));
   // The refresh day is the sandbox clock's local day, as the daily run passes it.
-  asOf = lake.gym.asOf.toLocaleDateString('en-CA', { timeZone: SANDBOX_TIME_ZONE });
-  rendered = await renderReports(lake.db, { outDir, asOf, timeZone: SANDBOX_TIME_ZONE });
-  ctx = await createContext(lake.db, { asOf, timeZone: SANDBOX_TIME_ZONE });
+  asOf = lake.gym.asOf.toLocaleDateString('en-CA', { timeZone: lake.timeZone });
+  rendered = await renderReports(lake.db, { outDir, asOf, timeZone: lake.timeZone });
+  ctx = await createContext(lake.db, { asOf, timeZone: lake.timeZone });
 }, 180_000);
 
 afterAll(async () => {
