@@ -66,13 +66,18 @@ function themes(value: unknown): string {
 /** Reads `offer_conversion` (and the template reading in `email_templates`, when it can be joined). */
 export async function loadOffers(ctx: ReportContext): Promise<OfferLine[]> {
   const rows = await ctx.db.query('select * from offer_conversion order by sent_at desc');
+  // The template's reading joins by content hash, or by campaign when the cache keeps campaign ids.
   const templates = new Map<string, Row>();
-  if (rows.some((r) => 'content_hash' in r) && (await hasTable(ctx.db, 'email_templates'))) {
-    for (const t of await ctx.db.query('select * from email_templates'))
-      templates.set(String(t.content_hash), t);
+  let joinKey: 'content_hash' | 'campaign_id' | undefined;
+  if (rows.length > 0 && (await hasTable(ctx.db, 'email_templates'))) {
+    const cached = await ctx.db.query('select * from email_templates');
+    joinKey = (['content_hash', 'campaign_id'] as const).find(
+      (k) => k in rows[0]! && cached.some((t) => k in t),
+    );
+    if (joinKey) for (const t of cached) templates.set(String(t[joinKey]), t);
   }
   return rows.map((r) => {
-    const template = templates.get(String(r.content_hash)) ?? r;
+    const template = (joinKey && templates.get(String(r[joinKey]))) || r;
     const conversion = share(r.conversion_rate);
     const comparison = share(r.comparison_rate);
     const reading = [

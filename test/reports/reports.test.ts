@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseHTML } from 'linkedom';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCohorts } from '../../notebooks/cohorts.ts';
@@ -130,6 +131,7 @@ const noChromium = existsSync(CHROMIUM)
   : `${CHROMIUM} is missing (Debian's chromium package, which .ci/run installs)`;
 if (noChromium) console.warn(`the reports' browser test is skipped: ${noChromium}`);
 const screenshots = path.join('test-results', 'screenshots');
+type HtmlDocument = ReturnType<typeof parseHTML>['document'];
 
 describe.skipIf(noChromium !== null)(
   `the reports in headless Chromium${noChromium ? ` (skipped: ${noChromium})` : ''}`,
@@ -252,3 +254,98 @@ describe.skipIf(noChromium !== null)(
     });
   },
 );
+
+describe('offers and quality checks, once their steps have written the tables', () => {
+  let contractOut: string;
+  let document: HtmlDocument;
+  const keyed = (doc: HtmlDocument, table: string) =>
+    Object.fromEntries(
+      [...doc.querySelectorAll(`table[data-table="${table}"] td[data-key]`)].map((td) => [
+        td.getAttribute('data-key'),
+        td.textContent?.trim(),
+      ]),
+    );
+
+  beforeAll(async () => {
+    // Tables shaped as the offers and quality steps' contract says, with made-up rows.
+    await lake.db.writeSelect(
+      'metrics/offer_conversion',
+      `select * from (values
+        ('c1', 'Spring member deal', timestamptz '2026-10-01 15:00:00+00', true, 'membership_discount', 'SPRING20', '20%', 'First month 20% off', 'promotional', 'claude-haiku-4-5', 400, 380, 190, 60, 38, 0.10, 0.04, 6.0, 30, 12, 1234.5, 'h1'),
+        ('c2', 'Gear sale', timestamptz '2026-09-01 15:00:00+00', true, 'retail_discount', 'GEAR10', '$10', '$10 off shoes', 'promotional', 'heuristic', 300, 290, 100, 20, 6, 0.02, 0.03, -1.0, 30, 2, 80.0, 'h2'),
+        ('c3', 'October newsletter', timestamptz '2026-10-15 15:00:00+00', false, null, null, null, null, 'newsletter', 'claude-haiku-4-5', 500, 470, 220, 30, 9, 0.019, 0.02, -0.1, 30, 0, 0.0, 'h3')
+      ) as t(campaign_id, campaign_title, sent_at, has_offer, offer_type, offer_code, offer_amount, offer_description,
+             email_category, analyzed_by, recipients, matched_recipients, opens, clicks, converters, conversion_rate,
+             comparison_rate, lift_points, window_days, promo_redemptions, promo_revenue, content_hash)`,
+    );
+    await lake.db.writeSelect(
+      'state/email_templates',
+      `select * from (values
+        ('h1', 'A warm push to join before spring.', 'upbeat', '["membership", "spring"]'),
+        ('h2', 'Shoe and harness discounts.', 'plain', '["retail"]')
+      ) as t(content_hash, summary, tone, themes)`,
+    );
+    await lake.db.writeSelect(
+      'state/quality_results',
+      `select * from (values
+        ('r1', timestamptz '2026-11-19 12:00:00+00', 'events_have_dates', 'every event has a date', 'error', 0, 0, 'pass', null),
+        ('r1', timestamptz '2026-11-19 12:00:00+00', 'revenue_reconciles', 'staged revenue equals raw payments', 'error', 0, 2, 'fail', '[{"transaction_id":"pi_1","amount":12.5}]'),
+        ('r2', timestamptz '2026-11-20 12:00:00+00', 'events_have_dates', 'every event has a date', 'error', 0, 0, 'pass', null),
+        ('r2', timestamptz '2026-11-20 12:00:00+00', 'revenue_reconciles', 'staged revenue equals raw payments', 'error', 0, 3, 'fail', '[{"transaction_id":"pi_9","amount":40}]')
+      ) as t(run_id, checked_at, check_name, description, severity, threshold, failing_rows, status, sample)`,
+    );
+    await lake.db.writeSelect(
+      'state/daily_runs',
+      `select * from (values
+        ('r1', timestamptz '2026-11-19 12:00:00+00', timestamptz '2026-11-19 12:01:30+00', 'ok', null, '[]'),
+        ('r2', timestamptz '2026-11-20 12:00:00+00', timestamptz '2026-11-20 12:02:00+00', 'failed', 'stripe: 503', '[]')
+      ) as t(run_id, started_at, finished_at, status, error, steps)`,
+    );
+    contractOut = await mkdtemp(path.join(os.tmpdir(), 'basin-reports-contract-'));
+    const results = await renderReports(lake.db, {
+      outDir: contractOut,
+      asOf,
+      timeZone: lake.timeZone,
+      only: ['offers', 'data-quality'],
+    });
+    expect(results.filter((r) => r.error)).toEqual([]);
+    document = parseHTML(await readFile(path.join(contractOut, 'offers.html'), 'utf8')).document;
+  });
+  afterAll(async () => {
+    if (contractOut) await rm(contractOut, { recursive: true, force: true });
+  });
+
+  it('lists each offer with its engagement, conversion, lift, promo revenue and the LLM’s reading', () => {
+    const cells = keyed(document, 'offers');
+    expect(cells['c1|recipients']).toBe('400');
+    expect(cells['c1|conversion']).toBe('10.0%');
+    expect(cells['c1|comparison']).toBe('4.0%');
+    expect(cells['c1|lift']).toBe('+6.0 pts');
+    expect(cells['c1|promo_revenue']).toBe('$1,234.50');
+    expect(cells['c2|lift']).toBe('−1.0 pts');
+    // The offer that worked comes first; campaigns without an offer are listed apart.
+    const order = [
+      ...document.querySelectorAll('table[data-table="offers"] td[data-key$="|recipients"]'),
+    ].map((td) => td.getAttribute('data-key'));
+    expect(order).toEqual(['c1|recipients', 'c2|recipients']);
+    expect(keyed(document, 'campaigns')['c3|recipients']).toBe('500');
+    const text = document.querySelector('table[data-table="offers"]')?.textContent ?? '';
+    expect(text).toContain('A warm push to join before spring.');
+    expect(text).toContain('membership, spring');
+    expect(document.querySelector('[data-chart="offer-lift"] g[aria-label="arrow"]')?.children.length).toBe(
+      2,
+    );
+  });
+
+  it('shows the latest run’s checks with a sample of failing rows, the trend and the daily runs', async () => {
+    const quality = parseHTML(await readFile(path.join(contractOut, 'data-quality.html'), 'utf8')).document;
+    const checks = keyed(quality, 'checks');
+    expect(checks['revenue_reconciles|status']).toBe('fail');
+    expect(checks['revenue_reconciles|failing']).toBe('3');
+    expect(checks['events_have_dates|status']).toBe('pass');
+    expect(quality.querySelector('table[data-table="checks"] pre')?.textContent).toContain('pi_9');
+    expect(quality.querySelector('[data-chart="check-trend"] g[aria-label="cell"]')?.children.length).toBe(4);
+    expect(quality.querySelector('table[data-table="daily-runs"]')?.textContent).toContain('stripe: 503');
+    expect(quality.querySelector('[data-pending]')).toBeNull();
+  });
+});
