@@ -16,6 +16,9 @@ const timestamp = (value: unknown): string =>
       ? String(value)
       : '—';
 
+/** `11-19 12:00`: short enough for an axis. */
+const runLabel = (value: unknown): string => timestamp(value).slice(5, 16);
+
 function hoursSince(then: Date | null, now: Date): string {
   if (!then) return '—';
   const hours = (now.getTime() - then.getTime()) / 3_600_000;
@@ -82,22 +85,22 @@ async function checksSection(ctx: ReportContext): Promise<Html> {
       cell: (r) => (r.status === 'pass' || !r.sample ? '' : html`<pre>${samplePreview(r.sample)}</pre>`),
     },
   ];
-  const runs = [...new Set(trend.map((r) => timestamp(r.checked_at)))];
+  const runs = [...new Set(trend.map((r) => runLabel(r.checked_at)))];
   return html`
 <p>Latest run <code>${String(latest[0]?.run_id ?? '—')}</code> at ${timestamp(latest[0]?.checked_at)}: <strong>${formatInteger(latest.length - failed)} passed, ${formatInteger(failed)} failed</strong>.</p>
 ${table('checks', columns, latest)}
 <h2>Checks over past runs</h2>
 ${chart('check-trend', {
   width: 900,
-  height: 60 + 22 * new Set(trend.map((r) => r.check_name)).size,
+  height: 90 + 28 * new Set(trend.map((r) => r.check_name)).size,
   marginLeft: 220,
-  marginBottom: 60,
-  x: { domain: runs, label: null, tickRotate: -35 },
+  marginBottom: 70,
+  x: { domain: runs, label: 'Quality run (UTC)', tickRotate: -30 },
   y: { label: null },
   color: { type: 'ordinal', domain: ['pass', 'fail'], range: ['#86efac', '#ef4444'], legend: true },
   marks: [
     Plot.cell(trend, {
-      x: (r: Row) => timestamp(r.checked_at),
+      x: (r: Row) => runLabel(r.checked_at),
       y: 'check_name',
       fill: 'status',
       inset: 1,

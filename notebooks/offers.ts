@@ -132,9 +132,14 @@ function offersSection(lines: OfferLine[]): Html {
       cell: (l) =>
         html`<strong>${l.title}</strong><br><span class="note">sent ${l.sentOn} · ${l.category}</span>`,
     },
-    { header: 'Offer', cell: (l) => html`${l.offer}${l.code ? html`<br><code>${l.code}</code>` : ''}` },
+    {
+      header: 'Offer',
+      wide: true,
+      cell: (l) => html`${l.offer}${l.code ? html`<br><code>${l.code}</code>` : ''}`,
+    },
     {
       header: 'The LLM’s reading of the template',
+      wide: true,
       cell: (l) =>
         html`${l.reading}${l.analyzedBy ? html`<br><span class="note">read by ${l.analyzedBy}</span>` : ''}`,
     },
@@ -183,7 +188,7 @@ function offersSection(lines: OfferLine[]): Html {
       key: (l) => `${l.campaignId}|lift`,
     },
     {
-      header: 'Promo redemptions',
+      header: 'Redeemed',
       numeric: true,
       cell: (l) => formatInteger(l.redemptions),
       key: (l) => `${l.campaignId}|redemptions`,
@@ -205,10 +210,12 @@ ${
         width: 900,
         height: 50 + 24 * arrows.length,
         marginLeft: 300,
+        marginBottom: 40,
         x: {
           label: 'Conversion rate (arrow: from comparison group to recipients)',
           tickFormat: '.0%',
           grid: true,
+          zero: true,
         },
         y: { domain: arrows.map(label), label: null },
         color: {
@@ -236,7 +243,7 @@ ${table('offers', columns, withOffer)}
 <h2>Campaigns without an offer</h2>
 ${table(
   'campaigns',
-  columns.filter((c) => !['Offer', 'Promo redemptions', 'Promo revenue'].includes(c.header)),
+  columns.filter((c) => !['Offer', 'Redeemed', 'Promo revenue'].includes(c.header)),
   plain,
 )}`;
 }

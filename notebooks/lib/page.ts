@@ -13,7 +13,7 @@ const styles = `
 :root { color-scheme: light; --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --accent: #2563eb; }
 * { box-sizing: border-box; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); margin: 0; background: #f8fafc; }
-main { max-width: 1180px; margin: 0 auto; padding: 24px 32px 64px; background: #fff; min-height: 100vh; }
+main { max-width: 1340px; margin: 0 auto; padding: 24px 32px 64px; background: #fff; min-height: 100vh; }
 nav { font-size: 13px; margin-bottom: 8px; } nav a { color: var(--accent); margin-right: 14px; text-decoration: none; }
 h1 { font-size: 26px; margin: 4px 0; } h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 .subtitle { color: var(--muted); font-size: 13px; margin: 0 0 12px; }
@@ -22,6 +22,7 @@ h1 { font-size: 26px; margin: 4px 0; } h2 { font-size: 19px; margin: 32px 0 8px;
 table { border-collapse: collapse; font-size: 13px; margin: 8px 0 16px; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: #f8fafc; font-weight: 600; }
+td.wide { min-width: 220px; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.total td { font-weight: 600; border-top: 2px solid var(--ink); }
 .chart { margin: 8px 0 20px; overflow-x: auto; }
