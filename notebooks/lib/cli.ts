@@ -57,7 +57,8 @@ export function runReportsCli(
     const parsed = optionsSchema.safeParse(program.opts());
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new CliError(`--${String(issue.path[0])}: ${issue.message}`, ExitCode.usage);
+      const option = String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new CliError(`--${option}: ${issue.message}`, ExitCode.usage);
     }
     const env = parsed.data.sandbox
       ? { ...process.env, BASIN_LAKE_URL: path.join('data', 'sandbox') }

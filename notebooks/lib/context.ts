@@ -1,3 +1,4 @@
+import { CliError, ExitCode } from '../../src/errors.ts';
 import { viewName } from '../../src/lake/table-names.ts';
 import { type Database, type Row, type SqlParams, sqlIdentifier } from '../../src/sql/database.ts';
 import { readQueryFile } from '../../src/sql/query-files.ts';
@@ -62,15 +63,16 @@ export async function metric(ctx: ReportContext, name: string): Promise<Row[]> {
   return ctx.db.runQuery(`metrics/${name}`, Object.fromEntries(parameters.map((p) => [p, all[p]!])));
 }
 
+const noActivity = 'the lake has no sales or check-ins yet: run the daily refresh first (or pass --sandbox)';
+
 async function newestActivityDay(db: Database): Promise<string> {
   const parts: string[] = [];
   if (await hasTable(db, 'stg_transactions')) parts.push('select max(local_date) as d from stg_transactions');
   if (await hasTable(db, 'customer_events'))
     parts.push("select max(event_local_date) as d from customer_events where event_type = 'checkin'");
-  if (parts.length === 0)
-    throw new Error('the lake has no sales or check-ins yet: run the daily refresh first');
+  if (parts.length === 0) throw new CliError(noActivity, ExitCode.failure);
   const [row] = await db.query(`select max(d) as d from (${parts.join(' union all ')})`);
-  if (!row?.d) throw new Error('the lake has no sales or check-ins yet: run the daily refresh first');
+  if (!row?.d) throw new CliError(noActivity, ExitCode.failure);
   return isoDate(row.d);
 }
 
