@@ -75,11 +75,30 @@ describe('reports of a sandbox gym, against its ground truth', () => {
     expect(total.weeks.some((v) => (v ?? 0) > 0)).toBe(true);
   });
 
+  it('counts new members per person, in the week of their first-ever membership', async () => {
+    const people = [...truePeople(lake.gym).values()];
+    const card = await loadScorecard(ctx);
+    const newMembers = card.lines.find((l) => l.metric === 'new_members')!;
+    card.weeks.forEach((week, i) => {
+      const end = new Date(`${week}T00:00:00Z`);
+      end.setUTCDate(end.getUTCDate() + 6);
+      const sunday = end.toISOString().slice(0, 10);
+      const truth = people.filter(
+        (p) => p.firstMembership && p.firstMembership >= week && p.firstMembership <= sunday,
+      );
+      expect(newMembers.weeks[i], week).toBe(truth.length);
+    });
+  });
+
   it('shows the true number of people in each membership cohort', async () => {
     const truth = trueCohortSizes(truePeople(lake.gym), asOf);
     const cohorts = await loadCohorts(ctx);
     expect(cohorts.length).toBeGreaterThan(6);
     for (const c of cohorts) expect(c.size, c.month).toBe(truth.get(c.month));
+    // No true cohort is missing from the report's range.
+    expect(cohorts.map((c) => c.month)).toEqual(
+      [...truth.keys()].filter((m) => m >= cohorts[0]!.month).sort(),
+    );
     // Per person: a family membership's members each count once, however many records they have.
     const latest = cohorts.at(-1)!;
     expect(latest.month < asOf.slice(0, 7)).toBe(true);
