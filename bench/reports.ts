@@ -48,6 +48,7 @@ async function demoLake(): Promise<string> {
 
 const metricsQueries = [
   'weekly_scorecard',
+  'monthly_revenue',
   'membership_cohorts',
   'visit_funnel',
   'pass_funnel',

@@ -1,4 +1,4 @@
-/** The weekly scorecard: the last 4 complete Monday–Sunday weeks and their average. */
+/** The weekly scorecard: the last 4 complete Monday–Sunday weeks and their average, and revenue by complete month. */
 import * as Plot from '@observablehq/plot';
 import { chart } from './lib/charts.ts';
 import { isMain, runNotebook } from './lib/cli.ts';
@@ -11,6 +11,7 @@ import {
   formatPercent,
   html,
   isoDate,
+  monthLabel,
   ratio,
 } from './lib/format.ts';
 import { page } from './lib/page.ts';
@@ -85,6 +86,21 @@ export async function loadScorecard(ctx: ReportContext): Promise<Scorecard> {
   };
 }
 
+export interface MonthRevenue {
+  month: string;
+  category: string;
+  netRevenue: number;
+}
+
+/** `metrics/monthly_revenue`: the last 12 complete months, by category. */
+export async function loadMonthlyRevenue(ctx: ReportContext): Promise<MonthRevenue[]> {
+  return (await metric(ctx, 'monthly_revenue')).map((r) => ({
+    month: isoDate(r.month_start),
+    category: String(r.category),
+    netRevenue: Number(r.net_revenue),
+  }));
+}
+
 function rank(category: string): number {
   const i = categoryOrder.indexOf(category);
   return i < 0 ? categoryOrder.length : i;
@@ -105,6 +121,13 @@ const weekLabel = (start: string) => {
 
 async function render(ctx: ReportContext): Promise<string> {
   const card = await loadScorecard(ctx);
+  const monthly = await loadMonthlyRevenue(ctx);
+  const months = [...new Set(monthly.map((m) => m.month))].sort();
+  const monthTotals = months.map((month) => ({
+    month,
+    total: monthly.filter((m) => m.month === month).reduce((n, m) => n + m.netRevenue, 0),
+  }));
+  const monthlyCategories = [...new Set(monthly.map((m) => m.category))].sort((a, b) => rank(a) - rank(b));
   const columns: Column<ScorecardLine>[] = [
     { header: 'Metric', cell: (l) => l.label },
     ...card.weeks.map(
@@ -154,6 +177,44 @@ ${chart('revenue-by-category', {
     Plot.ruleY([0]),
   ],
 })}
+<h2>Net revenue by month: the last 12 complete months</h2>
+${chart('revenue-by-month', {
+  marginLeft: 70,
+  width: 900,
+  height: 320,
+  x: { domain: months.map(monthLabel), label: null, tickRotate: -30 },
+  marginBottom: 45,
+  y: { label: 'Net revenue ($)', grid: true, tickFormat: '~s' },
+  color: {
+    legend: true,
+    domain: monthlyCategories.map((c) => categoryLabels[c] ?? c),
+    scheme: 'tableau10',
+  },
+  marks: [
+    Plot.barY(monthly, {
+      x: (m: MonthRevenue) => monthLabel(m.month),
+      y: 'netRevenue',
+      fill: (m: MonthRevenue) => categoryLabels[m.category] ?? m.category,
+      order: monthlyCategories.map((c) => categoryLabels[c] ?? c),
+      title: (m: MonthRevenue) =>
+        `${categoryLabels[m.category] ?? m.category}, ${monthLabel(m.month)}: ${formatMoney(m.netRevenue)}`,
+    }),
+    Plot.ruleY([0]),
+  ],
+})}
+${table(
+  'monthly-revenue',
+  [
+    { header: 'Month', cell: (m) => monthLabel(m.month) },
+    {
+      header: 'Net revenue',
+      numeric: true,
+      cell: (m) => formatMoney(m.total),
+      key: (m) => `${m.month}|total`,
+    },
+  ],
+  monthTotals,
+)}
 <h2>Check-ins: members and non-members, judged at the check-in date</h2>
 ${chart('checkins', {
   marginLeft: 60,
@@ -184,7 +245,7 @@ ${chart('checkins', {
     subtitle: subtitle(ctx),
     definitions: [
       'The last 4 complete Monday–Sunday weeks in the gym’s time zone, and their average; a week still in progress is never shown.',
-      'Net revenue = Stripe and Square sales minus refunds, a refund counted on its own date in its sale’s category. Day passes = passes sold (a sale of 3 passes counts 3).',
+      'Net revenue = Stripe and Square sales minus refunds, a refund counted on its own date in its sale’s category; the monthly chart shows complete months only, so the month in progress never reads as a drop. Day passes = passes sold (a sale of 3 passes counts 3).',
       'New members = people whose first-ever membership starts in the week. Attrition = people whose membership ends in the week with no other membership covering that day. Memberships exclude 2-week passes and team dues; everything is counted per person, not per record.',
       'Member check-ins are by people on a membership on the day of the check-in (not today); all others are non-member check-ins. New visitors = people whose first-ever check-in is in the week.',
       'Second-visit rate = of the people whose first visit was 4 weeks earlier, the share who came back on another day within 28 days of it (the average pools the four weeks).',
@@ -196,7 +257,8 @@ ${chart('checkins', {
 export const scorecard: ReportDefinition = {
   file: 'scorecard.html',
   title: 'Weekly scorecard',
-  summary: 'the last 4 complete weeks: revenue by category, day passes, new members, attrition, visits',
+  summary:
+    'the last 4 complete weeks: revenue by category, day passes, new members, attrition, visits; revenue by complete month',
   render,
 };
 

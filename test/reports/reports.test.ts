@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCohorts } from '../../notebooks/cohorts.ts';
 import { loadVisitFunnel } from '../../notebooks/funnels.ts';
 import { createContext, metric, type ReportContext } from '../../notebooks/lib/context.ts';
-import { formatInteger, formatPercent, isoDate } from '../../notebooks/lib/format.ts';
+import { formatInteger, formatMoney, formatPercent, isoDate } from '../../notebooks/lib/format.ts';
 import { type RenderedReport, renderReports } from '../../notebooks/lib/render-reports.ts';
-import { formatLine, loadScorecard } from '../../notebooks/scorecard.ts';
+import { formatLine, loadMonthlyRevenue, loadScorecard } from '../../notebooks/scorecard.ts';
 import { buildSandboxLake, type SandboxLake } from '../support/sandbox-lake.ts';
 import { trueCohortSizes, trueNetRevenueByDay, truePeople, trueVisitFunnel } from './truth.ts';
 
@@ -73,6 +73,22 @@ describe('reports of a sandbox gym, against its ground truth', () => {
       expect(total.weeks[i], week).toBeCloseTo(cents / 100, 2);
     });
     expect(total.weeks.some((v) => (v ?? 0) > 0)).toBe(true);
+  });
+
+  it('shows the true net revenue of each of the last 12 complete months, and not the month in progress', async () => {
+    const truth = new Map<string, number>();
+    for (const [day, cents] of trueNetRevenueByDay(lake.gym)) {
+      const month = `${day.slice(0, 7)}-01`;
+      truth.set(month, (truth.get(month) ?? 0) + cents);
+    }
+    const monthly = await loadMonthlyRevenue(ctx);
+    const months = [...new Set(monthly.map((m) => m.month))].sort();
+    expect(months).toHaveLength(12);
+    expect(months.at(-1)! < `${asOf.slice(0, 7)}-01`).toBe(true);
+    for (const month of months) {
+      const shown = monthly.filter((m) => m.month === month).reduce((n, m) => n + m.netRevenue, 0);
+      expect(shown, month).toBeCloseTo(truth.get(month)! / 100, 2);
+    }
   });
 
   it('counts new members per person, in the week of their first-ever membership', async () => {
@@ -216,6 +232,14 @@ describe.skipIf(noChromium !== null)(
         checked++;
       }
       expect(checked).toBeGreaterThan(30);
+      const monthly = await cells(page, 'monthly-revenue');
+      const byMonth = new Map<string, number>();
+      for (const r of await metric(ctx, 'monthly_revenue'))
+        byMonth.set(
+          isoDate(r.month_start),
+          (byMonth.get(isoDate(r.month_start)) ?? 0) + Number(r.net_revenue),
+        );
+      for (const [month, total] of byMonth) expect(monthly[`${month}|total`], month).toBe(formatMoney(total));
       await page.close();
     });
 
