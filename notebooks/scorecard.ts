@@ -29,6 +29,18 @@ export const categoryLabels: Record<string, string> = {
   uncategorised: 'Uncategorised',
 };
 const categoryOrder = Object.keys(categoryLabels);
+// One colour per category in every chart (Tableau 10), whichever categories a chart happens to show.
+const categoryColours = [
+  '#4e79a7',
+  '#f28e2c',
+  '#e15759',
+  '#76b7b2',
+  '#9c755f',
+  '#59a14f',
+  '#edc949',
+  '#bab0ab',
+];
+const colourOf = (category: string) => categoryColours[rank(category)] ?? '#bab0ab';
 
 export interface ScorecardLine {
   metric: string;
@@ -165,7 +177,11 @@ ${chart('revenue-by-category', {
   height: 320,
   x: { domain: weekDomain, label: null },
   y: { label: 'Net revenue ($)', grid: true, tickFormat: '~s' },
-  color: { legend: true, domain: money.map((l) => l.label), scheme: 'tableau10' },
+  color: {
+    legend: true,
+    domain: money.map((l) => l.label),
+    range: money.map((l) => colourOf(l.metric.slice('revenue:'.length))),
+  },
   marks: [
     Plot.barY(revenueRows, {
       x: 'week',
@@ -188,7 +204,7 @@ ${chart('revenue-by-month', {
   color: {
     legend: true,
     domain: monthlyCategories.map((c) => categoryLabels[c] ?? c),
-    scheme: 'tableau10',
+    range: monthlyCategories.map(colourOf),
   },
   marks: [
     Plot.barY(monthly, {
