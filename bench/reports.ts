@@ -7,7 +7,7 @@
  * The input is the demo gym's lake built as the daily run builds it (`buildSandboxLake` at scale 1,
  * cached in bench/results/reports-lake/), or --lake DIR (e.g. data/sandbox after `npm run demo`).
  * Each run opens DuckDB over the lake afresh and renders everything into a temp folder; the median
- * of --runs is quoted, against a baseline measured in the same runs: the same queries/metrics files
+ * of --runs is quoted, against a baseline measured in the same runs: the same queries/metrics/reports files
  * run without rendering. Results go to bench/results/reports.json.
  */
 import { access, mkdtemp, rm } from 'node:fs/promises';

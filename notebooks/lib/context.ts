@@ -56,11 +56,16 @@ export async function hasTable(db: Database, view: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** Runs `queries/metrics/<name>.sql` with the context's dates, giving each query only what it uses. */
+/**
+ * Runs `queries/metrics/reports/<name>.sql` with the context's dates, giving each query only what it
+ * uses. They live in a folder of their own because they take the report's dates as parameters and
+ * are read, not materialised: the pipeline's metrics models are the files directly in `metrics/`.
+ */
 export async function metric(ctx: ReportContext, name: string): Promise<Row[]> {
   const all: SqlParams = { as_of: ctx.asOf, window_days: ctx.windowDays, time_zone: ctx.timeZone };
-  const { parameters } = await readQueryFile(`metrics/${name}`);
-  return ctx.db.runQuery(`metrics/${name}`, Object.fromEntries(parameters.map((p) => [p, all[p]!])));
+  const query = `metrics/reports/${name}`;
+  const { parameters } = await readQueryFile(query);
+  return ctx.db.runQuery(query, Object.fromEntries(parameters.map((p) => [p, all[p]!])));
 }
 
 const noActivity = 'the lake has no sales or check-ins yet: run the daily refresh first (or pass --sandbox)';
