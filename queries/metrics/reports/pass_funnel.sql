@@ -40,7 +40,7 @@ people as (
         (
             select min(t.started_on) from two_week_passes as t
             where t.customer_id = d.customer_id
-              and t.started_on between d.first_pass_on and d.first_pass_on + $window_days
+              and t.started_on between d.first_pass_on and d.first_pass_on + $window_days::integer
         ) as pass_started_on,
         m.first_started_on,
         d.first_pass_on
@@ -55,13 +55,13 @@ final as (
         count(*) as day_pass_visitors,
         count(pass_started_on) as two_week_passes,
         count(*) filter (
-            where first_started_on between pass_started_on and pass_started_on + $window_days
+            where first_started_on between pass_started_on and pass_started_on + $window_days::integer
         ) as pass_members,
         count(*) filter (
-            where first_started_on between first_pass_on and first_pass_on + $window_days
+            where first_started_on between first_pass_on and first_pass_on + $window_days::integer
         ) as direct_members
     from people
-    where cohort_month + interval 1 month + to_days(2 * $window_days) <= $as_of::date
+    where cohort_month + interval 1 month + to_days(2 * $window_days::integer) <= $as_of::date
       and cohort_month > (select date_trunc('month', min(first_pass_on)) from first_day_passes)
     group by all
 )

@@ -37,9 +37,9 @@ people as (
         exists (
             select 1 from checkins as c
             where c.customer_id = f.customer_id
-              and c.visit_date > f.first_visit_on and c.visit_date <= f.first_visit_on + $window_days
+              and c.visit_date > f.first_visit_on and c.visit_date <= f.first_visit_on + $window_days::integer
         ) as returned,
-        m.first_started_on between f.first_visit_on and f.first_visit_on + $window_days as converted
+        m.first_started_on between f.first_visit_on and f.first_visit_on + $window_days::integer as converted
     from first_visits as f
     left join first_memberships as m using (customer_id)
     where m.first_started_on is null or m.first_started_on >= f.first_visit_on
@@ -53,7 +53,7 @@ final as (
         count(*) filter (where converted) as members,
         count(*) filter (where returned and converted) as returned_and_members
     from people
-    where cohort_month + interval 1 month + to_days($window_days) <= $as_of::date
+    where cohort_month + interval 1 month + to_days($window_days::integer) <= $as_of::date
       and cohort_month > (select date_trunc('month', min(visit_date)) from checkins)
     group by all
 )
