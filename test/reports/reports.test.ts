@@ -13,7 +13,13 @@ import { formatInteger, formatMoney, formatPercent, isoDate } from '../../notebo
 import { type RenderedReport, renderReports } from '../../notebooks/lib/render-reports.ts';
 import { formatLine, loadMonthlyRevenue, loadScorecard } from '../../notebooks/scorecard.ts';
 import { buildSandboxLake, type SandboxLake } from '../support/sandbox-lake.ts';
-import { trueCohortSizes, trueNetRevenueByDay, truePeople, trueVisitFunnel } from './truth.ts';
+import {
+  trueCheckinsByMembership,
+  trueCohortSizes,
+  trueNetRevenueByDay,
+  truePeople,
+  trueVisitFunnel,
+} from './truth.ts';
 
 const SCALE = 0.1;
 const pages = ['index', 'scorecard', 'cohorts', 'funnels', 'offers', 'data-quality'];
@@ -104,6 +110,30 @@ describe('reports of a sandbox gym, against its ground truth', () => {
       );
       expect(newMembers.weeks[i], week).toBe(truth.length);
     });
+  });
+
+  it('splits check-ins by membership on the day of the check-in, as the truth does', async () => {
+    const truth = trueCheckinsByMembership(lake.gym);
+    const card = await loadScorecard(ctx);
+    const members = card.lines.find((l) => l.metric === 'member_checkins')!;
+    const others = card.lines.find((l) => l.metric === 'non_member_checkins')!;
+    card.weeks.forEach((week, i) => {
+      let m = 0;
+      let o = 0;
+      for (let d = 0; d < 7; d++) {
+        const day = new Date(`${week}T00:00:00Z`);
+        day.setUTCDate(day.getUTCDate() + d);
+        const t = truth.get(day.toISOString().slice(0, 10));
+        m += t?.members ?? 0;
+        o += t?.others ?? 0;
+      }
+      expect({ week, members: members.weeks[i], others: others.weeks[i] }).toEqual({
+        week,
+        members: m,
+        others: o,
+      });
+    });
+    expect(members.weeks.some((n) => (n ?? 0) > 0) && others.weeks.some((n) => (n ?? 0) > 0)).toBe(true);
   });
 
   it('shows the true number of people in each membership cohort', async () => {

@@ -125,3 +125,36 @@ export function trueVisitFunnel(
   }
   return months;
 }
+
+/**
+ * Check-ins per day by whether the person was on a membership (not a 2-week pass, not team dues)
+ * that day: started by then and not ended by then.
+ */
+export function trueCheckinsByMembership(
+  gym: SandboxDataset,
+): Map<string, { members: number; others: number }> {
+  const clock = gym.asOf;
+  const personOf = new Map(gym.truth.records.map((r) => [r.record_id, r.person_id]));
+  const kind = new Map(PLANS.map((plan) => [plan.id, plan.kind]));
+  const spells = new Map<string, { start: string; end: string | null }[]>();
+  for (const m of gym.capitan.memberships(clock)) {
+    const planKind = kind.get(m.membership_id);
+    if (planKind === 'twoWeek' || planKind === 'team') continue;
+    for (const member of m.all_customers) {
+      const person = personOf.get(`capitan:customer:${member.id}`)!;
+      const spell = { start: m.start_date, end: m.status === 'END' ? m.end_date : null };
+      spells.set(person, [...(spells.get(person) ?? []), spell]);
+    }
+  }
+  const byDay = new Map<string, { members: number; others: number }>();
+  for (const c of gym.capitan.checkins(clock)) {
+    const day = c.check_in_datetime.slice(0, 10);
+    const person = personOf.get(`capitan:customer:${c.customer_id}`)!;
+    const member = (spells.get(person) ?? []).some((s) => s.start <= day && !(s.end && s.end <= day));
+    const entry = byDay.get(day) ?? { members: 0, others: 0 };
+    if (member) entry.members += 1;
+    else entry.others += 1;
+    byDay.set(day, entry);
+  }
+  return byDay;
+}
