@@ -91,6 +91,8 @@ export class Lake {
       for (const entry of await listDir(path.join(this.root, layer))) {
         if (entry.startsWith('.')) continue;
         if (!entry.endsWith('.parquet')) {
+          // Other files beside the tables (data/reports/*.html) are not tables.
+          if (!(await isDir(path.join(this.root, layer, entry)))) continue;
           const parts = await this.partsInfo(`${layer}/${entry}`);
           if (parts) tables.push(parts);
           continue;

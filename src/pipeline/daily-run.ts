@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { type RenderedReport, renderReports } from '../../notebooks/lib/render-reports.ts';
 import { formatTable } from '../commands/format.ts';
 import { type Config, loadConfig, type SourceName } from '../config.ts';
 import { ExitCode } from '../errors.ts';
@@ -65,6 +66,7 @@ export async function runDaily(options: DailyOptions): Promise<number> {
     );
     const db = await Database.open(lake, { timeZone: config.timeZone });
     let streams: StreamResult[] = [];
+    let reports: RenderedReport[] = [];
     try {
       const sources = await loadSources();
       if (options.fetch) {
@@ -117,6 +119,16 @@ export async function runDaily(options: DailyOptions): Promise<number> {
         },
         (r) => `${r.openFlags} open flags, ${r.systemEvents} system events`,
       );
+      reports = await timed(
+        'reports',
+        () =>
+          renderReports(db, {
+            outDir: path.join('data', 'reports'),
+            timeZone: config.timeZone,
+            asOf: localDate(asOf, config.timeZone),
+          }),
+        (r) => `${r.filter((x) => !x.error).length} of ${r.length} reports in data/reports`,
+      );
 
       if (streams.length > 0) log(`\n${formatStreams(streams)}`);
       const split = Object.entries(timeline.byConfidence)
@@ -127,14 +139,16 @@ export async function runDaily(options: DailyOptions): Promise<number> {
       log(
         `\n${formatTable(timings.map((t) => ({ step: t.step, seconds: t.seconds.toFixed(1), result: t.detail })))}`,
       );
-      log('Still to come with their issues: quality checks, reports, publish.');
+      log('Still to come with their issues: quality checks, publish.');
     } finally {
       db.close();
       lake.close();
     }
     const failed = streams.filter((s) => s.status === 'failed');
     for (const f of failed) log(`FAILED ${f.source}/${f.stream}: ${f.error}`);
-    return failed.length > 0 ? ExitCode.failure : ExitCode.ok;
+    const failedReports = reports.filter((r) => r.error);
+    for (const r of failedReports) log(`FAILED report ${r.file}: ${r.error}`);
+    return failed.length > 0 || failedReports.length > 0 ? ExitCode.failure : ExitCode.ok;
   } finally {
     await sandbox?.close();
   }

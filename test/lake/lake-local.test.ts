@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
@@ -60,6 +60,9 @@ describe('Lake on a local folder', () => {
     await lake.appendPart('raw/capitan/checkins', 'p1', (tmp) =>
       db.run(`copy (select 1 as x) to ${sqlString(tmp)} (format parquet)`),
     );
+    // The reports the notebooks render into the lake's folder are not tables.
+    await mkdir(path.join(lake.root, 'reports'));
+    await writeFile(path.join(lake.root, 'reports', 'index.html'), '<!doctype html>');
     const tables = await lake.listTables();
     expect(tables.map((t) => [t.key, t.layout, t.parts])).toEqual([
       ['raw/capitan/checkins', 'parts', 1],

@@ -1,0 +1,158 @@
+/** Membership cohort retention: per person, by the month of their first membership. */
+import * as Plot from '@observablehq/plot';
+import { chart } from './lib/charts.ts';
+import { isMain, runNotebook } from './lib/cli.ts';
+import { metric, type ReportContext } from './lib/context.ts';
+import { formatInteger, formatPercent, html, isoDate, monthLabel, ratio } from './lib/format.ts';
+import { page } from './lib/page.ts';
+import { type ReportDefinition, subtitle } from './lib/report.ts';
+import { type Column, table } from './lib/table.ts';
+
+export interface Cohort {
+  month: string;
+  size: number;
+  stillMembers: number;
+  /** Members retained at M1…M12; null where the month has not been reached by all of the cohort. */
+  retained: (number | null)[];
+}
+
+const MONTHS = 12;
+
+export async function loadCohorts(ctx: ReportContext): Promise<Cohort[]> {
+  const rows = await metric(ctx, 'membership_cohorts');
+  const cohorts = new Map<string, Cohort>();
+  for (const row of rows) {
+    const month = isoDate(row.cohort_month);
+    let cohort = cohorts.get(month);
+    if (!cohort) {
+      cohort = {
+        month,
+        size: Number(row.cohort_size),
+        stillMembers: Number(row.still_members),
+        retained: Array.from({ length: MONTHS }, () => null),
+      };
+      cohorts.set(month, cohort);
+    }
+    if (row.months_after !== null) cohort.retained[Number(row.months_after) - 1] = Number(row.retained);
+  }
+  return [...cohorts.values()].sort((a, b) => a.month.localeCompare(b.month));
+}
+
+async function render(ctx: ReportContext): Promise<string> {
+  const cohorts = await loadCohorts(ctx);
+  const cells = cohorts.flatMap((c) =>
+    c.retained.flatMap((n, i) =>
+      n === null
+        ? []
+        : [{ cohort: monthLabel(c.month), month: `M${i + 1}`, share: n / c.size, retained: n, size: c.size }],
+    ),
+  );
+  const cohortDomain = cohorts.map((c) => monthLabel(c.month));
+  const monthDomain = Array.from({ length: MONTHS }, (_, i) => `M${i + 1}`);
+  type Cell = (typeof cells)[number];
+  const columns: Column<Cohort>[] = [
+    { header: 'Cohort', cell: (c) => monthLabel(c.month) },
+    { header: 'People', numeric: true, cell: (c) => formatInteger(c.size), key: (c) => `${c.month}|size` },
+    ...monthDomain.map(
+      (m, i): Column<Cohort> => ({
+        header: m,
+        numeric: true,
+        cell: (c) => (c.retained[i] === null ? '' : formatPercent(ratio(c.retained[i]!, c.size))),
+        key: (c) => `${c.month}|M${i + 1}`,
+        title: (c) =>
+          c.retained[i] === null
+            ? 'not reached yet'
+            : `${formatInteger(c.retained[i]!)} of ${formatInteger(c.size)}`,
+      }),
+    ),
+    {
+      header: 'Still active',
+      numeric: true,
+      cell: (c) => formatPercent(ratio(c.stillMembers, c.size)),
+      key: (c) => `${c.month}|still`,
+      title: (c) => `${formatInteger(c.stillMembers)} of ${formatInteger(c.size)}`,
+    },
+  ];
+  const sizes = cohorts.flatMap((c) => [
+    { cohort: monthLabel(c.month), what: 'Cohort size', people: c.size },
+    { cohort: monthLabel(c.month), what: 'Still active', people: c.stillMembers },
+  ]);
+  const body = html`
+<h2>Retention heatmap</h2>
+${chart('retention-heatmap', {
+  width: 900,
+  height: 70 + cohorts.length * 26,
+  marginLeft: 80,
+  marginTop: 50,
+  padding: 0.05,
+  x: { domain: monthDomain, label: 'Months since first membership', axis: 'top' },
+  y: { domain: cohortDomain, label: null },
+  color: {
+    type: 'quantize',
+    n: 5,
+    domain: [0, 1],
+    scheme: 'blues',
+    legend: true,
+    label: 'Share of cohort still a member',
+    tickFormat: '.0%',
+  },
+  marks: [
+    Plot.cell(cells, {
+      x: 'month',
+      y: 'cohort',
+      fill: 'share',
+      title: (d: Cell) =>
+        `${d.cohort} cohort, ${d.month}: ${formatPercent(d.share)} (${formatInteger(d.retained)} of ${formatInteger(d.size)})`,
+    }),
+    Plot.text(cells, {
+      x: 'month',
+      y: 'cohort',
+      text: (d: Cell) => `${Math.round(d.share * 100)}%`,
+      fill: (d: Cell) => (d.share >= 0.6 ? 'white' : 'black'),
+      fontSize: 11,
+    }),
+  ],
+})}
+${table('cohorts', columns, cohorts)}
+<h2>Cohort size and still active</h2>
+${chart('cohort-sizes', {
+  width: 900,
+  height: 300,
+  marginLeft: 50,
+  fx: { domain: cohortDomain, label: null, tickRotate: -35 },
+  x: { axis: null, domain: ['Cohort size', 'Still active'] },
+  y: { label: 'People', grid: true },
+  marginBottom: 50,
+  color: { legend: true, domain: ['Cohort size', 'Still active'], range: ['#93c5fd', '#1d4ed8'] },
+  marks: [
+    Plot.barY(sizes, {
+      fx: 'cohort',
+      x: 'what',
+      y: 'people',
+      fill: 'what',
+      title: (d: { cohort: string; what: string; people: number }) =>
+        `${d.cohort}: ${d.what} ${formatInteger(d.people)}`,
+    }),
+    Plot.ruleY([0]),
+  ],
+})}`;
+  return page({
+    title: 'Membership cohort retention',
+    subtitle: subtitle(ctx),
+    definitions: [
+      'Cohort = the month of a person’s first-ever membership start (2-week passes and team dues are not memberships), counted per person, not per membership record.',
+      'Mk = share of the cohort on a membership (any plan) k months after their own start date; people who left and came back count again once back. A cell stays empty until every member of the cohort has reached that month.',
+      'Still active = share of the cohort on a membership on the last complete day. Only complete months are cohorts: the month in progress is left out, and so are months before the last 18.',
+    ],
+    body,
+  });
+}
+
+export const cohorts: ReportDefinition = {
+  file: 'cohorts.html',
+  title: 'Membership cohort retention',
+  summary: 'per-person retention M1–M12 by first-membership month, cohort sizes and still active',
+  render,
+};
+
+if (isMain(import.meta.url)) await runNotebook(cohorts);

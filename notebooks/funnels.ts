@@ -1,0 +1,260 @@
+/** Conversion funnels with a window: first visit → second visit → membership; day pass → 2-week pass → membership. */
+import * as Plot from '@observablehq/plot';
+import { chart } from './lib/charts.ts';
+import { isMain, runNotebook } from './lib/cli.ts';
+import { metric, type ReportContext } from './lib/context.ts';
+import { formatInteger, formatPercent, html, isoDate, monthLabel, ratio } from './lib/format.ts';
+import { page } from './lib/page.ts';
+import { type ReportDefinition, subtitle } from './lib/report.ts';
+import { type Column, table } from './lib/table.ts';
+
+export interface VisitCohort {
+  month: string;
+  firstVisitors: number;
+  secondVisitors: number;
+  members: number;
+}
+
+export interface PassCohort {
+  month: string;
+  dayPassVisitors: number;
+  twoWeekPasses: number;
+  passMembers: number;
+  directMembers: number;
+}
+
+export async function loadVisitFunnel(ctx: ReportContext): Promise<VisitCohort[]> {
+  return (await metric(ctx, 'visit_funnel')).map((r) => ({
+    month: isoDate(r.cohort_month),
+    firstVisitors: Number(r.first_visitors),
+    secondVisitors: Number(r.second_visitors),
+    members: Number(r.members),
+  }));
+}
+
+export async function loadPassFunnel(ctx: ReportContext): Promise<PassCohort[]> {
+  return (await metric(ctx, 'pass_funnel')).map((r) => ({
+    month: isoDate(r.cohort_month),
+    dayPassVisitors: Number(r.day_pass_visitors),
+    twoWeekPasses: Number(r.two_week_passes),
+    passMembers: Number(r.pass_members),
+    directMembers: Number(r.direct_members),
+  }));
+}
+
+const count = <T>(
+  header: string,
+  name: string,
+  get: (row: T) => number,
+  month: (row: T) => string,
+): Column<T> => ({
+  header,
+  numeric: true,
+  cell: (r) => formatInteger(get(r)),
+  key: (r) => `${month(r)}|${name}`,
+});
+
+const share = <T>(
+  header: string,
+  name: string,
+  part: (row: T) => number,
+  whole: (row: T) => number,
+  month: (row: T) => string,
+): Column<T> => ({
+  header,
+  numeric: true,
+  cell: (r) => formatPercent(ratio(part(r), whole(r))),
+  key: (r) => `${month(r)}|${name}`,
+  title: (r) => `${formatInteger(part(r))} of ${formatInteger(whole(r))}`,
+});
+
+function sum<T>(rows: T[], get: (row: T) => number): number {
+  return rows.reduce((n, r) => n + get(r), 0);
+}
+
+async function render(ctx: ReportContext): Promise<string> {
+  const visits = await loadVisitFunnel(ctx);
+  const passes = await loadPassFunnel(ctx);
+  const w = ctx.windowDays;
+  const vm = (r: VisitCohort) => r.month;
+  const pm = (r: PassCohort) => r.month;
+  const visitColumns: Column<VisitCohort>[] = [
+    { header: 'Month', cell: (r) => (r.month === 'all' ? 'All months' : monthLabel(r.month)) },
+    count('First-time visitors', 'first', (r) => r.firstVisitors, vm),
+    count(`Second visit ≤ ${w} d`, 'second', (r) => r.secondVisitors, vm),
+    share(
+      'Second-visit rate',
+      'second_rate',
+      (r) => r.secondVisitors,
+      (r) => r.firstVisitors,
+      vm,
+    ),
+    count(`Members ≤ ${w} d`, 'members', (r) => r.members, vm),
+    share(
+      'Conversion',
+      'conversion',
+      (r) => r.members,
+      (r) => r.firstVisitors,
+      vm,
+    ),
+  ];
+  const passColumns: Column<PassCohort>[] = [
+    { header: 'Month', cell: (r) => (r.month === 'all' ? 'All months' : monthLabel(r.month)) },
+    count('Day-pass visitors', 'day_pass', (r) => r.dayPassVisitors, pm),
+    count('2-week pass', 'two_week', (r) => r.twoWeekPasses, pm),
+    share(
+      '→ 2-week',
+      'two_week_rate',
+      (r) => r.twoWeekPasses,
+      (r) => r.dayPassVisitors,
+      pm,
+    ),
+    count('Member after it', 'pass_members', (r) => r.passMembers, pm),
+    share(
+      '→ member',
+      'pass_member_rate',
+      (r) => r.passMembers,
+      (r) => r.twoWeekPasses,
+      pm,
+    ),
+    count('Member, any path', 'direct', (r) => r.directMembers, pm),
+    share(
+      'Day pass → member',
+      'direct_rate',
+      (r) => r.directMembers,
+      (r) => r.dayPassVisitors,
+      pm,
+    ),
+  ];
+  const visitTotal: VisitCohort = {
+    month: 'all',
+    firstVisitors: sum(visits, (r) => r.firstVisitors),
+    secondVisitors: sum(visits, (r) => r.secondVisitors),
+    members: sum(visits, (r) => r.members),
+  };
+  const passTotal: PassCohort = {
+    month: 'all',
+    dayPassVisitors: sum(passes, (r) => r.dayPassVisitors),
+    twoWeekPasses: sum(passes, (r) => r.twoWeekPasses),
+    passMembers: sum(passes, (r) => r.passMembers),
+    directMembers: sum(passes, (r) => r.directMembers),
+  };
+  const rates = visits.flatMap((r) => [
+    {
+      month: new Date(`${r.month}T00:00:00Z`),
+      stage: 'Second visit',
+      rate: r.secondVisitors / r.firstVisitors,
+      n: r.secondVisitors,
+      of: r.firstVisitors,
+    },
+    {
+      month: new Date(`${r.month}T00:00:00Z`),
+      stage: 'Membership',
+      rate: r.members / r.firstVisitors,
+      n: r.members,
+      of: r.firstVisitors,
+    },
+  ]);
+  type Rate = (typeof rates)[number];
+  const stages = [
+    { stage: 'First visit', people: visitTotal.firstVisitors },
+    { stage: `Second visit ≤ ${w} d`, people: visitTotal.secondVisitors },
+    { stage: `Member ≤ ${w} d`, people: visitTotal.members },
+  ];
+  const passStages = [
+    { stage: 'First day-pass visit', people: passTotal.dayPassVisitors },
+    { stage: `2-week pass ≤ ${w} d`, people: passTotal.twoWeekPasses },
+    { stage: `Member ≤ ${w} d of the 2-week pass`, people: passTotal.passMembers },
+    { stage: `Member ≤ ${w} d, any path`, people: passTotal.directMembers },
+  ];
+  const body = html`
+<h2>First visit → second visit → membership</h2>
+${chart('visit-funnel-stages', {
+  width: 900,
+  height: 170,
+  marginLeft: 140,
+  x: { label: 'People (all complete cohorts)', grid: true },
+  y: { domain: stages.map((s) => s.stage), label: null },
+  marks: [
+    Plot.barX(stages, {
+      x: 'people',
+      y: 'stage',
+      fill: '#2563eb',
+      title: (d: { stage: string; people: number }) => `${d.stage}: ${formatInteger(d.people)} people`,
+    }),
+    Plot.text(stages, {
+      x: 'people',
+      y: 'stage',
+      text: (d: { people: number }) => formatInteger(d.people),
+      dx: 4,
+      textAnchor: 'start',
+    }),
+    Plot.ruleX([0]),
+  ],
+})}
+${chart('visit-funnel-rates', {
+  width: 900,
+  height: 300,
+  marginLeft: 50,
+  x: { label: 'First-visit month', type: 'utc' },
+  y: { label: 'Share of first-time visitors', grid: true, tickFormat: '.0%' },
+  color: { legend: true, domain: ['Second visit', 'Membership'], range: ['#f59e0b', '#2563eb'] },
+  marks: [
+    Plot.lineY(rates, { x: 'month', y: 'rate', stroke: 'stage', strokeWidth: 2 }),
+    Plot.dot(rates, {
+      x: 'month',
+      y: 'rate',
+      fill: 'stage',
+      r: 3.5,
+      title: (d: Rate) =>
+        `${d.stage}, ${monthLabel(d.month.toISOString().slice(0, 10))}: ${formatPercent(d.rate)} (${formatInteger(d.n)} of ${formatInteger(d.of)})`,
+    }),
+    Plot.ruleY([0]),
+  ],
+})}
+${table('visit-funnel', visitColumns, [...visits, visitTotal], (r) => r.month === 'all')}
+<h2>Day pass → 2-week pass → membership</h2>
+${chart('pass-funnel-stages', {
+  width: 900,
+  height: 200,
+  marginLeft: 220,
+  x: { label: 'People (all complete cohorts)', grid: true },
+  y: { domain: passStages.map((s) => s.stage), label: null },
+  marks: [
+    Plot.barX(passStages, {
+      x: 'people',
+      y: 'stage',
+      fill: '#16a34a',
+      title: (d: { stage: string; people: number }) => `${d.stage}: ${formatInteger(d.people)} people`,
+    }),
+    Plot.text(passStages, {
+      x: 'people',
+      y: 'stage',
+      text: (d: { people: number }) => formatInteger(d.people),
+      dx: 4,
+      textAnchor: 'start',
+    }),
+    Plot.ruleX([0]),
+  ],
+})}
+${table('pass-funnel', passColumns, [...passes, passTotal], (r) => r.month === 'all')}`;
+  return page({
+    title: 'Conversion funnels',
+    subtitle: subtitle(ctx),
+    definitions: [
+      `Conversion = a person’s first membership start within ${w} days of their first visit, counted per person; second visit = a check-in on a later day within ${w} days of the first.`,
+      `Day-pass funnel: people by the month of their first check-in on a day pass; 2-week pass = one starting within ${w} days of that visit; member = first membership within ${w} days of the 2-week pass (or of the day pass, for any path).`,
+      'People who were already members before their first visit are left out. Only complete cohorts: a month appears once it and every window in it have ended; the first month of history is left out because its “first” visits include everyone who came before it. Memberships exclude 2-week passes and team dues.',
+    ],
+    body,
+  });
+}
+
+export const funnels: ReportDefinition = {
+  file: 'funnels.html',
+  title: 'Conversion funnels',
+  summary: `first visit → second visit → membership, and day pass → 2-week pass → membership, by month`,
+  render,
+};
+
+if (isMain(import.meta.url)) await runNotebook(funnels);

@@ -1,0 +1,115 @@
+import { CliError, ExitCode } from '../../src/errors.ts';
+import { viewName } from '../../src/lake/table-names.ts';
+import { type Database, type Row, type SqlParams, sqlIdentifier } from '../../src/sql/database.ts';
+import { readQueryFile } from '../../src/sql/query-files.ts';
+import { isoDate } from './format.ts';
+
+/** What every report is rendered against. */
+export interface ReportContext {
+  db: Database;
+  /**
+   * The first day whose data is not complete (the refresh day): weeks, months and windows count only
+   * when they end before it. Data is complete through the day before.
+   */
+  asOf: string;
+  /** The last fetch, over every raw stream; null when nothing was fetched. */
+  refreshedAt: Date | null;
+  timeZone: string;
+  /** Days a conversion has to happen in (funnels, offers). */
+  windowDays: number;
+  freshness: SourceFreshness[];
+}
+
+export interface SourceFreshness {
+  source: string;
+  streams: number;
+  records: number;
+  lastFetchedAt: Date | null;
+  /** The newest end of a fetch window: how far the source's data reaches. */
+  dataUntil: Date | null;
+}
+
+export interface ContextOptions {
+  /** `YYYY-MM-DD`; default: the newest day with check-ins or sales (taken as not yet complete). */
+  asOf?: string;
+  timeZone: string;
+  windowDays?: number;
+}
+
+export async function createContext(db: Database, options: ContextOptions): Promise<ReportContext> {
+  const freshness = await sourceFreshness(db);
+  const fetched = freshness.map((f) => f.lastFetchedAt).filter((d): d is Date => d !== null);
+  return {
+    db,
+    asOf: options.asOf ?? (await newestActivityDay(db)),
+    refreshedAt: fetched.length > 0 ? new Date(Math.max(...fetched.map((d) => d.getTime()))) : null,
+    timeZone: options.timeZone,
+    windowDays: options.windowDays ?? 30,
+    freshness,
+  };
+}
+
+export async function hasTable(db: Database, view: string): Promise<boolean> {
+  const rows = await db.query('select 1 from information_schema.tables where table_name = $name', {
+    name: view,
+  });
+  return rows.length > 0;
+}
+
+/**
+ * Runs `queries/metrics/reports/<name>.sql` with the context's dates, giving each query only what it
+ * uses. They live in a folder of their own because they take the report's dates as parameters and
+ * are read, not materialised: the pipeline's metrics models are the files directly in `metrics/`.
+ */
+export async function metric(ctx: ReportContext, name: string): Promise<Row[]> {
+  const all: SqlParams = { as_of: ctx.asOf, window_days: ctx.windowDays, time_zone: ctx.timeZone };
+  const query = `metrics/reports/${name}`;
+  const { parameters } = await readQueryFile(query);
+  return ctx.db.runQuery(query, Object.fromEntries(parameters.map((p) => [p, all[p]!])));
+}
+
+const noActivity = 'the lake has no sales or check-ins yet: run the daily refresh first (or pass --sandbox)';
+
+async function newestActivityDay(db: Database): Promise<string> {
+  const parts: string[] = [];
+  if (await hasTable(db, 'stg_transactions')) parts.push('select max(local_date) as d from stg_transactions');
+  if (await hasTable(db, 'customer_events'))
+    parts.push("select max(event_local_date) as d from customer_events where event_type = 'checkin'");
+  if (parts.length === 0) throw new CliError(noActivity, ExitCode.failure);
+  const [row] = await db.query(`select max(d) as d from (${parts.join(' union all ')})`);
+  if (!row?.d) throw new CliError(noActivity, ExitCode.failure);
+  return isoDate(row.d);
+}
+
+/** Per source: its raw streams, records, last fetch (raw `fetched_at`) and how far its windows reach. */
+export async function sourceFreshness(db: Database): Promise<SourceFreshness[]> {
+  const bySource = new Map<string, SourceFreshness>();
+  for (const table of await db.lake.listTables()) {
+    if (!table.key.startsWith('raw/')) continue;
+    const source = table.key.split('/')[1]!;
+    const [row] = await db.query(
+      `select count(*)::bigint as records, max(fetched_at) as last_fetched_at from ${sqlIdentifier(viewName(table.key))}`,
+    );
+    const entry = bySource.get(source) ?? {
+      source,
+      streams: 0,
+      records: 0,
+      lastFetchedAt: null,
+      dataUntil: null,
+    };
+    entry.streams += 1;
+    entry.records += Number(row?.records ?? 0);
+    const fetched = row?.last_fetched_at instanceof Date ? row.last_fetched_at : null;
+    if (fetched && (!entry.lastFetchedAt || fetched > entry.lastFetchedAt)) entry.lastFetchedAt = fetched;
+    bySource.set(source, entry);
+  }
+  if (await hasTable(db, 'fetch_state')) {
+    for (const row of await db.query(
+      'select source, max(window_until) as until from fetch_state group by source',
+    )) {
+      const entry = bySource.get(String(row.source));
+      if (entry && row.until instanceof Date) entry.dataUntil = row.until;
+    }
+  }
+  return [...bySource.values()].sort((a, b) => a.source.localeCompare(b.source));
+}
