@@ -108,7 +108,7 @@ async function runStream(
   );
   const label = `${source}/${stream.name}`;
   const progress = startProgress({ label, unit: 'records' });
-  const writer = new RawStreamWriter(db, source, stream.name, options.runId);
+  const writer = new RawStreamWriter(db, source, stream.name, options.runId, options.now);
   const rejected: RejectedRecord[] = [];
   const valid: unknown[] = [];
   let pages = 0;

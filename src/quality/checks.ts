@@ -236,7 +236,8 @@ export function formatHeadline(m: HeadlineMetrics): string[] {
   ];
 }
 
+/** Big integers (64-bit event ids) stay exact as text; smaller ones become numbers. */
 function jsonValue(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
-  return value;
+  if (typeof value !== 'bigint') return value;
+  return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
 }
