@@ -58,6 +58,7 @@ export class Lake {
   private committed: LakeManifest | undefined;
   private transaction: { id: string; manifest: LakeManifest } | undefined;
   private publishing: Promise<unknown> = Promise.resolve();
+  private etagUpdates: Promise<unknown> = Promise.resolve();
 
   constructor(location: LakeLocation) {
     this.location = location;
@@ -325,10 +326,8 @@ export class Lake {
       await writeFile(tmp, `${JSON.stringify(next, null, 1)}\n`);
       if (this.remote) {
         const etag = await this.remote.putFile(manifestFile, tmp, 'application/json');
-        const etags = await this.readEtags();
-        etags[manifestFile] = etag;
         await rename(tmp, file);
-        await this.writeEtags(etags);
+        await this.recordEtag(manifestFile, etag);
       } else {
         await rename(tmp, file);
       }
@@ -347,10 +346,8 @@ export class Lake {
       await write(tmp);
       if (this.remote) {
         const etag = await this.remote.putFile(relative, tmp);
-        const etags = await this.readEtags();
-        etags[relative] = etag;
         await rename(tmp, target);
-        await this.writeEtags(etags);
+        await this.recordEtag(relative, etag);
       } else {
         await rename(tmp, target);
       }
@@ -425,6 +422,18 @@ export class Lake {
       }
     }
     return manifest;
+  }
+
+  /** One update of the ETag file at a time: parallel uploads must not lose each other's entries. */
+  private recordEtag(key: string, etag: string): Promise<void> {
+    const update = async () => {
+      const etags = await this.readEtags();
+      etags[key] = etag;
+      await this.writeEtags(etags);
+    };
+    const done = this.etagUpdates.then(update, update);
+    this.etagUpdates = done.catch(() => undefined);
+    return done;
   }
 
   private async readEtags(): Promise<Record<string, string>> {
