@@ -41,6 +41,9 @@ const emptyLogs: Record<string, string> = {
   'state/rejected_records': `select null::varchar as run_id, null::varchar as source, null::varchar as stream,
     null::varchar as record_id, null::varchar as reason, null::varchar as payload, null::timestamptz as rejected_at
     where false`,
+  'state/fetch_state': `select null::varchar as source, null::varchar as stream, null::timestamptz as last_success_at,
+    null::timestamptz as window_since, null::timestamptz as window_until, null::varchar as run_id,
+    null::bigint as records where false`,
 };
 
 /** What a check's query may use besides `$threshold`. */
