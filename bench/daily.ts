@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/daily.ts [--runs 3] [--scale 100] [--skip-demo] [--skip-scale]
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,7 +41,7 @@ interface Measured {
 async function daily(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Measured> {
   const timeFile = path.join(cwd, `.time-${Date.now()}`);
   const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
-    execFile(
+    const child = spawn(
       '/usr/bin/time',
       [
         '-f',
@@ -54,9 +54,15 @@ async function daily(args: string[], cwd: string, env: Record<string, string> = 
         path.join(projectRoot, 'src/daily.ts'),
         ...args,
       ],
-      { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, maxBuffer: 64 * 1024 * 1024 },
-      (error, out) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout: out }),
+      { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'ignore'] },
     );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      // The steps as they begin, so a long run shows where it is.
+      for (const line of chunk.toString().split('\n')) if (line.startsWith('▸')) console.error(`  ${line}`);
+    });
+    child.on('close', (exit) => resolve({ code: exit ?? 1, stdout: out }));
   });
   const [seconds, kb] = (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)!.split(' ').map(Number);
   const summary = stdout.slice(stdout.lastIndexOf('\nstep ') + 1);
