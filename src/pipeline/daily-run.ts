@@ -204,10 +204,9 @@ async function runSteps(
     const checks = await timed(
       'quality',
       async () => {
-        // Freshness is measured against the wall clock, even in the sandbox: it is about our fetches.
         const results = await runChecks(db, await loadChecks(), {
           asOf: localDate(asOf, config.timeZone),
-          now: new Date(),
+          now,
           timeZone: config.timeZone,
         });
         await storeResults(db, runId, now, results);

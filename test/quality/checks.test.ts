@@ -47,7 +47,7 @@ describe('data-quality checks on the sandbox lake', () => {
         const [key, sql] = defect.split('\n=\n') as [string, string];
         await db.writeSelect(key, sql);
       }
-      return await runChecks(db, await loadChecks(), { asOf, now: new Date(), timeZone });
+      return await runChecks(db, await loadChecks(), { asOf, now: clock, timeZone });
     } finally {
       db.close();
     }
