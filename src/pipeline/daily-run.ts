@@ -100,7 +100,6 @@ async function runSteps(
   { config, lake, runId, log, clock }: RunContext,
 ): Promise<number> {
   const steps: StepRecord[] = [];
-  const details = new Map<string, string>();
   const timed = async <T>(
     step: string,
     work: () => Promise<T>,
@@ -111,7 +110,6 @@ async function runSteps(
     log(`▸ ${step}`);
     const result = await work();
     const counted = counts?.(result) ?? {};
-    details.set(step, detail(result));
     steps.push({
       name: step,
       seconds: (Date.now() - started) / 1000,
