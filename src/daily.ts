@@ -19,10 +19,9 @@ const optionsSchema = z.object({
   asOf: endOfDay.optional(),
   fetch: z.boolean().default(true),
   sandboxSize: z
-    .union([
-      z.enum(['tiny', 'demo']),
-      z.coerce.number({ error: 'a size is tiny, demo or a positive scale factor' }).positive(),
-    ])
+    .union([z.enum(['tiny', 'demo']), z.coerce.number().positive()], {
+      error: 'a size is tiny, demo or a positive scale factor',
+    })
     .optional(),
   sandboxPort: z.coerce.number().int().min(1024).max(65_000).optional(),
   sandboxLake: z.string().min(1).optional(),
@@ -52,7 +51,8 @@ await runMain(async () => {
   const parsed = optionsSchema.safeParse(program.opts());
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new CliError(`--${String(issue.path[0])}: ${issue.message}`, ExitCode.usage);
+    const option = String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    throw new CliError(`--${option}: ${issue.message}`, ExitCode.usage);
   }
   const { since, asOf, only, sandboxSize, sandboxPort, sandboxLake, ...rest } = parsed.data;
   return runDaily({
