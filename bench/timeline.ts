@@ -34,7 +34,7 @@ const resultsDir = path.join(root, 'bench/results');
 const TIME_ZONE = 'America/Chicago';
 const AS_OF_DAY = DEFAULT_AS_OF.toLocaleDateString('en-CA', { timeZone: TIME_ZONE });
 /** Rule state a measured run starts without, so each run opens every flag. */
-const RULE_STATE = ['state/flag_history.parquet', 'state/system_events', 'state/experiment_entries'];
+const RULE_STATE = ['state/flag_history', 'state/system_events', 'state/experiment_entries'];
 
 interface RunResult {
   events: number;
@@ -140,9 +140,10 @@ async function prepareLake(scale: number): Promise<string> {
 }
 
 async function measureOnce(dir: string): Promise<RunResult> {
-  for (const table of RULE_STATE) await rm(path.join(dir, table), { recursive: true, force: true });
+  const lake = new Lake({ kind: 'local', dir });
+  for (const table of RULE_STATE) await lake.dropTable(table);
   const started = performance.now();
-  const db = await Database.open(new Lake({ kind: 'local', dir }), { timeZone: TIME_ZONE });
+  const db = await Database.open(lake, { timeZone: TIME_ZONE });
   try {
     const timeline = await buildTimeline(db, { timeZone: TIME_ZONE });
     const timelineDone = performance.now();

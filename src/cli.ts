@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCheckCommand } from './commands/check-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerCustomerCommand } from './commands/customer-command.ts';
 import { registerIdentityCommands } from './commands/identity-commands.ts';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerRulesCommands(program);
   registerIdentityCommands(program);
   registerOffersCommands(program);
+  registerCheckCommand(program);
   program.addHelpText('after', '\nThe daily refresh is a separate entry point: npx tsx src/daily.ts --help');
   return program;
 }

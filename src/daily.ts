@@ -18,6 +18,13 @@ const optionsSchema = z.object({
   since: startOfDay.optional(),
   asOf: endOfDay.optional(),
   fetch: z.boolean().default(true),
+  sandboxSize: z
+    .union([z.enum(['tiny', 'demo']), z.coerce.number().positive()], {
+      error: 'a size is tiny, demo or a positive scale factor',
+    })
+    .optional(),
+  sandboxPort: z.coerce.number().int().min(1024).max(65_000).optional(),
+  sandboxLake: z.string().min(1).optional(),
 });
 
 function buildProgram(): Command {
@@ -28,6 +35,12 @@ function buildProgram(): Command {
     .option('--since <YYYY-MM-DD>', 'backfill from this date instead of the daily windows')
     .option('--as-of <YYYY-MM-DD>', "evaluate as of this date (in the sandbox: the emulators' clock)")
     .option('--no-fetch', 'rebuild from what is stored, without calling any API')
+    .option('--sandbox-size <tiny|demo|N>', 'with --sandbox: the gym size (default demo)')
+    .option('--sandbox-port <port>', 'with --sandbox: the first of six emulator ports (default 47800)')
+    .option(
+      '--sandbox-lake <dir|s3://bucket/prefix>',
+      'with --sandbox: where its lake lives (default data/sandbox)',
+    )
     .option('--debug', 'print stacks of unexpected errors')
     .exitOverride();
 }
@@ -38,13 +51,17 @@ await runMain(async () => {
   const parsed = optionsSchema.safeParse(program.opts());
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new CliError(`--${String(issue.path[0])}: ${issue.message}`, ExitCode.usage);
+    const option = String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    throw new CliError(`--${option}: ${issue.message}`, ExitCode.usage);
   }
-  const { since, asOf, only, ...rest } = parsed.data;
+  const { since, asOf, only, sandboxSize, sandboxPort, sandboxLake, ...rest } = parsed.data;
   return runDaily({
     ...rest,
     ...(since ? { since } : {}),
     ...(asOf ? { asOf } : {}),
     ...(only ? { only } : {}),
+    ...(sandboxSize !== undefined ? { sandboxSize } : {}),
+    ...(sandboxPort !== undefined ? { sandboxPort } : {}),
+    ...(sandboxLake ? { sandboxLake } : {}),
   });
 });

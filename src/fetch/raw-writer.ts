@@ -25,13 +25,27 @@ export class RawStreamWriter {
   private readonly runId: string;
   private readonly incoming: string;
   private readonly flushEvery: number;
+  private readonly fetchedAt: string;
   private buffered = 0;
   private seq = 0;
   private parts = 0;
   private created = false;
 
-  constructor(db: Database, source: string, stream: string, runId: string, flushEvery = 50_000) {
+  /**
+   * `fetchedAt` is the run's clock: the time the run started, or in the sandbox the emulators'
+   * clock, so what is derived from it (the first time a membership was seen frozen) never lies
+   * after the day the sources describe.
+   */
+  constructor(
+    db: Database,
+    source: string,
+    stream: string,
+    runId: string,
+    fetchedAt: Date,
+    flushEvery = 50_000,
+  ) {
     this.db = db;
+    this.fetchedAt = fetchedAt.toISOString();
     this.key = `raw/${source}/${stream}`;
     this.runId = runId;
     this.incoming = `incoming_${source}__${stream}`;
@@ -46,10 +60,9 @@ export class RawStreamWriter {
       );
       this.created = true;
     }
-    const fetchedAt = new Date().toISOString();
     await this.db.appendRows(
       this.incoming,
-      records.map((r) => [String(this.seq++), r.recordId, JSON.stringify(r.payload), fetchedAt]),
+      records.map((r) => [String(this.seq++), r.recordId, JSON.stringify(r.payload), this.fetchedAt]),
     );
     this.buffered += records.length;
     if (this.buffered >= this.flushEvery) await this.flush();

@@ -108,7 +108,7 @@ async function runStream(
   );
   const label = `${source}/${stream.name}`;
   const progress = startProgress({ label, unit: 'records' });
-  const writer = new RawStreamWriter(db, source, stream.name, options.runId);
+  const writer = new RawStreamWriter(db, source, stream.name, options.runId, options.now);
   const rejected: RejectedRecord[] = [];
   const valid: unknown[] = [];
   let pages = 0;
@@ -168,7 +168,9 @@ async function runStream(
     state.set(stateKey(source, stream.name), {
       source,
       stream: stream.name,
-      lastSuccessAt: new Date(),
+      // The run's clock, like the records' fetched_at, so the two compare (relations reads the
+      // customers whose newest version is newer than its last success).
+      lastSuccessAt: options.now,
       windowSince: window.since ?? null,
       windowUntil: window.until,
       runId: options.runId,

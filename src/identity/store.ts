@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type Database, type SqlParams, sqlString } from '../sql/database.ts';
+import { type Database, parquetReader, type SqlParams, sqlString } from '../sql/database.ts';
 
 /** The tables the resolver writes, and the state it keeps between runs. */
 export const OUTPUT_TABLES = [
@@ -46,7 +46,7 @@ export function lakeStore(db: Database): IdentityStore {
     },
     async source(table) {
       const info = await db.lake.table(`${layerOf(table)}/${table}`);
-      return info ? `select * from read_parquet(${sqlString(info.readPath)})` : null;
+      return info ? `select * from ${parquetReader(info)}` : null;
     },
     async write(table, selectSql, params) {
       await db.writeSelect(`${layerOf(table)}/${table}`, selectSql, params);

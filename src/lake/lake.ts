@@ -3,6 +3,14 @@ import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:
 import path from 'node:path';
 import type { LakeLocation } from '../config.ts';
 import { isEnoent } from '../errors.ts';
+import {
+  cloneManifest,
+  emptyManifest,
+  type LakeManifest,
+  manifestFile,
+  parseManifest,
+  referencedFiles,
+} from './manifest.ts';
 import { S3Store } from './s3-store.ts';
 import { assertTableKey, isRawKey } from './table-names.ts';
 
@@ -10,8 +18,8 @@ export interface TableInfo {
   key: string;
   /** `file` tables are replaced whole; `parts` tables are folders of append-only parts. */
   layout: 'file' | 'parts';
-  /** What DuckDB reads: a file path or a glob over the parts. */
-  readPath: string;
+  /** The files DuckDB reads: one for a `file` table, every published part for a `parts` table. */
+  readPaths: string[];
   bytes: number;
   parts: number;
 }
@@ -26,17 +34,31 @@ export interface SyncResult {
 export type ParquetWriter = (tmpPath: string) => Promise<void>;
 
 const etagManifest = '.etags.json';
+const lakeLayers = ['raw', 'staging', 'core', 'metrics', 'state'];
 const snapshotsDir = 'snapshots';
+/** Written when a snapshot is complete; a snapshot folder without it is a crashed one. */
+const snapshotDone = '_complete.json';
 
 /**
  * The Parquet lake. Its root is a local folder, which DuckDB reads. When the lake lives on S3 the
  * root is a local cache: every write goes to S3 first and lands in the cache only after S3 has the
  * whole object, and `sync()` brings the cache up to date by ETag.
+ *
+ * Readers find tables through the manifest (`_lake.json`), never by listing folders. A replaced
+ * table is written under a new name (`core/customer_master@<version>.parquet`) and parts are
+ * immutable, so publishing is one step: the new manifest replaces the old one. Outside a
+ * transaction every write publishes itself; inside one (`begin`…`commit`, the daily run) writes
+ * are visible to this process only, and `commit` publishes them all at once. A process killed
+ * before `commit` leaves the previous manifest, hence the previous tables, in place.
  */
 export class Lake {
   readonly root: string;
   readonly remote: S3Store | undefined;
   readonly location: LakeLocation;
+  private committed: LakeManifest | undefined;
+  private transaction: { id: string; manifest: LakeManifest } | undefined;
+  private publishing: Promise<unknown> = Promise.resolve();
+  private etagUpdates: Promise<unknown> = Promise.resolve();
 
   constructor(location: LakeLocation) {
     this.location = location;
@@ -48,20 +70,24 @@ export class Lake {
     return this.location.kind === 'local' ? this.root : this.remote!.describe('');
   }
 
+  /** The current file of a `file` table (this process's pending version inside a transaction). */
   filePath(key: string): string {
     assertTableKey(key);
-    return path.join(this.root, `${key}.parquet`);
-  }
-
-  partsDir(key: string): string {
-    assertTableKey(key);
-    return path.join(this.root, key);
+    const entry = (this.transaction?.manifest ?? this.committed)?.tables[key];
+    if (entry?.layout !== 'file') throw new Error(`${key} is not a table of ${this.describe()}`);
+    return path.join(this.root, entry.file);
   }
 
   /** Replaces a whole table. No reader sees a half-written file; a failed write keeps the old one. */
   async writeTable(key: string, write: ParquetWriter): Promise<void> {
+    assertTableKey(key);
     if (isRawKey(key)) throw new Error(`${key} is a raw stream: raw is append-only, use appendPart`);
-    await this.publish(`${key}.parquet`, write);
+    await this.load();
+    const file = `${key}@${versionStamp()}.parquet`;
+    await this.putFile(file, write);
+    await this.record(`${key} written`, (manifest) => {
+      manifest.tables[key] = { layout: 'file', file };
+    });
   }
 
   /** Adds one immutable part to an append-only table; returns its path. */
@@ -69,38 +95,68 @@ export class Lake {
     assertTableKey(key);
     if (!/^[A-Za-z0-9_.-]+$/.test(partId))
       throw new Error(`part id "${partId}" has characters a file name can't`);
+    await this.load();
     const relative = `${key}/${partId}.parquet`;
-    await this.publish(relative, write);
+    await this.putFile(relative, write);
+    await this.record(`${key} appended`, (manifest) => {
+      const entry = manifest.tables[key];
+      const parts = entry?.layout === 'parts' ? entry.parts : [];
+      manifest.tables[key] = { layout: 'parts', parts: [...parts.filter((p) => p !== relative), relative] };
+    });
     return path.join(this.root, relative);
   }
 
+  /** Removes a table from the lake (its files go at the next commit's clean-up). */
+  async dropTable(key: string): Promise<void> {
+    assertTableKey(key);
+    await this.record(`${key} dropped`, (manifest) => {
+      delete manifest.tables[key];
+    });
+  }
+
+  /** Starts a transaction: later writes stay unpublished until `commit`. */
+  async begin(id: string): Promise<void> {
+    if (this.transaction) throw new Error(`transaction ${this.transaction.id} is still open`);
+    this.transaction = { id, manifest: cloneManifest(await this.load()) };
+  }
+
+  get inTransaction(): boolean {
+    return this.transaction !== undefined;
+  }
+
+  /**
+   * Publishes every write of the transaction as one set, then deletes the files neither this set
+   * nor the previous one names (the previous set stays whole for readers that opened it).
+   */
+  async commit(): Promise<void> {
+    const transaction = this.transaction;
+    if (!transaction) throw new Error('no transaction to commit');
+    const previous = await this.load();
+    await this.saveManifest(transaction.manifest, transaction.id);
+    this.transaction = undefined;
+    await this.collectGarbage([transaction.manifest, previous]);
+  }
+
+  /** Forgets the transaction's writes; their files go at the next commit's clean-up. */
+  rollback(): void {
+    this.transaction = undefined;
+  }
+
   async listTables(): Promise<TableInfo[]> {
+    const manifest = this.transaction?.manifest ?? (await this.load());
     const tables: TableInfo[] = [];
-    for (const layer of await listDir(this.root)) {
-      if (layer === snapshotsDir || layer.startsWith('.') || !(await isDir(path.join(this.root, layer))))
-        continue;
-      if (layer === 'raw') {
-        for (const source of await listDir(path.join(this.root, 'raw'))) {
-          for (const stream of await listDir(path.join(this.root, 'raw', source))) {
-            const info = await this.partsInfo(`raw/${source}/${stream}`);
-            if (info) tables.push(info);
-          }
-        }
-        continue;
-      }
-      for (const entry of await listDir(path.join(this.root, layer))) {
-        if (entry.startsWith('.')) continue;
-        if (!entry.endsWith('.parquet')) {
-          // Other files beside the tables (data/reports/*.html) are not tables.
-          if (!(await isDir(path.join(this.root, layer, entry)))) continue;
-          const parts = await this.partsInfo(`${layer}/${entry}`);
-          if (parts) tables.push(parts);
-          continue;
-        }
-        const key = `${layer}/${entry.slice(0, -'.parquet'.length)}`;
-        const file = path.join(this.root, `${key}.parquet`);
-        tables.push({ key, layout: 'file', readPath: file, bytes: (await stat(file)).size, parts: 1 });
-      }
+    for (const [key, entry] of Object.entries(manifest.tables)) {
+      const files = entry.layout === 'file' ? [entry.file] : entry.parts;
+      if (files.length === 0) continue;
+      let bytes = 0;
+      for (const file of files) bytes += (await stat(path.join(this.root, file))).size;
+      tables.push({
+        key,
+        layout: entry.layout,
+        readPaths: files.map((f) => path.join(this.root, f)),
+        bytes,
+        parts: files.length,
+      });
     }
     return tables.sort((a, b) => a.key.localeCompare(b.key));
   }
@@ -114,65 +170,107 @@ export class Lake {
     return `${date.toISOString().slice(0, 7)}-01`;
   }
 
+  /** A snapshot counts once it is complete: its marker is written after every copy. */
   async hasSnapshot(name: string): Promise<boolean> {
-    if (this.remote) return (await this.remote.list(`${snapshotsDir}/${name}/`)).length > 0;
-    return isDir(path.join(this.root, snapshotsDir, name));
+    const marker = `${snapshotsDir}/${name}/${snapshotDone}`;
+    if (this.remote) return (await this.remote.list(marker)).some((o) => o.key === marker);
+    return exists(path.join(this.root, marker));
   }
 
-  /** Copies the chosen tables under `snapshots/YYYY-MM-01/`, keeping their layout. */
+  /** Copies the chosen tables' published files under `snapshots/YYYY-MM-01/<key>…`. */
   async snapshot(name: string, keys: string[]): Promise<string[]> {
     if (!/^\d{4}-\d{2}-01$/.test(name)) throw new Error(`snapshot name "${name}" must be YYYY-MM-01`);
+    const manifest = this.transaction?.manifest ?? (await this.load());
     const copied: string[] = [];
     for (const key of keys) {
-      const info = await this.table(key);
-      if (!info) continue;
-      const relative = info.layout === 'file' ? `${key}.parquet` : key;
-      if (this.remote) {
-        for (const object of await this.remote.list(relative)) {
-          if (object.key !== relative && !object.key.startsWith(`${relative}/`)) continue;
-          await this.remote.copy(object.key, `${snapshotsDir}/${name}/${object.key}`);
+      const entry = manifest.tables[key];
+      if (!entry) continue;
+      const copies: [string, string][] =
+        entry.layout === 'file' ? [[entry.file, `${key}.parquet`]] : entry.parts.map((part) => [part, part]);
+      for (const [from, to] of copies) {
+        const target = `${snapshotsDir}/${name}/${to}`;
+        if (this.remote) await this.remote.copy(from, target);
+        else {
+          await mkdir(path.dirname(path.join(this.root, target)), { recursive: true });
+          await cp(path.join(this.root, from), path.join(this.root, target));
         }
-      } else {
-        const target = path.join(this.root, snapshotsDir, name, relative);
-        await mkdir(path.dirname(target), { recursive: true });
-        await cp(path.join(this.root, relative), target, { recursive: true });
       }
       copied.push(key);
+    }
+    const marker = `${snapshotsDir}/${name}/${snapshotDone}`;
+    const text = `${JSON.stringify({ tables: copied, taken_at: new Date().toISOString() }, null, 1)}\n`;
+    const local = path.join(this.root, marker);
+    await mkdir(path.dirname(local), { recursive: true });
+    const tmp = tempPathFor(local);
+    await writeFile(tmp, text);
+    try {
+      if (this.remote) await this.remote.putFile(marker, tmp);
+      await rename(tmp, local);
+    } finally {
+      await rm(tmp, { force: true });
     }
     return copied;
   }
 
-  /** Brings the local cache of an S3 lake up to date, downloading only objects whose ETag changed. */
+  /**
+   * Brings the local cache of an S3 lake up to date: downloads the objects the remote manifest
+   * names whose ETag changed, and only then the manifest, so the cache moves from one whole set to
+   * the next.
+   */
   async sync(): Promise<SyncResult> {
     const result: SyncResult = { downloaded: 0, skipped: 0, deleted: 0 };
     if (!this.remote) return result;
-    const manifest = await this.readManifest();
+    const etags = await this.readEtags();
     const remote = (await this.remote.list()).filter((o) => !o.key.startsWith(`${snapshotsDir}/`));
     const remoteKeys = new Set(remote.map((o) => o.key));
-    for (const object of remote) {
-      const local = path.join(this.root, object.key);
-      if (manifest[object.key] === object.etag && (await exists(local))) {
-        result.skipped++;
-        continue;
+    const manifestObject = remote.find((o) => o.key === manifestFile);
+    let remoteManifest: LakeManifest | undefined;
+    const manifestTmp = tempPathFor(path.join(this.root, manifestFile));
+    await mkdir(this.root, { recursive: true });
+    try {
+      if (manifestObject) {
+        await this.remote.downloadTo(manifestFile, manifestTmp);
+        remoteManifest = parseManifest(
+          await readFile(manifestTmp, 'utf8'),
+          this.remote.describe(manifestFile),
+        );
       }
-      const tmp = tempPathFor(local);
-      await mkdir(path.dirname(local), { recursive: true });
-      try {
-        await this.remote.downloadTo(object.key, tmp);
-        await rename(tmp, local);
-      } finally {
-        await rm(tmp, { force: true });
+      const wanted = remoteManifest ? referencedFiles(remoteManifest) : undefined;
+      for (const object of remote) {
+        if (object.key === manifestFile || (wanted && !wanted.has(object.key))) continue;
+        const local = path.join(this.root, object.key);
+        if (etags[object.key] === object.etag && (await exists(local))) {
+          result.skipped++;
+          continue;
+        }
+        const tmp = tempPathFor(local);
+        await mkdir(path.dirname(local), { recursive: true });
+        try {
+          await this.remote.downloadTo(object.key, tmp);
+          await rename(tmp, local);
+        } finally {
+          await rm(tmp, { force: true });
+        }
+        etags[object.key] = object.etag;
+        result.downloaded++;
       }
-      manifest[object.key] = object.etag;
-      result.downloaded++;
+      for (const key of Object.keys(etags)) {
+        if (remoteKeys.has(key)) continue;
+        await rm(path.join(this.root, key), { force: true });
+        delete etags[key];
+        result.deleted++;
+      }
+      if (remoteManifest && manifestObject) {
+        await rename(manifestTmp, path.join(this.root, manifestFile));
+        etags[manifestFile] = manifestObject.etag;
+        this.committed = remoteManifest;
+      } else {
+        this.committed = undefined;
+      }
+      await this.writeEtags(etags);
+    } finally {
+      await rm(manifestTmp, { force: true });
     }
-    for (const key of Object.keys(manifest)) {
-      if (remoteKeys.has(key)) continue;
-      await rm(path.join(this.root, key), { force: true });
-      delete manifest[key];
-      result.deleted++;
-    }
-    await this.writeManifest(manifest);
     return result;
   }
 
@@ -180,7 +278,67 @@ export class Lake {
     this.remote?.destroy();
   }
 
-  private async publish(relative: string, write: ParquetWriter): Promise<void> {
+  /**
+   * The published manifest, read afresh (another process may have published since); a lake from
+   * before manifests is read from its folders.
+   */
+  private async load(): Promise<LakeManifest> {
+    const file = path.join(this.root, manifestFile);
+    try {
+      this.committed = parseManifest(await readFile(file, 'utf8'), file);
+    } catch (error) {
+      if (!isEnoent(error)) throw error;
+      this.committed = await this.scanFolders();
+    }
+    return this.committed;
+  }
+
+  /**
+   * Applies a change to the transaction's manifest, or publishes it at once: read, change, write,
+   * one change at a time, so parallel writers in this process (sources fetched side by side) never
+   * lose each other's tables.
+   */
+  private async record(change: string, mutate: (manifest: LakeManifest) => void): Promise<void> {
+    if (this.transaction) {
+      mutate(this.transaction.manifest);
+      return;
+    }
+    const publish = async () => {
+      const next = cloneManifest(await this.load());
+      mutate(next);
+      await this.saveManifest(next, change);
+    };
+    const done = this.publishing.then(publish, publish);
+    this.publishing = done.catch(() => undefined);
+    await done;
+  }
+
+  private async saveManifest(manifest: LakeManifest, publishedBy: string): Promise<void> {
+    const next: LakeManifest = {
+      ...manifest,
+      published_by: publishedBy,
+      published_at: new Date().toISOString(),
+    };
+    const file = path.join(this.root, manifestFile);
+    await mkdir(this.root, { recursive: true });
+    const tmp = tempPathFor(file);
+    try {
+      await writeFile(tmp, `${JSON.stringify(next, null, 1)}\n`);
+      if (this.remote) {
+        const etag = await this.remote.putFile(manifestFile, tmp, 'application/json');
+        await rename(tmp, file);
+        await this.recordEtag(manifestFile, etag);
+      } else {
+        await rename(tmp, file);
+      }
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    this.committed = next;
+  }
+
+  /** Writes a file at a path no manifest names yet: to S3 first when remote, then into the root. */
+  private async putFile(relative: string, write: ParquetWriter): Promise<void> {
     const target = path.join(this.root, relative);
     await mkdir(path.dirname(target), { recursive: true });
     const tmp = tempPathFor(target);
@@ -188,10 +346,8 @@ export class Lake {
       await write(tmp);
       if (this.remote) {
         const etag = await this.remote.putFile(relative, tmp);
-        const manifest = await this.readManifest();
-        manifest[relative] = etag;
         await rename(tmp, target);
-        await this.writeManifest(manifest);
+        await this.recordEtag(relative, etag);
       } else {
         await rename(tmp, target);
       }
@@ -200,7 +356,87 @@ export class Lake {
     }
   }
 
-  private async readManifest(): Promise<Record<string, string>> {
+  /**
+   * Deletes Parquet files (and temp files left by a killed run) that none of the given manifests
+   * names, in the root and on S3. Snapshots are never touched. Only a run holding the lock calls it.
+   */
+  private async collectGarbage(keep: LakeManifest[]): Promise<void> {
+    const referenced = new Set<string>();
+    const layers = new Set<string>(lakeLayers);
+    for (const manifest of keep) {
+      for (const file of referencedFiles(manifest)) referenced.add(file);
+      for (const key of Object.keys(manifest.tables)) layers.add(key.split('/')[0]!);
+    }
+    // Only the layers' folders: a local lake's root may hold other things (data/sandbox, reports).
+    const isStale = (relative: string) =>
+      layers.has(relative.split('/')[0]!) &&
+      (relative.endsWith('.tmp') || (relative.endsWith('.parquet') && !referenced.has(relative)));
+    for (const layer of layers) {
+      const dir = path.join(this.root, layer);
+      const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        if (!entry.isFile()) continue;
+        const file = path.join(entry.parentPath, entry.name);
+        if (isStale(path.relative(this.root, file).split(path.sep).join('/')))
+          await rm(file, { force: true });
+      }
+    }
+    if (!this.remote) return;
+    const etags = await this.readEtags();
+    for (const object of await this.remote.list()) {
+      if (!isStale(object.key)) continue;
+      await this.remote.delete(object.key);
+      delete etags[object.key];
+    }
+    await this.writeEtags(etags);
+  }
+
+  /** A lake written before manifests: `<layer>/<name>.parquet` files and folders of parts. */
+  private async scanFolders(): Promise<LakeManifest> {
+    const manifest = emptyManifest();
+    const addParts = async (key: string) => {
+      const parts = (await listDir(path.join(this.root, key))).filter((f) => f.endsWith('.parquet'));
+      if (parts.length > 0)
+        manifest.tables[key] = { layout: 'parts', parts: parts.map((p) => `${key}/${p}`) };
+    };
+    for (const layer of await listDir(this.root)) {
+      if (layer === snapshotsDir || layer.startsWith('.') || !(await isDir(path.join(this.root, layer))))
+        continue;
+      if (layer === 'raw') {
+        for (const source of await listDir(path.join(this.root, 'raw'))) {
+          for (const stream of await listDir(path.join(this.root, 'raw', source))) {
+            await addParts(`raw/${source}/${stream}`);
+          }
+        }
+        continue;
+      }
+      for (const entry of await listDir(path.join(this.root, layer))) {
+        // `@` marks a versioned file that was never published (a run killed before its first commit).
+        if (entry.startsWith('.') || entry.includes('@')) continue;
+        if (!entry.endsWith('.parquet')) {
+          await addParts(`${layer}/${entry}`);
+          continue;
+        }
+        const key = `${layer}/${entry.slice(0, -'.parquet'.length)}`;
+        manifest.tables[key] = { layout: 'file', file: `${key}.parquet` };
+      }
+    }
+    return manifest;
+  }
+
+  /** One update of the ETag file at a time: parallel uploads must not lose each other's entries. */
+  private recordEtag(key: string, etag: string): Promise<void> {
+    const update = async () => {
+      const etags = await this.readEtags();
+      etags[key] = etag;
+      await this.writeEtags(etags);
+    };
+    const done = this.etagUpdates.then(update, update);
+    this.etagUpdates = done.catch(() => undefined);
+    return done;
+  }
+
+  private async readEtags(): Promise<Record<string, string>> {
     try {
       return JSON.parse(await readFile(path.join(this.root, etagManifest), 'utf8')) as Record<string, string>;
     } catch (error) {
@@ -209,22 +445,18 @@ export class Lake {
     }
   }
 
-  private async writeManifest(manifest: Record<string, string>): Promise<void> {
+  private async writeEtags(etags: Record<string, string>): Promise<void> {
     const file = path.join(this.root, etagManifest);
     await mkdir(this.root, { recursive: true });
     const tmp = tempPathFor(file);
-    await writeFile(tmp, `${JSON.stringify(manifest, null, 1)}\n`);
+    await writeFile(tmp, `${JSON.stringify(etags, null, 1)}\n`);
     await rename(tmp, file);
   }
+}
 
-  private async partsInfo(key: string): Promise<TableInfo | undefined> {
-    const dir = path.join(this.root, key);
-    const parts = (await listDir(dir)).filter((f) => f.endsWith('.parquet'));
-    if (parts.length === 0) return undefined;
-    let bytes = 0;
-    for (const part of parts) bytes += (await stat(path.join(dir, part))).size;
-    return { key, layout: 'parts', readPath: path.join(dir, '*.parquet'), bytes, parts: parts.length };
-  }
+/** Sortable and unique: when the version was written, and random bytes. */
+function versionStamp(): string {
+  return `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
 }
 
 /** Temp files start with a dot and end in `.tmp`, so no glob over `*.parquet` ever reads one. */

@@ -57,13 +57,13 @@ export class S3Store {
    * plain PUT is atomic on AWS but not on every S3-compatible store (s3rver truncates the old object
    * as soon as a PUT starts), so a failed upload must never be able to touch the current object.
    */
-  async putFile(key: string, file: string): Promise<string> {
+  async putFile(key: string, file: string, contentType = 'application/vnd.apache.parquet'): Promise<string> {
     const Key = this.prefix + key;
     const { UploadId } = await this.client.send(
       new CreateMultipartUploadCommand({
         Bucket: this.bucket,
         Key,
-        ContentType: 'application/vnd.apache.parquet',
+        ContentType: contentType,
       }),
     );
     try {

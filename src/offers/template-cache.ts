@@ -1,5 +1,5 @@
 import type { Database } from '../sql/database.ts';
-import { sqlString } from '../sql/database.ts';
+import { parquetReader, sqlString } from '../sql/database.ts';
 import type { TemplateAnalysis } from './analysis-schema.ts';
 
 export type AnalyzedBy = 'llm' | 'heuristic';
@@ -65,7 +65,7 @@ export async function readTemplateCache(db: Database): Promise<Map<string, Templ
        offer_expires::varchar as offer_expires, strftime(analyzed_at, '%Y-%m-%dT%H:%M:%S.%g%z') as analyzed_at,
        input_tokens::integer as input_tokens, output_tokens::integer as output_tokens
      )
-     from read_parquet(${sqlString(info.readPath)})`,
+     from ${parquetReader(info)}`,
   );
   return new Map(rows.map((row) => [String(row.content_hash), row as unknown as TemplateRecord]));
 }

@@ -14,144 +14,303 @@ import {
   runContentAnalysis,
   runOfferMetrics,
 } from '../offers/run-offers.ts';
+import {
+  errorFailures,
+  formatHeadline,
+  formatResults,
+  headlineMetrics,
+  loadChecks,
+  runChecks,
+  storeResults,
+} from '../quality/checks.ts';
 import { loadRulesConfig } from '../rules/config.ts';
 import { discoverRules } from '../rules/discover.ts';
 import { runRules } from '../rules/run-rules.ts';
+import type { GymSize } from '../sandbox/generate.ts';
 import { loadSources } from '../sources/registry.ts';
 import { Database } from '../sql/database.ts';
 import { buildTimeline } from '../timeline/build-timeline.ts';
+import { acquireLock } from './lock.ts';
+import { publish, snapshotName } from './publish.ts';
+import { type RunRecord, recordRun, type StepRecord } from './run-log.ts';
 import { stage } from './stage.ts';
 
 export interface DailyOptions {
   sandbox: boolean;
+  /** The sandbox gym's size and first emulator port, and where its lake lives. */
+  sandboxSize?: GymSize;
+  sandboxPort?: number;
+  sandboxLake?: string;
   only?: SourceName[];
   since?: Date;
-  /** In the sandbox, the emulators' clock; elsewhere the date rules are evaluated at (later issues). */
+  /** In the sandbox, the emulators' clock; elsewhere the date rules and checks are evaluated at. */
   asOf?: Date;
   fetch: boolean;
   log?: (line: string) => void;
 }
 
-interface StepTiming {
-  step: string;
-  seconds: number;
-  detail: string;
-}
-
-/** The daily refresh. Returns the exit code: 0 ok, 1 when any step or stream failed. */
+/**
+ * The daily refresh. One run at a time per lake (a lock); everything it writes stays unpublished
+ * until the publish step makes it current in one step, so a run that dies at any point leaves the
+ * lake as the last complete run left it. Returns the exit code: 0 ok, 1 when a step, a stream or an
+ * error-severity quality check failed (configuration errors throw, exiting 2).
+ */
 export async function runDaily(options: DailyOptions): Promise<number> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const sandbox = options.sandbox ? await startSandbox(options.asOf) : undefined;
+  const runId = newRunId();
+  const sandbox = options.sandbox ? await startSandbox(options) : undefined;
   try {
     const config = sandbox ? sandbox.config : loadConfig();
     for (const notice of config.notices) log(notice);
     const lake = new Lake(config.lake);
-    const timings: StepTiming[] = [];
-    const timed = async <T>(
-      step: string,
-      work: () => Promise<T>,
-      detail: (result: T) => string,
-    ): Promise<T> => {
-      const started = Date.now();
-      log(`▸ ${step}`);
-      const result = await work();
-      timings.push({ step, seconds: (Date.now() - started) / 1000, detail: detail(result) });
-      return result;
-    };
-
-    await timed(
-      'sync',
-      () => lake.sync(),
-      (r) => (lake.remote ? `${r.downloaded} downloaded` : 'local lake'),
-    );
-    const db = await Database.open(lake, { timeZone: config.timeZone });
-    let streams: StreamResult[] = [];
-    let reports: RenderedReport[] = [];
     try {
-      const sources = await loadSources();
-      if (options.fetch) {
-        streams = await timed(
-          'fetch',
-          () =>
-            runFetch(db, config, sources, {
-              runId: runId(),
-              ...(options.only ? { only: options.only } : {}),
-              ...(options.since ? { since: options.since } : {}),
-              ...(sandbox ? { now: sandbox.clock } : {}),
-              log: (line) => console.error(line),
-            }),
-          (r) => `${r.reduce((n, s) => n + s.written, 0)} new or changed records`,
-        );
+      const lock = await acquireLock(lake.root, { runId });
+      try {
+        if (lock.replaced)
+          log(
+            `took over the stale lock of run ${lock.replaced.run_id} (pid ${lock.replaced.pid}): that run did not finish`,
+          );
+        return await runSteps(options, {
+          config,
+          lake,
+          runId,
+          log,
+          ...(sandbox ? { clock: sandbox.clock } : {}),
+        });
+      } finally {
+        await lock.release();
       }
-      const staged = await timed(
-        'stage',
-        () => stage(db, { time_zone: config.timeZone }),
-        (r) => `${r.models.length} tables`,
-      );
-
-      const asOf = options.asOf ?? sandbox?.clock ?? new Date();
-      const now = sandbox?.clock ?? new Date();
-      await timed(
-        'resolve',
-        async () => {
-          await createInputTable(db, 'select * from stg_identity_records', undefined, 'stg_identity_records');
-          return resolveIdentities(db, lakeStore(db), { asOf, now });
-        },
-        (r) => `${r.records} records → ${r.customers} customers in ${r.households} households`,
-      );
-      // Before the timeline, so email_sent events carry each template's offer.
-      await timed('analyse', () => runContentAnalysis(db, config), describeContentRun);
-      const timeline = await timed(
-        'events',
-        () => buildTimeline(db, { timeZone: config.timeZone }),
-        (r) => `${r.events} events, ${r.attached} attached, ${r.rejected} rejected`,
-      );
-      await timed('offers', () => runOfferMetrics(db, config), describeOfferMetrics);
-      await timed(
-        'rules',
-        async () => {
-          const rules = await discoverRules();
-          return runRules(db, {
-            asOf: localDate(asOf, config.timeZone),
-            now,
-            config: await loadRulesConfig(rules),
-          });
-        },
-        (r) => `${r.openFlags} open flags, ${r.systemEvents} system events`,
-      );
-      reports = await timed(
-        'reports',
-        () =>
-          renderReports(db, {
-            outDir: path.join('data', 'reports'),
-            timeZone: config.timeZone,
-            asOf: localDate(asOf, config.timeZone),
-          }),
-        (r) => `${r.filter((x) => !x.error).length} of ${r.length} reports in data/reports`,
-      );
-
-      if (streams.length > 0) log(`\n${formatStreams(streams)}`);
-      const split = Object.entries(timeline.byConfidence)
-        .map(([tier, n]) => `${tier} ${n}`)
-        .join(', ');
-      log(`events by confidence: ${split}`);
-      for (const u of staged.unparsedDates) log(`unparseable dates: ${u.table}.${u.column}: ${u.count} rows`);
-      log(
-        `\n${formatTable(timings.map((t) => ({ step: t.step, seconds: t.seconds.toFixed(1), result: t.detail })))}`,
-      );
-      log('Still to come with their issues: quality checks, publish.');
     } finally {
-      db.close();
       lake.close();
     }
-    const failed = streams.filter((s) => s.status === 'failed');
-    for (const f of failed) log(`FAILED ${f.source}/${f.stream}: ${f.error}`);
-    const failedReports = reports.filter((r) => r.error);
-    for (const r of failedReports) log(`FAILED report ${r.file}: ${r.error}`);
-    return failed.length > 0 || failedReports.length > 0 ? ExitCode.failure : ExitCode.ok;
   } finally {
     await sandbox?.close();
   }
+}
+
+interface RunContext {
+  config: Config;
+  lake: Lake;
+  runId: string;
+  log: (line: string) => void;
+  /** The sandbox's clock, which stands for now. */
+  clock?: Date;
+}
+
+interface StepCounts {
+  records?: number;
+  rejected?: number;
+}
+
+async function runSteps(
+  options: DailyOptions,
+  { config, lake, runId, log, clock }: RunContext,
+): Promise<number> {
+  const steps: StepRecord[] = [];
+  const timed = async <T>(
+    step: string,
+    work: () => Promise<T>,
+    detail: (result: T) => string,
+    counts?: (result: T) => StepCounts,
+  ): Promise<T> => {
+    const started = Date.now();
+    log(`▸ ${step}`);
+    const result = await work();
+    const counted = counts?.(result) ?? {};
+    steps.push({
+      name: step,
+      seconds: (Date.now() - started) / 1000,
+      records: counted.records ?? null,
+      rejected: counted.rejected ?? null,
+      detail: detail(result),
+    });
+    return result;
+  };
+
+  const run: RunRecord = {
+    runId,
+    startedAt: new Date(),
+    finishedAt: null,
+    status: 'running',
+    error: null,
+    steps,
+    options: describeOptions(options),
+  };
+  await timed(
+    'sync',
+    () => lake.sync(),
+    (r) => (lake.remote ? `${r.downloaded} downloaded` : 'local lake'),
+    (r) => ({ records: r.downloaded }),
+  );
+  const db = await Database.open(lake, { timeZone: config.timeZone });
+  try {
+    await recordRun(db, run);
+    await lake.begin(runId);
+    let streams: StreamResult[] = [];
+    const sources = await loadSources();
+    if (options.fetch) {
+      streams = await timed(
+        'fetch',
+        () =>
+          runFetch(db, config, sources, {
+            runId,
+            ...(options.only ? { only: options.only } : {}),
+            ...(options.since ? { since: options.since } : {}),
+            ...(clock ? { now: clock } : {}),
+            log: (line) => console.error(line),
+          }),
+        (r) => `${r.reduce((n, s) => n + s.written, 0)} new or changed records`,
+        (r) => ({
+          records: r.reduce((n, s) => n + s.written, 0),
+          rejected: r.reduce((n, s) => n + s.rejected, 0),
+        }),
+      );
+    }
+    const staged = await timed(
+      'stage',
+      () => stage(db, { time_zone: config.timeZone }),
+      (r) => `${r.models.length} tables`,
+      (r) => ({
+        records: r.models.reduce((n, m) => n + m.rows, 0),
+        rejected: r.unparsedDates.reduce((n, u) => n + u.count, 0),
+      }),
+    );
+
+    const asOf = options.asOf ?? clock ?? new Date();
+    const now = clock ?? new Date();
+    await timed(
+      'resolve',
+      async () => {
+        await createInputTable(db, 'select * from stg_identity_records', undefined, 'stg_identity_records');
+        return resolveIdentities(db, lakeStore(db), { asOf, now });
+      },
+      (r) => `${r.records} records → ${r.customers} customers in ${r.households} households`,
+      (r) => ({ records: r.customers }),
+    );
+    // Before the timeline, so email_sent events carry each template's offer.
+    await timed('analyse', () => runContentAnalysis(db, config), describeContentRun);
+    const timeline = await timed(
+      'events',
+      () => buildTimeline(db, { timeZone: config.timeZone }),
+      (r) => `${r.events} events, ${r.attached} attached, ${r.rejected} rejected`,
+      (r) => ({ records: r.events, rejected: r.rejected }),
+    );
+    await timed('offers', () => runOfferMetrics(db, config), describeOfferMetrics);
+    await timed(
+      'rules',
+      async () => {
+        const rules = await discoverRules();
+        return runRules(db, {
+          asOf: localDate(asOf, config.timeZone),
+          now,
+          config: await loadRulesConfig(rules),
+        });
+      },
+      (r) => `${r.openFlags} open flags, ${r.systemEvents} system events`,
+      (r) => ({ records: r.openFlags }),
+    );
+    const checks = await timed(
+      'quality',
+      async () => {
+        const results = await runChecks(db, await loadChecks(), {
+          asOf: localDate(asOf, config.timeZone),
+          now,
+          timeZone: config.timeZone,
+        });
+        await storeResults(db, runId, now, results);
+        return results;
+      },
+      (r) =>
+        `${r.filter((c) => c.status === 'pass').length} of ${r.length} checks pass, ${errorFailures(r).length} errors`,
+      (r) => ({ records: r.length, rejected: r.filter((c) => c.status === 'fail').length }),
+    );
+    const headline = await headlineMetrics(db);
+    const snapshot = await timed(
+      'publish',
+      () => publish(lake, snapshotName(now, config.timeZone)),
+      (r) =>
+        `${lake.remote ? `${lake.describe()}: ` : ''}published${r.snapshot ? `; snapshot ${r.snapshot} (${r.tables} tables)` : ''}`,
+    );
+
+    // After publishing, so the pages show the set readers now see.
+    const reports: RenderedReport[] = await timed(
+      'reports',
+      () =>
+        renderReports(db, {
+          outDir: path.join('data', 'reports'),
+          timeZone: config.timeZone,
+          asOf: localDate(asOf, config.timeZone),
+        }),
+      (r) => `${r.filter((x) => !x.error).length} of ${r.length} reports in data/reports`,
+    );
+
+    if (streams.length > 0) log(`\n${formatStreams(streams)}`);
+    const split = Object.entries(timeline.byConfidence)
+      .map(([tier, n]) => `${tier} ${n}`)
+      .join(', ');
+    log(`events by confidence: ${split}`);
+    for (const u of staged.unparsedDates) log(`unparseable dates: ${u.table}.${u.column}: ${u.count} rows`);
+    log(`\nquality checks:\n${formatResults(checks)}`);
+    if (headline) log(`\n${formatHeadline(headline).join('\n')}`);
+
+    const failures = [
+      ...streams
+        .filter((s) => s.status === 'failed')
+        .map((f) => `FAILED ${f.source}/${f.stream}: ${f.error}`),
+      ...errorFailures(checks).map(
+        (c) => `FAILED quality check ${c.check_name}: ${c.failing_rows ?? 'its query failed'}`,
+      ),
+      ...(snapshot.error ? [`FAILED snapshot ${snapshot.snapshot}: ${snapshot.error}`] : []),
+      ...reports.filter((r) => r.error).map((r) => `FAILED report ${r.file}: ${r.error}`),
+    ];
+    run.status = failures.length > 0 ? 'failed' : 'ok';
+    run.error = failures.length > 0 ? failures.join('; ') : null;
+    run.finishedAt = new Date();
+    await recordRun(db, run);
+    log(`\n${formatSummary(steps)}`);
+    for (const failure of failures) log(failure);
+    log(
+      `run ${runId}: ${run.status} in ${((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000).toFixed(1)} s`,
+    );
+    return failures.length > 0 ? ExitCode.failure : ExitCode.ok;
+  } catch (error) {
+    // Nothing of this run is published; the run log says why.
+    if (lake.inTransaction) lake.rollback();
+    run.status = 'failed';
+    run.error = (error as Error)?.message ?? String(error);
+    run.finishedAt = new Date();
+    await db.refreshViews();
+    await recordRun(db, run).catch((logError: unknown) =>
+      log(`could not write the run log: ${(logError as Error).message}`),
+    );
+    log(`\n${formatSummary(steps)}`);
+    log(`run ${runId}: failed; nothing was published`);
+    throw error;
+  } finally {
+    db.close();
+  }
+}
+
+function formatSummary(steps: StepRecord[]): string {
+  return formatTable(
+    steps.map((t) => ({
+      step: t.name,
+      seconds: t.seconds.toFixed(1),
+      records: t.records ?? '',
+      rejected: t.rejected ?? '',
+      result: t.detail,
+    })),
+  );
+}
+
+function describeOptions(options: DailyOptions): string {
+  const parts: string[] = [];
+  if (options.sandbox) parts.push('--sandbox');
+  if (options.only) parts.push(`--only ${options.only.join(',')}`);
+  if (options.since) parts.push(`--since ${options.since.toISOString().slice(0, 10)}`);
+  if (options.asOf) parts.push(`--as-of ${options.asOf.toISOString().slice(0, 10)}`);
+  if (!options.fetch) parts.push('--no-fetch');
+  return parts.join(' ');
 }
 
 function formatStreams(streams: StreamResult[]): string {
@@ -173,7 +332,7 @@ function localDate(instant: Date, timeZone: string): string {
   return instant.toLocaleDateString('en-CA', { timeZone });
 }
 
-function runId(): string {
+function newRunId(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..+$/, 'Z');
 }
 
@@ -183,19 +342,27 @@ interface Sandbox {
   close(): Promise<void>;
 }
 
-/** The demo gym behind local emulators, with a lake of its own under `data/sandbox`. */
-async function startSandbox(asOf: Date | undefined): Promise<Sandbox> {
+/** The sandbox gym behind local emulators, with a lake of its own (`data/sandbox` unless told). */
+async function startSandbox(options: DailyOptions): Promise<Sandbox> {
   const { generateGym } = await import('../sandbox/generate.ts');
   const { consecutivePorts, defaultSandboxPort, startEmulators } = await import(
     '../sandbox/emulators/index.ts'
   );
-  const gym = generateGym({});
-  const clock = asOf ?? gym.asOf;
-  const running = await startEmulators(gym, { clock, ports: consecutivePorts(defaultSandboxPort) });
+  const gym = generateGym({ size: options.sandboxSize ?? 'demo' });
+  const clock = options.asOf ?? gym.asOf;
+  const running = await startEmulators(gym, {
+    clock,
+    ports: consecutivePorts(options.sandboxPort ?? defaultSandboxPort),
+  });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...running.env,
-    BASIN_LAKE_URL: path.join('data', 'sandbox'),
+    BASIN_LAKE_URL: options.sandboxLake ?? path.join('data', 'sandbox'),
   };
-  return { config: loadConfig({ env }), clock, close: () => running.close() };
+  try {
+    return { config: loadConfig({ env }), clock, close: () => running.close() };
+  } catch (error) {
+    await running.close();
+    throw error;
+  }
 }

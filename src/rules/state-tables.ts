@@ -1,5 +1,5 @@
 import type { Database, SqlParams } from '../sql/database.ts';
-import { sqlString } from '../sql/database.ts';
+import { parquetReader, sqlString } from '../sql/database.ts';
 import { parametersOf } from '../sql/query-files.ts';
 
 /** The subset of `params` a statement uses: DuckDB refuses a parameter the statement does not name. */
@@ -27,11 +27,7 @@ export type StateTable = keyof typeof STATE_SCHEMAS;
 export async function stateSource(db: Database, table: StateTable): Promise<string> {
   const info = await db.lake.table(`state/${table}`);
   if (!info) return `select * from (select ${emptyColumns(table)}) where false`;
-  const reader =
-    info.layout === 'parts'
-      ? `read_parquet(${sqlString(info.readPath)}, union_by_name = true)`
-      : `read_parquet(${sqlString(info.readPath)})`;
-  return `select * from ${reader}`;
+  return `select * from ${parquetReader(info)}`;
 }
 
 /** Appends the rows of a select as one new part of an append-only state log; nothing when empty. */

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { CliError, ExitCode } from '../errors.ts';
-import type { Lake } from '../lake/lake.ts';
+import type { Lake, TableInfo } from '../lake/lake.ts';
 import { viewName } from '../lake/table-names.ts';
 import { queriesDir, readQueryFile } from './query-files.ts';
 
@@ -13,6 +13,12 @@ export type Row = Record<string, unknown>;
 /** A literal for text DuckDB cannot take as a parameter (file paths in views and COPY targets). */
 export function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** The DuckDB expression that reads a table's published files. */
+export function parquetReader(table: TableInfo): string {
+  const files = `[${table.readPaths.map(sqlString).join(', ')}]`;
+  return table.layout === 'parts' ? `read_parquet(${files}, union_by_name = true)` : `read_parquet(${files})`;
 }
 
 export function sqlIdentifier(name: string): string {
@@ -61,11 +67,9 @@ export class Database {
     const names: string[] = await this.registerSeeds();
     for (const table of await this.lake.listTables()) {
       const name = viewName(table.key);
-      const reader =
-        table.layout === 'parts'
-          ? `read_parquet(${sqlString(table.readPath)}, union_by_name = true)`
-          : `read_parquet(${sqlString(table.readPath)})`;
-      await this.run(`create or replace view ${sqlIdentifier(name)} as select * from ${reader}`);
+      await this.run(
+        `create or replace view ${sqlIdentifier(name)} as select * from ${parquetReader(table)}`,
+      );
       names.push(name);
     }
     return names;

@@ -4,7 +4,7 @@ import { type ImageAnalysis, imageAnalysisSchema } from '../offers/analysis-sche
 import type { ClaudeClient } from '../offers/claude.ts';
 import { writeRecords } from '../offers/template-cache.ts';
 import type { Database } from '../sql/database.ts';
-import { sqlString } from '../sql/database.ts';
+import { parquetReader } from '../sql/database.ts';
 
 export const IMAGE_CACHE_KEY = 'state/image_analyses';
 export const POST_IMAGES_KEY = 'core/post_image_analyses';
@@ -193,7 +193,7 @@ async function readImageCache(db: Database): Promise<Map<string, CachedImage>> {
   const rows = await db.query(
     `select * replace (input_tokens::integer as input_tokens, output_tokens::integer as output_tokens,
                        strftime(analyzed_at, '%Y-%m-%dT%H:%M:%S.%g%z') as analyzed_at)
-     from read_parquet(${sqlString(info.readPath)})`,
+     from ${parquetReader(info)}`,
   );
   return new Map(rows.map((r) => [String(r.image_sha256), r as unknown as CachedImage]));
 }

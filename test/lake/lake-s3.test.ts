@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
 import { Database } from '../../src/sql/database.ts';
@@ -117,8 +116,10 @@ describe('Lake on S3 (s3rver on 127.0.0.1)', () => {
     expect(await writer.lake.hasSnapshot('2026-11-01')).toBe(true);
     const keys = (await writer.lake.remote!.list()).map((o) => o.key).sort();
     expect(keys).toEqual([
-      'core/customer_master.parquet',
-      path.posix.join('snapshots/2026-11-01/core/customer_master.parquet'),
+      '_lake.json',
+      expect.stringMatching(/^core\/customer_master@.+\.parquet$/),
+      'snapshots/2026-11-01/_complete.json',
+      'snapshots/2026-11-01/core/customer_master.parquet',
     ]);
     writer.close();
   });

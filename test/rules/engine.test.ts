@@ -1,6 +1,6 @@
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Lake } from '../../src/lake/lake.ts';
 import { loadRulesConfig, type RulesConfig, resolveRulesConfig } from '../../src/rules/config.ts';
 import { discoverRules } from '../../src/rules/discover.ts';
 import { abGroup, abGroupSql } from '../../src/rules/experiments.ts';
@@ -18,17 +18,17 @@ async function defaultConfig(): Promise<RulesConfig> {
   return loadRulesConfig(await discoverRules());
 }
 
+async function dropCore(lake: Lake): Promise<void> {
+  for (const table of await lake.listTables())
+    if (table.key.startsWith('core/')) await lake.dropTable(table.key);
+}
+
 /**
  * Replaces the whole core layer with a world where, for every rule, the customer `<rule>` is in that
  * rule's positive (or negative) scenario at `asOf`: what a rebuild from changed sources would do.
  */
-async function rebuild(
-  db: Awaited<ReturnType<typeof openLake>>,
-  lakeDir: string,
-  asOf: string,
-  holds: boolean,
-) {
-  await rm(path.join(lakeDir, 'core'), { recursive: true, force: true });
+async function rebuild(db: Awaited<ReturnType<typeof openLake>>, asOf: string, holds: boolean) {
+  await dropCore(db.lake);
   const world = new HandBuilt();
   for (const [rule, scenario] of Object.entries(SCENARIOS))
     (holds ? scenario.positive : scenario.negative)(world, rule, asOf);
@@ -44,12 +44,12 @@ describe('daily runs with a rebuild between each', () => {
     const ownFlag = async (rule: string) =>
       db.query(
         `select cleared_at is null as open, first_flagged_on::varchar as first_flagged_on
-         from read_parquet(${sqlString(path.join(dir, 'lake', 'state', 'flag_history.parquet'))})
+         from read_parquet(${sqlString(db.lake.filePath('state/flag_history'))})
          where customer_id = $rule and flag_type = $rule order by first_flagged_on`,
         { rule },
       );
     const daily = async (asOf: string, holds: boolean) => {
-      await rebuild(db, path.join(dir, 'lake'), asOf, holds);
+      await rebuild(db, asOf, holds);
       return runRules(db, { asOf, now: noon(asOf), config });
     };
 
@@ -106,7 +106,7 @@ describe('daily runs with a rebuild between each', () => {
     // The append-only log holds one flag_set per flag opened and one flag_cleared per flag closed.
     const [history] = await db.query(
       `select count(*)::bigint as flags, count(cleared_at)::bigint as cleared
-       from read_parquet(${sqlString(path.join(dir, 'lake', 'state', 'flag_history.parquet'))})`,
+       from read_parquet(${sqlString(db.lake.filePath('state/flag_history'))})`,
     );
     const events = await db.query(
       `select event_type, count(*)::bigint as n, count(distinct event_id)::bigint as ids
@@ -124,7 +124,7 @@ describe('daily runs with a rebuild between each', () => {
     const dir = await tempDir();
     const db = await openLake(dir);
     const config = await defaultConfig();
-    await rebuild(db, path.join(dir, 'lake'), DAY_1, true);
+    await rebuild(db, DAY_1, true);
     await runRules(db, { asOf: DAY_1, now: noon(DAY_1), config });
     await expect(runRules(db, { asOf: addDays(DAY_1, -1), now: noon(DAY_1), config })).rejects.toThrow(
       /already holds a run at 2026-03-02/,
@@ -242,13 +242,13 @@ describe('experiments', () => {
     expect(group.get('friend')).toBe(abGroup('day_pass_conversion_2026_01', 'friends'));
 
     // Cleared the next day, flagged again after the 180-day cooldown: still one entry each.
-    await rm(path.join(dir, 'lake', 'core'), { recursive: true, force: true });
+    await dropCore(db.lake);
     const quiet = new HandBuilt();
     for (const c of visitors) SCENARIOS.first_time_day_pass!.negative(quiet, c, addDays(DAY_1, 1));
     await quiet.write(db);
     await runRules(db, { asOf: addDays(DAY_1, 1), now: noon(addDays(DAY_1, 1)), config });
     const later = addDays(DAY_1, 200);
-    await rm(path.join(dir, 'lake', 'core'), { recursive: true, force: true });
+    await dropCore(db.lake);
     await world(later).write(db);
     const second = await runRules(db, { asOf: later, now: noon(later), config });
     expect(second.rules.find((r) => r.rule === 'first_time_day_pass')!.set).toBe(3);

@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lake } from '../../src/lake/lake.ts';
+import { freePortRange, startDaily } from '../support/daily-process.ts';
+import { fingerprint } from '../support/fingerprint.ts';
+import { startS3, type TestS3 } from '../support/s3-server.ts';
+import { useTempDirs } from '../support/temp-dir.ts';
+
+describe('the daily run with its lake on S3 (s3rver on 127.0.0.1)', () => {
+  let s3: TestS3;
+  const tempDir = useTempDirs();
+  beforeAll(async () => {
+    s3 = await startS3();
+  });
+  afterAll(async () => {
+    await s3?.stop();
+  });
+
+  it('publishes and snapshots to S3, and an empty cache on another machine reproduces the same tables', async () => {
+    const cwd = await tempDir();
+    const cache = path.join(cwd, 'cache');
+    const port = await freePortRange();
+    const env = {
+      BASIN_S3_ENDPOINT: s3.endpoint,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      BASIN_CACHE_DIR: cache,
+    };
+    const daily = () =>
+      startDaily(
+        [
+          '--sandbox',
+          '--sandbox-size',
+          'tiny',
+          '--sandbox-port',
+          String(port),
+          '--sandbox-lake',
+          `s3://${s3.bucket}/gym`,
+        ],
+        { cwd, env },
+      ).done;
+
+    const first = await daily();
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toMatch(
+      /publish .*s3:\/\/basin-test\/gym\/: published; snapshot (\d{4}-\d{2}-01) \(\d+ tables\)/,
+    );
+    const month = /snapshot (\d{4}-\d{2}-01)/.exec(first.stdout)![1]!;
+
+    // The settings put an S3 lake's cache under BASIN_CACHE_DIR/<bucket>/<prefix>.
+    const writerCache = s3.location('gym', path.join(cache, s3.bucket, 'gym'));
+    const probe = new Lake(writerCache);
+    const objects = (await probe.remote!.list()).map((o) => o.key);
+    expect(objects).toContain('_lake.json');
+    expect(objects).toContain(`snapshots/${month}/_complete.json`);
+    expect(objects).toContain(`snapshots/${month}/core/customer_master.parquet`);
+    expect(objects.some((k) => /^core\/customer_events@.+\.parquet$/.test(k))).toBe(true);
+    expect(await probe.hasSnapshot(month)).toBe(true);
+    probe.close();
+
+    // A second run: nothing new, nothing re-downloaded into the cache that is already there.
+    const second = await daily();
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/sync\s+[\d.]+\s+0\s+0 downloaded/);
+
+    const everything = () => true;
+    const written = await fingerprint(writerCache, everything);
+    const freshCache = s3.location('gym', path.join(await tempDir(), 'empty-cache'));
+    const fresh = new Lake(freshCache);
+    const synced = await fresh.sync();
+    fresh.close();
+    expect(synced.downloaded).toBeGreaterThan(40);
+    const reproduced = await fingerprint(freshCache, everything);
+    expect(Object.keys(reproduced).length).toBeGreaterThan(40);
+    expect(reproduced).toEqual(written);
+  }, 240_000);
+});
