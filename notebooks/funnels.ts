@@ -72,6 +72,38 @@ function sum<T>(rows: T[], get: (row: T) => number): number {
   return rows.reduce((n, r) => n + get(r), 0);
 }
 
+interface Stage {
+  stage: string;
+  people: number;
+}
+
+/** A funnel's stages as horizontal bars, each labelled with its count. */
+function stageBars(id: string, stages: Stage[], look: { height: number; marginLeft: number; fill: string }) {
+  return chart(id, {
+    width: 900,
+    height: look.height,
+    marginLeft: look.marginLeft,
+    x: { label: 'People (all complete cohorts)', grid: true },
+    y: { domain: stages.map((s) => s.stage), label: null },
+    marks: [
+      Plot.barX(stages, {
+        x: 'people',
+        y: 'stage',
+        fill: look.fill,
+        title: (d: Stage) => `${d.stage}: ${formatInteger(d.people)} people`,
+      }),
+      Plot.text(stages, {
+        x: 'people',
+        y: 'stage',
+        text: (d: Stage) => formatInteger(d.people),
+        dx: 4,
+        textAnchor: 'start',
+      }),
+      Plot.ruleX([0]),
+    ],
+  });
+}
+
 async function render(ctx: ReportContext): Promise<string> {
   const visits = await loadVisitFunnel(ctx);
   const passes = await loadPassFunnel(ctx);
@@ -169,29 +201,7 @@ async function render(ctx: ReportContext): Promise<string> {
   ];
   const body = html`
 <h2>First visit → second visit → membership</h2>
-${chart('visit-funnel-stages', {
-  width: 900,
-  height: 170,
-  marginLeft: 140,
-  x: { label: 'People (all complete cohorts)', grid: true },
-  y: { domain: stages.map((s) => s.stage), label: null },
-  marks: [
-    Plot.barX(stages, {
-      x: 'people',
-      y: 'stage',
-      fill: '#2563eb',
-      title: (d: { stage: string; people: number }) => `${d.stage}: ${formatInteger(d.people)} people`,
-    }),
-    Plot.text(stages, {
-      x: 'people',
-      y: 'stage',
-      text: (d: { people: number }) => formatInteger(d.people),
-      dx: 4,
-      textAnchor: 'start',
-    }),
-    Plot.ruleX([0]),
-  ],
-})}
+${stageBars('visit-funnel-stages', stages, { height: 170, marginLeft: 140, fill: '#2563eb' })}
 ${chart('visit-funnel-rates', {
   width: 900,
   height: 300,
@@ -214,29 +224,7 @@ ${chart('visit-funnel-rates', {
 })}
 ${table('visit-funnel', visitColumns, [...visits, visitTotal], (r) => r.month === 'all')}
 <h2>Day pass → 2-week pass → membership</h2>
-${chart('pass-funnel-stages', {
-  width: 900,
-  height: 200,
-  marginLeft: 220,
-  x: { label: 'People (all complete cohorts)', grid: true },
-  y: { domain: passStages.map((s) => s.stage), label: null },
-  marks: [
-    Plot.barX(passStages, {
-      x: 'people',
-      y: 'stage',
-      fill: '#16a34a',
-      title: (d: { stage: string; people: number }) => `${d.stage}: ${formatInteger(d.people)} people`,
-    }),
-    Plot.text(passStages, {
-      x: 'people',
-      y: 'stage',
-      text: (d: { people: number }) => formatInteger(d.people),
-      dx: 4,
-      textAnchor: 'start',
-    }),
-    Plot.ruleX([0]),
-  ],
-})}
+${stageBars('pass-funnel-stages', passStages, { height: 200, marginLeft: 220, fill: '#16a34a' })}
 ${table('pass-funnel', passColumns, [...passes, passTotal], (r) => r.month === 'all')}`;
   return page({
     title: 'Conversion funnels',

@@ -92,9 +92,7 @@ export function registerIdentityCommands(program: Command): void {
       }
       const ctx = await openContext();
       try {
-        const views = new Set(
-          (await ctx.db.query('select view_name from duckdb_views()')).map((v) => v.view_name),
-        );
+        const views = await ctx.db.viewNames();
         if (!views.has('customer_master'))
           throw new CliError('no core/customer_master in the lake: run `resolve` first', ExitCode.failure);
         if (!views.has('customer_id_aliases')) {
@@ -155,9 +153,7 @@ async function resolveLake(options: ResolveOptions): Promise<void> {
     throw new CliError('--truth needs --input: the lake has no truth column', ExitCode.usage);
   const ctx = await openContext();
   try {
-    const views = new Set(
-      (await ctx.db.query('select view_name from duckdb_views()')).map((v) => v.view_name),
-    );
+    const views = await ctx.db.viewNames();
     if (!views.has('stg_identity_records')) {
       throw new CliError(
         'no staging/stg_identity_records in the lake: run the daily refresh (or its stage step) first',

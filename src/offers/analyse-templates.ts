@@ -6,6 +6,7 @@ import { type TemplateAnalysis, templateAnalysisSchema } from './analysis-schema
 import type { ClaudeClient } from './claude.ts';
 import { extractOfferHeuristically } from './heuristic.ts';
 import {
+  OFFER_COLUMNS,
   readTemplateCache,
   TEMPLATE_CACHE_KEY,
   type TemplateRecord,
@@ -24,13 +25,7 @@ export const CAMPAIGN_OFFER_COLUMNS: [string, string][] = [
   ['sent_at', 'TIMESTAMPTZ'],
   ['content_hash', 'VARCHAR'],
   ['analyzed_by', 'VARCHAR'],
-  ['has_offer', 'BOOLEAN'],
-  ['offer_type', 'VARCHAR'],
-  ['offer_amount', 'VARCHAR'],
-  ['offer_code', 'VARCHAR'],
-  ['offer_expires', 'DATE'],
-  ['offer_description', 'VARCHAR'],
-  ['email_category', 'VARCHAR'],
+  ...OFFER_COLUMNS,
   ['analysis_error', 'VARCHAR'],
 ];
 
@@ -245,9 +240,7 @@ async function askClaude(claude: ClaudeClient, input: TemplateInput) {
 }
 
 async function readCampaigns(db: Database): Promise<Campaign[]> {
-  const views = new Set(
-    (await db.query('select view_name from duckdb_views()')).map((v) => String(v.view_name)),
-  );
+  const views = await db.viewNames();
   if (!views.has('stg_mailchimp__campaigns')) return [];
   const content = views.has('stg_mailchimp__campaign_content')
     ? 'left join stg_mailchimp__campaign_content as t using (campaign_id)'

@@ -19,9 +19,7 @@ export async function buildOfferMetrics(
   db: Database,
   options: { windowDays: number },
 ): Promise<OfferMetricsResult> {
-  const views = new Set(
-    (await db.query('select view_name from duckdb_views()')).map((v) => String(v.view_name)),
-  );
+  const views = await db.viewNames();
   const missing = ['customer_events', 'stg_transactions', 'stg_square__order_discounts'].filter(
     (v) => !views.has(v),
   );

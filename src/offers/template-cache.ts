@@ -30,12 +30,8 @@ type OfferFields = Pick<
 
 export const TEMPLATE_CACHE_KEY = 'state/email_templates';
 
-/** The columns of `state/email_templates`, in order, as DuckDB types. */
-const COLUMNS: [string, string][] = [
-  ['content_hash', 'VARCHAR'],
-  ['campaign_id', 'VARCHAR'],
-  ['title', 'VARCHAR'],
-  ['subject', 'VARCHAR'],
+/** A template's offer, as stored in the cache and in `core/campaign_offers`. */
+export const OFFER_COLUMNS: [string, string][] = [
   ['has_offer', 'BOOLEAN'],
   ['offer_type', 'VARCHAR'],
   ['offer_amount', 'VARCHAR'],
@@ -43,6 +39,15 @@ const COLUMNS: [string, string][] = [
   ['offer_expires', 'DATE'],
   ['offer_description', 'VARCHAR'],
   ['email_category', 'VARCHAR'],
+];
+
+/** The columns of `state/email_templates`, in order, as DuckDB types. */
+const COLUMNS: [string, string][] = [
+  ['content_hash', 'VARCHAR'],
+  ['campaign_id', 'VARCHAR'],
+  ['title', 'VARCHAR'],
+  ['subject', 'VARCHAR'],
+  ...OFFER_COLUMNS,
   ['summary', 'VARCHAR'],
   ['tone', 'VARCHAR'],
   ['content_type', 'VARCHAR'],

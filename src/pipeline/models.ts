@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isEnoent } from '../errors.ts';
-import type { Database, SqlParams } from '../sql/database.ts';
+import { type Database, type SqlParams, sqlIdentifier } from '../sql/database.ts';
 import { parametersOf, queriesDir } from '../sql/query-files.ts';
 
 export type ModelLayer = 'staging' | 'core' | 'metrics';
@@ -87,6 +87,23 @@ export function referencesOf(sql: string): string[] {
     found.add(match[1]!.toLowerCase());
   }
   return [...found];
+}
+
+/**
+ * A stream never fetched (a source without credentials) has no raw view; the queries reading it
+ * get an empty one, so they build and simply have no rows from it.
+ */
+export async function createEmptyRawViews(db: Database, readers: Model[]): Promise<void> {
+  const existing = await db.viewNames();
+  for (const name of new Set(readers.flatMap((m) => referencesOf(m.sql)))) {
+    if (!name.startsWith('raw_') || existing.has(name)) continue;
+    await db.run(
+      `create or replace view ${sqlIdentifier(name)} as
+       select null::varchar as record_id, null::json as payload, null::varchar as payload_hash,
+              null::timestamptz as fetched_at, null::varchar as run_id
+       where false`,
+    );
+  }
 }
 
 export interface BuiltModel {

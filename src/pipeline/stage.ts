@@ -1,6 +1,6 @@
 import type { Database } from '../sql/database.ts';
 import { sqlIdentifier } from '../sql/database.ts';
-import { type BuiltModel, buildModels, discoverModels, referencesOf } from './models.ts';
+import { type BuiltModel, buildModels, createEmptyRawViews, discoverModels } from './models.ts';
 
 export interface StageResult {
   models: BuiltModel[];
@@ -22,21 +22,7 @@ export async function stage(
     'staging',
     options.onlySource ? { onlySource: options.onlySource } : {},
   );
-  const views = new Set(
-    (await db.query('select view_name from duckdb_views()')).map((v) => String(v.view_name)),
-  );
-  const rawInputs = new Set(
-    models.flatMap((m) => referencesOf(m.sql)).filter((name) => name.startsWith('raw_')),
-  );
-  for (const name of rawInputs) {
-    if (views.has(name)) continue;
-    await db.run(
-      `create or replace view ${sqlIdentifier(name)} as
-       select null::varchar as record_id, null::json as payload, null::varchar as payload_hash,
-              null::timestamptz as fetched_at, null::varchar as run_id
-       where false`,
-    );
-  }
+  await createEmptyRawViews(db, models);
   const built = await buildModels(db, models, params, options.onBuilt);
   return { models: built, unparsedDates: await countUnparsedDates(db, built) };
 }

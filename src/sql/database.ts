@@ -150,6 +150,13 @@ export class Database {
     );
   }
 
+  /** The names of the views the database holds now. */
+  async viewNames(): Promise<Set<string>> {
+    return new Set(
+      (await this.query('select view_name from duckdb_views()')).map((v) => String(v.view_name)),
+    );
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();

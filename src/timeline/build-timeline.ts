@@ -5,6 +5,7 @@ import { createEmptyCampaignOffers } from '../offers/analyse-templates.ts';
 import {
   type BuiltModel,
   buildModels,
+  createEmptyRawViews,
   discoverModels,
   type Model,
   orderModels,
@@ -38,9 +39,7 @@ export async function buildTimeline(
   db: Database,
   options: { timeZone: string; onBuilt?: (built: BuiltModel) => void },
 ): Promise<TimelineResult> {
-  const views = new Set(
-    (await db.query('select view_name from duckdb_views()')).map((v) => String(v.view_name)),
-  );
+  const views = await db.viewNames();
   const missing = IDENTITY_TABLES.filter((t) => !views.has(t));
   if (missing.length > 0)
     throw new Error(
@@ -56,10 +55,8 @@ export async function buildTimeline(
     if (reads.length > 0)
       throw new Error(`${view.file}: a view cannot read the core models ${reads.join(', ')}`);
   }
-  await createEmptyRawViews(db, views, [...models, ...coreViews]);
-  if (!views.has('campaign_offers')) await createEmptyCampaignOffers(db);
-  for (const view of coreViews)
-    await db.run(`create or replace view ${sqlIdentifier(view.name)} as ${view.sql}`);
+  await createEmptyRawViews(db, models);
+  await createViews(db, coreViews);
   const built = await buildModels(db, models, { time_zone: options.timeZone }, options.onBuilt);
 
   const split = await db.query(
@@ -81,27 +78,14 @@ export async function buildTimeline(
 
 /** Creates the views of `queries/core/views/` over a lake whose timeline is already built. */
 export async function createCoreViews(db: Database): Promise<void> {
-  const coreViews = await readCoreViews();
-  const views = new Set(
-    (await db.query('select view_name from duckdb_views()')).map((v) => String(v.view_name)),
-  );
-  await createEmptyRawViews(db, views, coreViews);
-  if (!views.has('campaign_offers')) await createEmptyCampaignOffers(db);
-  for (const view of coreViews)
-    await db.run(`create or replace view ${sqlIdentifier(view.name)} as ${view.sql}`);
+  await createViews(db, await readCoreViews());
 }
 
-/** A stream never fetched has no raw view; it reads as empty, as in staging. */
-async function createEmptyRawViews(db: Database, existing: Set<string>, readers: Model[]): Promise<void> {
-  for (const name of new Set(readers.flatMap((m) => referencesOf(m.sql)))) {
-    if (!name.startsWith('raw_') || existing.has(name)) continue;
-    await db.run(
-      `create or replace view ${sqlIdentifier(name)} as
-       select null::varchar as record_id, null::json as payload, null::varchar as payload_hash,
-              null::timestamptz as fetched_at, null::varchar as run_id
-       where false`,
-    );
-  }
+async function createViews(db: Database, coreViews: Model[]): Promise<void> {
+  await createEmptyRawViews(db, coreViews);
+  if (!(await db.viewNames()).has('campaign_offers')) await createEmptyCampaignOffers(db);
+  for (const view of coreViews)
+    await db.run(`create or replace view ${sqlIdentifier(view.name)} as ${view.sql}`);
 }
 
 /** The queries of `queries/core/views/`, each after the views it reads. */

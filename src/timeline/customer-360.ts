@@ -18,7 +18,7 @@ export interface Customer360 {
  */
 export async function findCustomers(db: Database, lookup: string): Promise<string[]> {
   const text = lookup.trim();
-  const views = await viewNames(db);
+  const views = await db.viewNames();
   const found = new Set<string>();
   const add = (rows: Row[]) => {
     for (const r of rows) found.add(String(r.customer_id));
@@ -63,7 +63,7 @@ export async function findCustomers(db: Database, lookup: string): Promise<strin
 
 /** Everything known about one customer, with at most `limit` timeline entries. */
 export async function customer360(db: Database, customerId: string, limit: number): Promise<Customer360> {
-  const views = await viewNames(db);
+  const views = await db.viewNames();
   const id = { id: customerId };
   const [customer] = await db.query('select * from customer_master where customer_id = $id', id);
   if (!customer) throw new Error(`no customer ${customerId}`);
@@ -153,8 +153,4 @@ function parseDetails(value: unknown): Record<string, unknown> {
   if (value === null || value === undefined) return {};
   if (typeof value === 'string') return JSON.parse(value) as Record<string, unknown>;
   return value as Record<string, unknown>;
-}
-
-async function viewNames(db: Database): Promise<Set<string>> {
-  return new Set((await db.query('select view_name from duckdb_views()')).map((v) => String(v.view_name)));
 }

@@ -171,9 +171,7 @@ interface Post {
 }
 
 async function readPosts(db: Database): Promise<Post[]> {
-  const views = new Set(
-    (await db.query('select view_name from duckdb_views()')).map((v) => String(v.view_name)),
-  );
+  const views = await db.viewNames();
   if (!views.has('stg_instagram__posts')) return [];
   const images = views.has('raw_instagram__images')
     ? `(select record_id as post_id, payload ->> 'content_type' as content_type, payload ->> 'bytes_base64' as bytes_base64
