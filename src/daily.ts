@@ -29,7 +29,9 @@ const optionsSchema = z.object({
 
 function buildProgram(): Command {
   return new Command('daily')
-    .description('the daily refresh: fetch, stage, resolve, events, offers, rules, checks, reports, publish')
+    .description(
+      'the daily refresh: fetch, stage, resolve, analyse, events, offers, rules, checks, publish, reports',
+    )
     .option('--sandbox', 'run against the built-in sandbox gym and a local lake for it (data/sandbox)')
     .option('--only <sources>', `comma-separated sources to fetch (${sourceNames.join(',')})`)
     .option('--since <YYYY-MM-DD>', 'backfill from this date instead of the daily windows')
