@@ -22,8 +22,9 @@ campaigns as (
     select * from campaign_offers
 ),
 
-email_people as (
-    select
+-- One row per campaign, event type and person: a customer reached at two addresses is one person.
+email_people as materialized (
+    select distinct
         event_details ->> 'campaign_id' as campaign_id,
         event_type,
         customer_id,
@@ -35,10 +36,10 @@ email_people as (
 reach as (
     select
         campaign_id,
-        count(distinct person) filter (where event_type = 'email_sent') as recipients,
-        count(distinct customer_id) filter (where event_type = 'email_sent') as matched_recipients,
-        count(distinct person) filter (where event_type = 'email_opened') as opens,
-        count(distinct person) filter (where event_type = 'email_clicked') as clicks
+        count(*) filter (where event_type = 'email_sent') as recipients,
+        count(customer_id) filter (where event_type = 'email_sent') as matched_recipients,
+        count(*) filter (where event_type = 'email_opened') as opens,
+        count(*) filter (where event_type = 'email_clicked') as clicks
     from email_people
     group by campaign_id
 ),
@@ -57,7 +58,7 @@ targets as (
 ),
 
 matched_recipients as (
-    select distinct p.campaign_id, p.customer_id, t.sent_at, t.conversion_event
+    select p.campaign_id, p.customer_id, t.sent_at, t.conversion_event
     from email_people as p
     inner join targets as t using (campaign_id)
     where p.event_type = 'email_sent' and p.customer_id is not null and t.sent_at is not null
@@ -80,23 +81,46 @@ conversions as (
       )
 ),
 
+-- Each conversion with the campaigns whose window ($window_days either side of the send) holds it
+-- and whose target it is: a few per conversion, so recipients and non-recipients are matched on
+-- (campaign, customer) rather than every send against every purchase of its customer. Windows and
+-- conversions meet on their UTC day numbers (a hash join) before the exact bounds are applied: a
+-- range join over every campaign and conversion costs tens of seconds at scale.
+window_days as (
+    select
+        t.*,
+        unnest(range(
+            epoch_ms(t.sent_at - to_days($window_days::integer)) // 86400000,
+            epoch_ms(t.sent_at + to_days($window_days::integer)) // 86400000 + 1
+        )) as day_number
+    from targets as t
+    where t.sent_at is not null
+),
+
+conversion_days as (
+    select *, epoch_ms(event_date) // 86400000 as day_number from conversions
+),
+
+campaign_conversions as materialized (
+    select w.campaign_id, w.sent_at, c.customer_id, c.event_date
+    from window_days as w
+    inner join conversion_days as c using (day_number)
+    where c.event_date > w.sent_at - to_days($window_days::integer)
+        and c.event_date <= w.sent_at + to_days($window_days::integer)
+        and (
+            c.conversion_kind = w.conversion_event
+            or (w.conversion_event = 'membership_or_day_pass' and c.conversion_kind <> 'retail')
+        )
+),
+
 outcomes as (
     select
         r.campaign_id,
         r.customer_id,
-        bool_or(c.event_date > r.sent_at and c.event_date <= r.sent_at + to_days($window_days::integer))
-            as converted,
-        bool_or(c.event_date <= r.sent_at and c.event_date > r.sent_at - to_days($window_days::integer))
-            as converted_before
+        bool_or(c.event_date > r.sent_at) as converted,
+        bool_or(c.event_date <= r.sent_at) as converted_before
     from matched_recipients as r
-    inner join conversions as c
-        on c.customer_id = r.customer_id
-        and c.event_date > r.sent_at - to_days($window_days::integer)
-        and c.event_date <= r.sent_at + to_days($window_days::integer)
-        and (
-            c.conversion_kind = r.conversion_event
-            or (r.conversion_event = 'membership_or_day_pass' and c.conversion_kind <> 'retail')
-        )
+    inner join campaign_conversions as c on c.campaign_id = r.campaign_id and c.customer_id = r.customer_id
     group by all
 ),
 
@@ -110,16 +134,10 @@ first_seen as (
 ),
 
 window_converters as (
-    select distinct t.campaign_id, c.customer_id
-    from targets as t
-    inner join conversions as c
-        on c.event_date > t.sent_at
-        and c.event_date <= t.sent_at + to_days($window_days::integer)
-        and (
-            c.conversion_kind = t.conversion_event
-            or (t.conversion_event = 'membership_or_day_pass' and c.conversion_kind <> 'retail')
-        )
-    inner join first_seen as f on f.customer_id = c.customer_id and f.first_at <= t.sent_at
+    select distinct c.campaign_id, c.customer_id
+    from campaign_conversions as c
+    inner join first_seen as f on f.customer_id = c.customer_id and f.first_at <= c.sent_at
+    where c.event_date > c.sent_at
 ),
 
 known_customers as (

@@ -11,16 +11,21 @@ stripe_payments as (
     where status = 'succeeded' and livemode
 ),
 
--- A refund counts unless the payment it refunds is known and is not revenue.
+stripe_non_revenue as (
+    select latest_charge_id, payment_intent_id
+    from stg_stripe__payment_intents
+    where not (status = 'succeeded' and livemode)
+),
+
+-- A refund counts unless the payment it refunds is known and is not revenue. Two anti joins, one
+-- per way a refund names its payment: an `or` inside one would compare every refund with every
+-- payment.
 stripe_refunds as (
     select sum(r.amount_cents) as cents
     from stg_stripe__refunds as r
+    anti join stripe_non_revenue as by_charge on by_charge.latest_charge_id = r.charge_id
+    anti join stripe_non_revenue as by_intent on by_intent.payment_intent_id = r.payment_intent_id
     where r.status = 'succeeded'
-      and not exists (
-          select 1 from stg_stripe__payment_intents as p
-          where (p.latest_charge_id = r.charge_id or p.payment_intent_id = r.payment_intent_id)
-            and not (p.status = 'succeeded' and p.livemode)
-      )
 ),
 
 square_payments as (
