@@ -7,19 +7,36 @@ association_members as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select unnest(json_transform(payload, '{
+        "id": "VARCHAR",
+        "association_id": "VARCHAR",
+        "association_name": "VARCHAR",
+        "customer_id": "VARCHAR",
+        "customer_first_name": "VARCHAR",
+        "customer_last_name": "VARCHAR",
+        "customer_birthday": "VARCHAR",
+        "created_at": "VARCHAR",
+        "approved_at": "VARCHAR",
+        "updated_at": "VARCHAR"
+    }'))
+    from association_members
+),
+
 renamed as (
     select
-        payload->>'id' as association_member_id,
-        payload->>'association_id' as association_id,
-        trim(payload->>'association_name') as association_name,
-        payload->>'customer_id' as customer_id,
-        trim(payload->>'customer_first_name') as first_name,
-        trim(payload->>'customer_last_name') as last_name,
-        payload->>'customer_birthday' as birthday_raw,
-        payload->>'created_at' as created_at_raw,
-        payload->>'approved_at' as approved_at_raw,
-        payload->>'updated_at' as updated_at_raw
-    from association_members
+        id as association_member_id,
+        association_id,
+        trim(association_name) as association_name,
+        customer_id,
+        trim(customer_first_name) as first_name,
+        trim(customer_last_name) as last_name,
+        customer_birthday as birthday_raw,
+        created_at as created_at_raw,
+        approved_at as approved_at_raw,
+        updated_at as updated_at_raw
+    from unpacked
 ),
 
 final as (

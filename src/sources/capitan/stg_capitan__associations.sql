@@ -7,23 +7,44 @@ associations as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select unnest(json_transform(payload, '{
+        "id": "VARCHAR",
+        "name": "VARCHAR",
+        "verification_requirements": "VARCHAR",
+        "automatic_removal_interval_months": "VARCHAR",
+        "reverification_period_days": "VARCHAR",
+        "show_reverification_alert": "VARCHAR",
+        "allow_automatic_entry_pass_use": "VARCHAR",
+        "membership_expiration_age": "VARCHAR",
+        "allow_customer_applications": "VARCHAR",
+        "num_members": "VARCHAR",
+        "member_square_customer_group_id": "VARCHAR",
+        "member_square_customer_group_name": "VARCHAR",
+        "created_at": "VARCHAR",
+        "updated_at": "VARCHAR"
+    }'))
+    from associations
+),
+
 renamed as (
     select
-        payload->>'id' as association_id,
-        trim(payload->>'name') as association_name,
-        payload->>'verification_requirements' as verification_requirements,
-        (payload->>'automatic_removal_interval_months')::integer as automatic_removal_interval_months,
-        (payload->>'reverification_period_days')::integer as reverification_period_days,
-        (payload->>'show_reverification_alert')::boolean as show_reverification_alert,
-        (payload->>'allow_automatic_entry_pass_use')::boolean as allow_automatic_entry_pass_use,
-        (payload->>'membership_expiration_age')::integer as membership_expiration_age,
-        (payload->>'allow_customer_applications')::boolean as allow_customer_applications,
-        (payload->>'num_members')::integer as num_members,
-        payload->>'member_square_customer_group_id' as member_square_customer_group_id,
-        payload->>'member_square_customer_group_name' as member_square_customer_group_name,
-        payload->>'created_at' as created_at_raw,
-        payload->>'updated_at' as updated_at_raw
-    from associations
+        id as association_id,
+        trim(name) as association_name,
+        verification_requirements,
+        automatic_removal_interval_months::integer as automatic_removal_interval_months,
+        reverification_period_days::integer as reverification_period_days,
+        show_reverification_alert::boolean as show_reverification_alert,
+        allow_automatic_entry_pass_use::boolean as allow_automatic_entry_pass_use,
+        membership_expiration_age::integer as membership_expiration_age,
+        allow_customer_applications::boolean as allow_customer_applications,
+        num_members::integer as num_members,
+        member_square_customer_group_id,
+        member_square_customer_group_name,
+        created_at as created_at_raw,
+        updated_at as updated_at_raw
+    from unpacked
 ),
 
 final as (

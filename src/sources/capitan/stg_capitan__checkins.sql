@@ -12,23 +12,44 @@ checkins as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select unnest(json_transform(payload, '{
+        "id": "VARCHAR",
+        "customer_id": "VARCHAR",
+        "customer_first_name": "VARCHAR",
+        "customer_last_name": "VARCHAR",
+        "customer_email": "VARCHAR",
+        "customer_birthday": "VARCHAR",
+        "check_in_datetime": "VARCHAR",
+        "entry_method": "VARCHAR",
+        "entry_method_description": "VARCHAR",
+        "location_id": "VARCHAR",
+        "location_name": "VARCHAR",
+        "free_entry_reason": "VARCHAR",
+        "check_in_count": "VARCHAR",
+        "created_at": "VARCHAR"
+    }'))
+    from checkins
+),
+
 renamed as (
     select
-        payload->>'id' as checkin_id,
-        payload->>'customer_id' as customer_id,
-        trim(payload->>'customer_first_name') as first_name,
-        trim(payload->>'customer_last_name') as last_name,
-        nullif(trim(payload->>'customer_email'), '') as email,
-        payload->>'customer_birthday' as birthday_raw,
-        payload->>'check_in_datetime' as checked_in_at_raw,
-        payload->>'entry_method' as entry_method,
-        trim(payload->>'entry_method_description') as entry_method_description,
-        payload->>'location_id' as location_id,
-        payload->>'location_name' as location_name,
-        nullif(trim(payload->>'free_entry_reason'), '') as free_entry_reason,
-        (payload->>'check_in_count')::integer as lifetime_checkin_count,
-        payload->>'created_at' as created_at_raw
-    from checkins
+        id as checkin_id,
+        customer_id,
+        trim(customer_first_name) as first_name,
+        trim(customer_last_name) as last_name,
+        nullif(trim(customer_email), '') as email,
+        customer_birthday as birthday_raw,
+        check_in_datetime as checked_in_at_raw,
+        entry_method,
+        trim(entry_method_description) as entry_method_description,
+        location_id,
+        location_name,
+        nullif(trim(free_entry_reason), '') as free_entry_reason,
+        check_in_count::integer as lifetime_checkin_count,
+        created_at as created_at_raw
+    from unpacked
 ),
 
 parsed as (

@@ -8,23 +8,43 @@ customers as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select unnest(json_transform(payload, '{
+        "id": "VARCHAR",
+        "first_name": "VARCHAR",
+        "last_name": "VARCHAR",
+        "preferred_name": "VARCHAR",
+        "email": "VARCHAR",
+        "telephone": "VARCHAR",
+        "birthday": "VARCHAR",
+        "has_opted_in_to_marketing": "VARCHAR",
+        "has_active_membership": "VARCHAR",
+        "active_waiver_exists": "VARCHAR",
+        "latest_waiver_expiration_date": "VARCHAR",
+        "created_at": "VARCHAR",
+        "relations_url": "VARCHAR"
+    }'))
+    from customers
+),
+
 renamed as (
     select
-        payload->>'id' as customer_id,
-        trim(payload->>'first_name') as first_name,
-        trim(payload->>'last_name') as last_name,
-        nullif(trim(payload->>'preferred_name'), '') as preferred_name,
-        nullif(trim(payload->>'email'), '') as email,
+        id as customer_id,
+        trim(first_name) as first_name,
+        trim(last_name) as last_name,
+        nullif(trim(preferred_name), '') as preferred_name,
+        nullif(trim(email), '') as email,
         -- Capitan calls it `telephone`; there is no `phone` field.
-        nullif(trim(payload->>'telephone'), '') as phone,
-        payload->>'birthday' as birthday_raw,
-        (payload->>'has_opted_in_to_marketing')::boolean as has_opted_in_to_marketing,
-        (payload->>'has_active_membership')::boolean as has_active_membership,
-        (payload->>'active_waiver_exists')::boolean as active_waiver_exists,
-        payload->>'latest_waiver_expiration_date' as latest_waiver_expiration_date_raw,
-        payload->>'created_at' as created_at_raw,
-        payload->>'relations_url' as relations_url
-    from customers
+        nullif(trim(telephone), '') as phone,
+        birthday as birthday_raw,
+        has_opted_in_to_marketing::boolean as has_opted_in_to_marketing,
+        has_active_membership::boolean as has_active_membership,
+        active_waiver_exists::boolean as active_waiver_exists,
+        latest_waiver_expiration_date as latest_waiver_expiration_date_raw,
+        created_at as created_at_raw,
+        relations_url
+    from unpacked
 ),
 
 final as (

@@ -7,24 +7,46 @@ events as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select
+        payload,
+        unnest(json_transform(payload, '{
+            "id": "VARCHAR",
+            "event_type_id": "VARCHAR",
+            "event_type_name": "VARCHAR",
+            "capacity": "VARCHAR",
+            "num_reservations": "VARCHAR",
+            "is_cancelled": "VARCHAR",
+            "location_id": "VARCHAR",
+            "location_name": "VARCHAR",
+            "event_parts": "JSON",
+            "created_at": "VARCHAR",
+            "updated_at": "VARCHAR"
+        }'))
+    from events
+),
+
 renamed as (
     select
-        payload->>'id' as event_id,
-        payload->>'event_type_id' as event_type_id,
-        trim(payload->>'event_type_name') as event_type_name,
-        (payload->>'capacity')::integer as capacity,
-        (payload->>'num_reservations')::integer as num_reservations,
-        (payload->>'is_cancelled')::boolean as is_cancelled,
-        payload->>'location_id' as location_id,
-        payload->>'location_name' as location_name,
-        json_array_length(payload->'event_parts')::integer as event_part_count,
-        payload->'event_parts'->0->>'start_datetime_isoformat' as starts_at_raw,
-        payload->'event_parts'->0->>'end_datetime_isoformat' as ends_at_raw,
-        payload->'event_parts'->0->>'start_local_date' as start_local_date_raw,
-        payload->'event_parts'->0->>'end_local_date' as end_local_date_raw,
-        payload->>'created_at' as created_at_raw,
-        payload->>'updated_at' as updated_at_raw
-    from events
+        id as event_id,
+        event_type_id,
+        trim(event_type_name) as event_type_name,
+        capacity::integer as capacity,
+        num_reservations::integer as num_reservations,
+        is_cancelled::boolean as is_cancelled,
+        location_id,
+        location_name,
+        -- The transform makes a JSON null list SQL null, which counted 0 before: only then is it read again.
+        coalesce(json_array_length(event_parts), json_array_length(payload->'event_parts'))::integer
+            as event_part_count,
+        event_parts->0->>'start_datetime_isoformat' as starts_at_raw,
+        event_parts->0->>'end_datetime_isoformat' as ends_at_raw,
+        event_parts->0->>'start_local_date' as start_local_date_raw,
+        event_parts->0->>'end_local_date' as end_local_date_raw,
+        created_at as created_at_raw,
+        updated_at as updated_at_raw
+    from unpacked
 ),
 
 final as (

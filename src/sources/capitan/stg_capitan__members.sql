@@ -12,11 +12,21 @@ membership_details as (
     select * from stg_capitan__memberships
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select unnest(json_transform(payload, '{
+        "id": "VARCHAR",
+        "all_customers": "JSON"
+    }'))
+    from memberships
+),
+
+-- The cast keeps failing loudly on a list that is not one; each member is only a small object.
 members as (
     select
-        payload->>'id' as membership_id,
-        unnest(cast(payload->'all_customers' as json[])) as member
-    from memberships
+        id as membership_id,
+        unnest(cast(all_customers as json[])) as member
+    from unpacked
 ),
 
 renamed as (

@@ -9,27 +9,55 @@ memberships as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select
+        payload,
+        fetched_at,
+        unnest(json_transform(payload, '{
+            "id": "VARCHAR",
+            "membership_id": "VARCHAR",
+            "name": "VARCHAR",
+            "start_date": "VARCHAR",
+            "end_date": "VARCHAR",
+            "billing_amount": "VARCHAR",
+            "interval": "VARCHAR",
+            "status": "VARCHAR",
+            "membership_unfreeze_date": "VARCHAR",
+            "owner_id": "VARCHAR",
+            "owner_birthday": "VARCHAR",
+            "owner_email": "VARCHAR",
+            "upcoming_bill_dates": ["VARCHAR"],
+            "all_customers": "JSON",
+            "created_at": "VARCHAR"
+        }'))
+    from memberships
+),
+
 renamed as (
     select
-        payload->>'id' as membership_id,
-        payload->>'membership_id' as membership_plan_id,
-        trim(payload->>'name') as membership_name,
-        payload->>'start_date' as start_date_raw,
-        payload->>'end_date' as end_date_raw,
-        (payload->>'billing_amount')::decimal(12, 2) as billing_amount,
-        upper(payload->>'interval') as billing_interval,
-        upper(payload->>'status') as status,
-        payload->>'membership_unfreeze_date' as frozen_until_date_raw,
-        payload->>'owner_id' as owner_id,
-        payload->>'owner_birthday' as owner_birthday_raw,
-        nullif(trim(payload->>'owner_email'), '') as owner_email,
-        json_extract_string(payload, '$.upcoming_bill_dates[*]') as upcoming_bill_dates_raw,
-        json_array_length(payload->'all_customers')::integer as member_count,
-        payload->>'created_at' as created_at_raw,
+        id as membership_id,
+        membership_id as membership_plan_id,
+        trim(name) as membership_name,
+        start_date as start_date_raw,
+        end_date as end_date_raw,
+        billing_amount::decimal(12, 2) as billing_amount,
+        upper("interval") as billing_interval,
+        upper(status) as status,
+        membership_unfreeze_date as frozen_until_date_raw,
+        owner_id,
+        owner_birthday as owner_birthday_raw,
+        nullif(trim(owner_email), '') as owner_email,
+        -- `$.upcoming_bill_dates[*]` made a missing or non-list value an empty list.
+        coalesce(upcoming_bill_dates, []) as upcoming_bill_dates_raw,
+        -- The transform makes a JSON null list SQL null, which counted 0 before: only then is it read again.
+        coalesce(json_array_length(all_customers), json_array_length(payload->'all_customers'))::integer
+            as member_count,
+        created_at as created_at_raw,
         -- "Still frozen" is judged on the day the record was read, so a rebuild never changes it.
         timezone($time_zone, fetched_at)::date as observed_local_date,
-        lower(coalesce(payload->>'name', '')) as plan_text
-    from memberships
+        lower(coalesce(name, '')) as plan_text
+    from unpacked
 ),
 
 -- Capitan's plan vocabulary (reference §1.4): lower-cased substring tests on the plan name.

@@ -9,15 +9,28 @@ relations as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select unnest(json_transform(payload, '{
+        "customer_id": "VARCHAR",
+        "related_customer_id": "VARCHAR",
+        "relation": "VARCHAR",
+        "related_customer_first_name": "VARCHAR",
+        "related_customer_last_name": "VARCHAR",
+        "created_at": "VARCHAR"
+    }'))
+    from relations
+),
+
 renamed as (
     select
-        payload->>'customer_id' as customer_id,
-        payload->>'related_customer_id' as related_customer_id,
-        upper(trim(payload->>'relation')) as relation,
-        trim(payload->>'related_customer_first_name') as related_first_name,
-        trim(payload->>'related_customer_last_name') as related_last_name,
-        payload->>'created_at' as created_at_raw
-    from relations
+        customer_id,
+        related_customer_id,
+        upper(trim(relation)) as relation,
+        trim(related_customer_first_name) as related_first_name,
+        trim(related_customer_last_name) as related_last_name,
+        created_at as created_at_raw
+    from unpacked
 ),
 
 final as (

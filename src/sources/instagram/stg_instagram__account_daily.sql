@@ -7,16 +7,30 @@ snapshots as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select
+        record_id,
+        fetched_at,
+        unnest(json_transform(payload, '{
+            "id": "VARCHAR",
+            "username": "VARCHAR",
+            "followers_count": "VARCHAR",
+            "media_count": "VARCHAR"
+        }'))
+    from snapshots
+),
+
 renamed as (
     select
-        payload ->> 'id' as account_id,
+        id as account_id,
         -- The record id is `<account id>:<YYYY-MM-DD>`, the gym-local day of the run.
         split_part(record_id, ':', 2) as snapshot_date_raw,
-        payload ->> 'username' as username,
-        (payload ->> 'followers_count')::bigint as followers_count,
-        (payload ->> 'media_count')::bigint as media_count,
+        username,
+        followers_count::bigint as followers_count,
+        media_count::bigint as media_count,
         fetched_at
-    from snapshots
+    from unpacked
 ),
 
 final as (

@@ -7,14 +7,27 @@ images as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select
+        record_id,
+        fetched_at,
+        unnest(json_transform(payload, '{
+            "content_type": "VARCHAR",
+            "sha256": "VARCHAR",
+            "bytes_base64": "VARCHAR"
+        }'))
+    from images
+),
+
 final as (
     select
         record_id as media_id,
-        payload ->> 'content_type' as content_type,
-        payload ->> 'sha256' as sha256,
-        octet_length(from_base64(payload ->> 'bytes_base64')) as byte_length,
+        content_type,
+        sha256,
+        octet_length(from_base64(bytes_base64)) as byte_length,
         fetched_at
-    from images
+    from unpacked
 )
 
 select * from final

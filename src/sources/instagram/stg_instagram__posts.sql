@@ -7,15 +7,44 @@ media as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked_media as (
+    select
+        record_id,
+        fetched_at,
+        unnest(json_transform(payload, '{
+            "timestamp": "VARCHAR",
+            "media_type": "VARCHAR",
+            "media_url": "VARCHAR",
+            "thumbnail_url": "VARCHAR",
+            "permalink": "VARCHAR",
+            "caption": "VARCHAR",
+            "like_count": "VARCHAR",
+            "comments_count": "VARCHAR"
+        }'))
+    from media
+),
+
+unpacked_insights as (
+    select
+        fetched_at,
+        unnest(json_transform(payload, '{
+            "media_id": "VARCHAR",
+            "reach": "VARCHAR",
+            "saved": "VARCHAR"
+        }'))
+    from raw_instagram__insights
+),
+
 -- Every version: a run that does not refresh a post's insights writes nothing for it, and a metric
 -- Graph did not answer is null, so each metric takes its own latest non-null value.
 insight_versions as (
     select
-        payload ->> 'media_id' as post_id,
-        (payload ->> 'reach')::bigint as reach,
-        (payload ->> 'saved')::bigint as saved,
+        media_id as post_id,
+        reach::bigint as reach,
+        saved::bigint as saved,
         fetched_at
-    from raw_instagram__insights
+    from unpacked_insights
 ),
 
 insights as (
@@ -31,16 +60,16 @@ insights as (
 renamed as (
     select
         record_id as post_id,
-        nullif(trim(payload ->> 'timestamp'), '') as posted_at_raw,
-        payload ->> 'media_type' as media_type,
-        coalesce(payload ->> 'media_url', payload ->> 'thumbnail_url') as media_url,
-        payload ->> 'thumbnail_url' as thumbnail_url,
-        payload ->> 'permalink' as permalink,
-        payload ->> 'caption' as caption,
-        (payload ->> 'like_count')::bigint as likes,
-        (payload ->> 'comments_count')::bigint as comments,
+        nullif(trim("timestamp"), '') as posted_at_raw,
+        media_type,
+        coalesce(media_url, thumbnail_url) as media_url,
+        thumbnail_url,
+        permalink,
+        caption,
+        like_count::bigint as likes,
+        comments_count::bigint as comments,
         fetched_at as media_fetched_at
-    from media
+    from unpacked_media
 ),
 
 parsed as (

@@ -7,13 +7,24 @@ content as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select
+        record_id,
+        unnest(json_transform(payload, '{
+            "html": "VARCHAR",
+            "plain_text": "VARCHAR"
+        }'))
+    from content
+),
+
 final as (
     select
         record_id as campaign_id,
-        payload ->> 'html' as html,
-        payload ->> 'plain_text' as plain_text,
-        sha256(payload ->> 'html') as content_sha256
-    from content
+        html,
+        plain_text,
+        sha256(html) as content_sha256
+    from unpacked
 )
 
 select * from final

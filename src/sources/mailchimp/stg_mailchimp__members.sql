@@ -7,27 +7,47 @@ members as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select
+        record_id,
+        unnest(json_transform(payload, '{
+            "list_id": "VARCHAR",
+            "email_address": "VARCHAR",
+            "status": "VARCHAR",
+            "email_type": "VARCHAR",
+            "merge_fields": {"FNAME": "VARCHAR", "LNAME": "VARCHAR", "PHONE": "VARCHAR"},
+            "timestamp_signup": "VARCHAR",
+            "timestamp_opt": "VARCHAR",
+            "last_changed": "VARCHAR",
+            "source": "VARCHAR",
+            "tags": "JSON"
+        }'))
+    from members
+),
+
 renamed as (
     select
         record_id as member_id,
-        payload ->> 'list_id' as list_id,
-        trim(payload ->> 'email_address') as email_address,
-        lower(trim(payload ->> 'email_address')) as email,
-        payload ->> 'status' as status,
-        payload ->> 'email_type' as email_type,
-        nullif(trim(payload -> 'merge_fields' ->> 'FNAME'), '') as first_name,
-        nullif(trim(payload -> 'merge_fields' ->> 'LNAME'), '') as last_name,
-        nullif(trim(payload -> 'merge_fields' ->> 'PHONE'), '') as phone,
+        list_id,
+        trim(email_address) as email_address,
+        lower(trim(email_address)) as email,
+        status,
+        email_type,
+        nullif(trim(merge_fields.FNAME), '') as first_name,
+        nullif(trim(merge_fields.LNAME), '') as last_name,
+        nullif(trim(merge_fields.PHONE), '') as phone,
         -- Mailchimp sends "" for times it does not know, e.g. the signup time of an imported member.
-        nullif(trim(payload ->> 'timestamp_signup'), '') as signed_up_at_raw,
-        nullif(trim(payload ->> 'timestamp_opt'), '') as opted_in_at_raw,
-        nullif(trim(payload ->> 'last_changed'), '') as last_changed_at_raw,
-        payload ->> 'source' as signup_source,
+        nullif(trim(timestamp_signup), '') as signed_up_at_raw,
+        nullif(trim(timestamp_opt), '') as opted_in_at_raw,
+        nullif(trim(last_changed), '') as last_changed_at_raw,
+        source as signup_source,
+        -- The cast keeps failing loudly on tags that are not a list.
         nullif(
-            array_to_string(list_transform(coalesce((payload -> 'tags')::json[], []), lambda tag: tag ->> 'name'), '|'),
+            array_to_string(list_transform(coalesce(tags::json[], []), lambda tag: tag ->> 'name'), '|'),
             ''
         ) as tags
-    from members
+    from unpacked
 ),
 
 final as (

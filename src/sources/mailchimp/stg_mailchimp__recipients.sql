@@ -5,8 +5,18 @@
 -- and de-duplicated here: a later version never erases an earlier open.
 with
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+-- Both `recipients` and `events` read these columns, so each raw version is parsed once for both.
 versions as (
-    select payload, fetched_at
+    select
+        fetched_at,
+        unnest(json_transform(payload, '{
+            "campaign_id": "VARCHAR",
+            "email_address": "VARCHAR",
+            "email_id": "VARCHAR",
+            "list_id": "VARCHAR",
+            "activity": [{"action": "VARCHAR", "timestamp": "VARCHAR", "url": "VARCHAR"}]
+        }'))
     from raw_mailchimp__email_activity
 ),
 
@@ -17,25 +27,25 @@ campaigns as (
 
 recipients as (
     select
-        payload ->> 'campaign_id' as campaign_id,
-        lower(trim(payload ->> 'email_address')) as email,
-        arg_max(trim(payload ->> 'email_address'), fetched_at) as email_address,
-        arg_max(payload ->> 'email_id', fetched_at) as email_id,
-        arg_max(payload ->> 'list_id', fetched_at) as list_id
+        campaign_id,
+        lower(trim(email_address)) as email,
+        arg_max(trim(email_address), fetched_at) as email_address,
+        arg_max(email_id, fetched_at) as email_id,
+        arg_max(list_id, fetched_at) as list_id
     from versions
     group by all
 ),
 
 events as (
     select distinct
-        payload ->> 'campaign_id' as campaign_id,
-        lower(trim(payload ->> 'email_address')) as email,
-        event ->> 'action' as action,
-        event ->> 'timestamp' as occurred_at_raw,
-        try_strptime(event ->> 'timestamp', '%Y-%m-%dT%H:%M:%S%z') as occurred_at,
-        event ->> 'url' as url
+        campaign_id,
+        lower(trim(email_address)) as email,
+        event.action as action,
+        event."timestamp" as occurred_at_raw,
+        try_strptime(event."timestamp", '%Y-%m-%dT%H:%M:%S%z') as occurred_at,
+        event.url as url
     from versions
-    cross join unnest((payload -> 'activity')::json[]) as activity(event)
+    cross join unnest(activity) as activity(event)
 ),
 
 -- The first open's original text; a time that does not parse sorts first, so the parsed first open

@@ -9,31 +9,58 @@ source as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select unnest(json_transform(payload, '{
+        "id": "VARCHAR",
+        "given_name": "VARCHAR",
+        "family_name": "VARCHAR",
+        "nickname": "VARCHAR",
+        "company_name": "VARCHAR",
+        "email_address": "VARCHAR",
+        "phone_number": "VARCHAR",
+        "birthday": "VARCHAR",
+        "address": {
+            "address_line_1": "VARCHAR",
+            "address_line_2": "VARCHAR",
+            "locality": "VARCHAR",
+            "administrative_district_level_1": "VARCHAR",
+            "postal_code": "VARCHAR",
+            "country": "VARCHAR"
+        },
+        "reference_id": "VARCHAR",
+        "creation_source": "VARCHAR",
+        "created_at": "VARCHAR",
+        "updated_at": "VARCHAR"
+    }'))
+    from source
+),
+
 renamed as (
     select
-        payload->>'id' as square_customer_id,
-        trim(payload->>'given_name') as given_name,
-        trim(payload->>'family_name') as family_name,
-        trim(payload->>'nickname') as nickname,
-        trim(payload->>'company_name') as company_name,
-        trim(payload->>'email_address') as email,
-        trim(payload->>'phone_number') as phone,
-        trim(payload->>'birthday') as birthday_text,
-        trim(payload->'address'->>'address_line_1') as address_line1,
-        trim(payload->'address'->>'address_line_2') as address_line2,
-        trim(payload->'address'->>'locality') as city,
-        trim(payload->'address'->>'administrative_district_level_1') as state,
-        trim(payload->'address'->>'postal_code') as postal_code,
-        trim(payload->'address'->>'country') as country,
-        payload->>'reference_id' as reference_id,
-        payload->>'creation_source' as creation_source,
-        try_strptime(payload->>'created_at', ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ'])
+        id as square_customer_id,
+        trim(given_name) as given_name,
+        trim(family_name) as family_name,
+        trim(nickname) as nickname,
+        trim(company_name) as company_name,
+        trim(email_address) as email,
+        trim(phone_number) as phone,
+        trim(birthday) as birthday_text,
+        trim(address.address_line_1) as address_line1,
+        trim(address.address_line_2) as address_line2,
+        trim(address.locality) as city,
+        trim(address.administrative_district_level_1) as state,
+        trim(address.postal_code) as postal_code,
+        trim(address.country) as country,
+        reference_id,
+        creation_source,
+        try_strptime(created_at, ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ'])
             at time zone 'UTC' as created_at,
-        payload->>'created_at' as created_at_raw,
-        try_strptime(payload->>'updated_at', ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ'])
+        created_at as created_at_raw,
+        try_strptime(updated_at, ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ'])
             at time zone 'UTC' as updated_at,
-        payload->>'updated_at' as updated_at_raw
-    from source
+        updated_at as updated_at_raw
+    from unpacked
 ),
 
 with_birthdays as (

@@ -5,33 +5,48 @@
 with
 
 orders as (
-    select
-        payload->>'id' as order_id,
-        payload->>'location_id' as location_id,
-        coalesce(from_json(payload->'discounts', '["json"]'), []) as discounts
+    select payload
     from raw_square__orders
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select unnest(json_transform(payload, '{
+        "id": "VARCHAR",
+        "location_id": "VARCHAR",
+        "discounts": [{
+            "uid": "VARCHAR",
+            "name": "VARCHAR",
+            "type": "VARCHAR",
+            "scope": "VARCHAR",
+            "percentage": "VARCHAR",
+            "amount_money": {"amount": "VARCHAR"},
+            "applied_money": {"amount": "VARCHAR"}
+        }]
+    }'))
+    from orders
+),
+
 discounts as (
     select
-        order_id,
+        id as order_id,
         location_id,
-        unnest(discounts) as discount
-    from orders
+        unnest(coalesce(discounts, [])) as discount
+    from unpacked
 ),
 
 renamed as (
     select
         order_id,
         location_id,
-        discount->>'uid' as discount_uid,
-        trim(discount->>'name') as discount_name,
-        discount->>'type' as discount_type,
-        discount->>'scope' as scope,
-        try_cast(discount->>'percentage' as decimal(7, 4)) as percentage,
-        (discount->'amount_money'->>'amount')::bigint as amount_cents,
-        coalesce((discount->'applied_money'->>'amount')::bigint, 0) as applied_cents
+        discount.uid as discount_uid,
+        trim(discount.name) as discount_name,
+        discount.type as discount_type,
+        discount.scope as scope,
+        try_cast(discount.percentage as decimal(7, 4)) as percentage,
+        discount.amount_money.amount::bigint as amount_cents,
+        coalesce(discount.applied_money.amount::bigint, 0) as applied_cents
     from discounts
 ),
 

@@ -11,14 +11,39 @@ payments as (
     where status = 'COMPLETED'
 ),
 
-orders as (
-    select
-        payload->>'id' as order_id,
-        payload->>'state' as order_state,
-        payload->>'customer_id' as order_customer_id,
-        coalesce(from_json(payload->'line_items', '["json"]'), []) as items
+order_records as (
+    select payload
     from raw_square__orders
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
+),
+
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select unnest(json_transform(payload, '{
+        "id": "VARCHAR",
+        "state": "VARCHAR",
+        "customer_id": "VARCHAR",
+        "line_items": [{
+            "uid": "VARCHAR",
+            "name": "VARCHAR",
+            "variation_name": "VARCHAR",
+            "quantity": "VARCHAR",
+            "base_price_money": {"amount": "VARCHAR"},
+            "total_money": {"amount": "VARCHAR"},
+            "total_tax_money": {"amount": "VARCHAR"},
+            "total_discount_money": {"amount": "VARCHAR"}
+        }]
+    }'))
+    from order_records
+),
+
+orders as (
+    select
+        id as order_id,
+        state as order_state,
+        customer_id as order_customer_id,
+        coalesce(line_items, []) as items
+    from unpacked
 ),
 
 order_lines as (
@@ -37,14 +62,14 @@ itemised as (
         o.order_customer_id,
         l.line_number,
         l.line_count,
-        l.item->>'uid' as line_uid,
-        trim(l.item->>'name') as item_name,
-        trim(l.item->>'variation_name') as variation_name,
-        try_cast(l.item->>'quantity' as decimal(12, 3)) as quantity,
-        (l.item->'base_price_money'->>'amount')::bigint as base_price_cents,
-        (l.item->'total_money'->>'amount')::bigint as line_total_cents,
-        coalesce((l.item->'total_tax_money'->>'amount')::bigint, 0) as tax_cents,
-        coalesce((l.item->'total_discount_money'->>'amount')::bigint, 0) as discount_cents
+        l.item.uid as line_uid,
+        trim(l.item.name) as item_name,
+        trim(l.item.variation_name) as variation_name,
+        try_cast(l.item.quantity as decimal(12, 3)) as quantity,
+        l.item.base_price_money.amount::bigint as base_price_cents,
+        l.item.total_money.amount::bigint as line_total_cents,
+        coalesce(l.item.total_tax_money.amount::bigint, 0) as tax_cents,
+        coalesce(l.item.total_discount_money.amount::bigint, 0) as discount_cents
     from payments as p
     inner join order_lines as l using (order_id)
     left join orders as o using (order_id)

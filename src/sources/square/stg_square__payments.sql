@@ -8,27 +8,47 @@ source as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select unnest(json_transform(payload, '{
+        "id": "VARCHAR",
+        "status": "VARCHAR",
+        "order_id": "VARCHAR",
+        "location_id": "VARCHAR",
+        "customer_id": "VARCHAR",
+        "buyer_email_address": "VARCHAR",
+        "source_type": "VARCHAR",
+        "amount_money": {"amount": "VARCHAR", "currency": "VARCHAR"},
+        "tip_money": {"amount": "VARCHAR"},
+        "total_money": {"amount": "VARCHAR"},
+        "refunded_money": {"amount": "VARCHAR"},
+        "created_at": "VARCHAR",
+        "updated_at": "VARCHAR"
+    }'))
+    from source
+),
+
 renamed as (
     select
-        payload->>'id' as payment_id,
-        payload->>'status' as status,
-        payload->>'order_id' as order_id,
-        payload->>'location_id' as location_id,
-        payload->>'customer_id' as square_customer_id,
-        trim(payload->>'buyer_email_address') as buyer_email,
-        payload->>'source_type' as source_type,
-        (payload->'amount_money'->>'amount')::bigint as amount_cents,
-        coalesce((payload->'tip_money'->>'amount')::bigint, 0) as tip_cents,
-        (payload->'total_money'->>'amount')::bigint as total_cents,
-        coalesce((payload->'refunded_money'->>'amount')::bigint, 0) as refunded_cents,
-        payload->'amount_money'->>'currency' as currency,
-        try_strptime(payload->>'created_at', ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ'])
+        id as payment_id,
+        status,
+        order_id,
+        location_id,
+        customer_id as square_customer_id,
+        trim(buyer_email_address) as buyer_email,
+        source_type,
+        amount_money.amount::bigint as amount_cents,
+        coalesce(tip_money.amount::bigint, 0) as tip_cents,
+        total_money.amount::bigint as total_cents,
+        coalesce(refunded_money.amount::bigint, 0) as refunded_cents,
+        amount_money.currency as currency,
+        try_strptime(created_at, ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ'])
             at time zone 'UTC' as created_at,
-        payload->>'created_at' as created_at_raw,
-        try_strptime(payload->>'updated_at', ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ'])
+        created_at as created_at_raw,
+        try_strptime(updated_at, ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ'])
             at time zone 'UTC' as updated_at,
-        payload->>'updated_at' as updated_at_raw
-    from source
+        updated_at as updated_at_raw
+    from unpacked
 ),
 
 final as (

@@ -7,23 +7,39 @@ source as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select unnest(json_transform(payload, '{
+        "id": "VARCHAR",
+        "payment_id": "VARCHAR",
+        "order_id": "VARCHAR",
+        "location_id": "VARCHAR",
+        "status": "VARCHAR",
+        "amount_money": {"amount": "VARCHAR", "currency": "VARCHAR"},
+        "reason": "VARCHAR",
+        "created_at": "VARCHAR",
+        "updated_at": "VARCHAR"
+    }'))
+    from source
+),
+
 renamed as (
     select
-        payload->>'id' as refund_id,
-        payload->>'payment_id' as payment_id,
-        payload->>'order_id' as order_id,
-        payload->>'location_id' as location_id,
-        payload->>'status' as status,
-        (payload->'amount_money'->>'amount')::bigint as amount_cents,
-        payload->'amount_money'->>'currency' as currency,
-        payload->>'reason' as reason,
-        try_strptime(payload->>'created_at', ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ'])
+        id as refund_id,
+        payment_id,
+        order_id,
+        location_id,
+        status,
+        amount_money.amount::bigint as amount_cents,
+        amount_money.currency as currency,
+        reason,
+        try_strptime(created_at, ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ'])
             at time zone 'UTC' as created_at,
-        payload->>'created_at' as created_at_raw,
-        try_strptime(payload->>'updated_at', ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ'])
+        created_at as created_at_raw,
+        try_strptime(updated_at, ['%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ'])
             at time zone 'UTC' as updated_at,
-        payload->>'updated_at' as updated_at_raw
-    from source
+        updated_at as updated_at_raw
+    from unpacked
 ),
 
 final as (

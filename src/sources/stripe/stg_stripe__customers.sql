@@ -7,23 +7,45 @@ source as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select unnest(json_transform(payload, '{
+        "id": "VARCHAR",
+        "email": "VARCHAR",
+        "name": "VARCHAR",
+        "phone": "VARCHAR",
+        "description": "VARCHAR",
+        "address": {
+            "line1": "VARCHAR",
+            "line2": "VARCHAR",
+            "city": "VARCHAR",
+            "state": "VARCHAR",
+            "postal_code": "VARCHAR",
+            "country": "VARCHAR"
+        },
+        "livemode": "VARCHAR",
+        "created": "VARCHAR"
+    }'))
+    from source
+),
+
 final as (
     select
-        payload->>'id' as stripe_customer_id,
-        trim(payload->>'email') as email,
-        trim(payload->>'name') as name,
-        trim(payload->>'phone') as phone,
-        trim(payload->>'description') as description,
-        trim(payload->'address'->>'line1') as address_line1,
-        trim(payload->'address'->>'line2') as address_line2,
-        trim(payload->'address'->>'city') as city,
-        trim(payload->'address'->>'state') as state,
-        trim(payload->'address'->>'postal_code') as postal_code,
-        trim(payload->'address'->>'country') as country,
-        (payload->>'livemode')::boolean as livemode,
-        to_timestamp(try_cast(payload->>'created' as bigint)) as created_at,
-        payload->>'created' as created_at_raw
-    from source
+        id as stripe_customer_id,
+        trim(email) as email,
+        trim(name) as name,
+        trim(phone) as phone,
+        trim(description) as description,
+        trim(address.line1) as address_line1,
+        trim(address.line2) as address_line2,
+        trim(address.city) as city,
+        trim(address.state) as state,
+        trim(address.postal_code) as postal_code,
+        trim(address.country) as country,
+        livemode::boolean as livemode,
+        to_timestamp(try_cast(created as bigint)) as created_at,
+        created as created_at_raw
+    from unpacked
 )
 
 select * from final

@@ -9,44 +9,74 @@ source as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
 unpacked as (
-    select
-        payload,
-        case when json_type(payload->'latest_charge') = 'OBJECT' then payload->'latest_charge' end as charge,
-        case
-            when json_type(payload->'latest_charge') = 'OBJECT' then payload->'latest_charge'->>'id'
-            else payload->>'latest_charge'
-        end as latest_charge_id
+    select unnest(json_transform(payload, '{
+        "id": "VARCHAR",
+        "status": "VARCHAR",
+        "livemode": "VARCHAR",
+        "amount": "VARCHAR",
+        "amount_received": "VARCHAR",
+        "currency": "VARCHAR",
+        "description": "VARCHAR",
+        "created": "VARCHAR",
+        "customer": "VARCHAR",
+        "receipt_email": "VARCHAR",
+        "latest_charge": "JSON",
+        "metadata": {"promotion_code": "VARCHAR"},
+        "last_payment_error": {"code": "VARCHAR", "decline_code": "VARCHAR", "message": "VARCHAR"}
+    }'))
     from source
+),
+
+-- `latest_charge` is the expanded charge object, or only its id should the expansion be ignored.
+charges as (
+    select
+        *,
+        case
+            when json_type(latest_charge) = 'OBJECT' then json_transform(latest_charge, '{
+                "id": "VARCHAR",
+                "status": "VARCHAR",
+                "amount_refunded": "VARCHAR",
+                "receipt_email": "VARCHAR",
+                "billing_details": {
+                    "name": "VARCHAR",
+                    "email": "VARCHAR",
+                    "phone": "VARCHAR",
+                    "address": {"line1": "VARCHAR", "city": "VARCHAR", "postal_code": "VARCHAR"}
+                }
+            }')
+        end as charge
+    from unpacked
 ),
 
 renamed as (
     select
-        payload->>'id' as payment_intent_id,
-        payload->>'status' as status,
-        (payload->>'livemode')::boolean as livemode,
-        (payload->>'amount')::bigint as amount_cents,
-        (payload->>'amount_received')::bigint as amount_received_cents,
-        lower(payload->>'currency') as currency,
-        trim(payload->>'description') as description,
-        to_timestamp(try_cast(payload->>'created' as bigint)) as created_at,
-        payload->>'created' as created_at_raw,
-        payload->>'customer' as stripe_customer_id,
-        latest_charge_id,
-        charge->>'status' as charge_status,
-        (charge->>'amount_refunded')::bigint as amount_refunded_cents,
-        trim(coalesce(charge->>'receipt_email', payload->>'receipt_email')) as receipt_email,
-        trim(charge->'billing_details'->>'name') as billing_name,
-        trim(charge->'billing_details'->>'email') as billing_email,
-        trim(charge->'billing_details'->>'phone') as billing_phone,
-        trim(charge->'billing_details'->'address'->>'line1') as billing_address_line1,
-        trim(charge->'billing_details'->'address'->>'city') as billing_city,
-        trim(charge->'billing_details'->'address'->>'postal_code') as billing_postal_code,
-        nullif(trim(payload->'metadata'->>'promotion_code'), '') as promo_code,
-        payload->'last_payment_error'->>'code' as failure_code,
-        payload->'last_payment_error'->>'decline_code' as decline_code,
-        payload->'last_payment_error'->>'message' as failure_message
-    from unpacked
+        id as payment_intent_id,
+        status,
+        livemode::boolean as livemode,
+        amount::bigint as amount_cents,
+        amount_received::bigint as amount_received_cents,
+        lower(currency) as currency,
+        trim(description) as description,
+        to_timestamp(try_cast(created as bigint)) as created_at,
+        created as created_at_raw,
+        customer as stripe_customer_id,
+        case when charge is null then latest_charge->>'$' else charge.id end as latest_charge_id,
+        charge.status as charge_status,
+        charge.amount_refunded::bigint as amount_refunded_cents,
+        trim(coalesce(charge.receipt_email, receipt_email)) as receipt_email,
+        trim(charge.billing_details.name) as billing_name,
+        trim(charge.billing_details.email) as billing_email,
+        trim(charge.billing_details.phone) as billing_phone,
+        trim(charge.billing_details.address.line1) as billing_address_line1,
+        trim(charge.billing_details.address.city) as billing_city,
+        trim(charge.billing_details.address.postal_code) as billing_postal_code,
+        nullif(trim(metadata.promotion_code), '') as promo_code,
+        last_payment_error.code as failure_code,
+        last_payment_error.decline_code as decline_code,
+        last_payment_error.message as failure_message
+    from charges
 ),
 
 final as (

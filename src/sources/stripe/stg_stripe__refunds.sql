@@ -8,18 +8,33 @@ source as (
     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
 ),
 
+-- One parse per record: `->>` would parse the whole document again for every field.
+unpacked as (
+    select unnest(json_transform(payload, '{
+        "id": "VARCHAR",
+        "charge": "VARCHAR",
+        "payment_intent": "VARCHAR",
+        "amount": "VARCHAR",
+        "currency": "VARCHAR",
+        "status": "VARCHAR",
+        "reason": "VARCHAR",
+        "created": "VARCHAR"
+    }'))
+    from source
+),
+
 renamed as (
     select
-        payload->>'id' as refund_id,
-        payload->>'charge' as charge_id,
-        payload->>'payment_intent' as payment_intent_id,
-        (payload->>'amount')::bigint as amount_cents,
-        lower(payload->>'currency') as currency,
-        payload->>'status' as status,
-        payload->>'reason' as reason,
-        to_timestamp(try_cast(payload->>'created' as bigint)) as created_at,
-        payload->>'created' as created_at_raw
-    from source
+        id as refund_id,
+        charge as charge_id,
+        payment_intent as payment_intent_id,
+        amount::bigint as amount_cents,
+        lower(currency) as currency,
+        status,
+        reason,
+        to_timestamp(try_cast(created as bigint)) as created_at,
+        created as created_at_raw
+    from unpacked
 ),
 
 final as (
