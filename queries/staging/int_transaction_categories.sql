@@ -28,6 +28,8 @@ sub_rules as (
     from seed_sub_category_rules
 ),
 
+-- A word match is a substring match first: the cheap test runs on every description and rule, the
+-- regular expression (compiled per row, its pattern being data) only where the keyword occurs.
 category_matches as (
     select
         d.description,
@@ -35,8 +37,9 @@ category_matches as (
         r.keyword
     from descriptions as d
     inner join rules as r
-        on case r.match
-            when 'contains' then contains(d.text, r.keyword)
+        on contains(d.text, r.keyword)
+        and case r.match
+            when 'contains' then true
             when 'word' then regexp_matches(d.text, '(^|[^a-z0-9])' || regexp_escape(r.keyword) || '($|[^a-z0-9])')
         end
     qualify row_number() over (partition by d.description order by r.priority) = 1
@@ -59,8 +62,9 @@ sub_matches as (
     from categorised as c
     inner join sub_rules as s
         on s.category = c.category
+        and contains(c.text, s.keyword)
         and case s.match
-            when 'contains' then contains(c.text, s.keyword)
+            when 'contains' then true
             when 'word' then regexp_matches(c.text, '(^|[^a-z0-9])' || regexp_escape(s.keyword) || '($|[^a-z0-9])')
         end
     qualify row_number() over (partition by c.description order by s.priority) = 1
