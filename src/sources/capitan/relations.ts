@@ -26,7 +26,7 @@ export async function customersToRefresh(context: StreamContext): Promise<string
   const rows = await db.query(
     `select record_id, fetched_at > $last_success::timestamptz as changed
      from raw_capitan__customers
-     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
+     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
      order by record_id`,
     { last_success: previous?.lastSuccessAt ?? null },
   );

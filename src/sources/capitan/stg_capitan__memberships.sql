@@ -6,7 +6,7 @@ with
 memberships as (
     select payload, fetched_at
     from raw_capitan__customer_memberships
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
+    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

@@ -4,13 +4,13 @@ with
 campaigns as (
     select record_id, payload
     from raw_mailchimp__campaigns
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
+    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 reports as (
     select record_id, payload
     from raw_mailchimp__reports
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
+    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

@@ -10,6 +10,7 @@ with
 versions as (
     select
         fetched_at,
+        payload_hash,
         unnest(json_transform(payload, '{
             "campaign_id": "VARCHAR",
             "email_address": "VARCHAR",
@@ -29,9 +30,9 @@ recipients as (
     select
         campaign_id,
         lower(trim(email_address)) as email,
-        arg_max(trim(email_address), fetched_at) as email_address,
-        arg_max(email_id, fetched_at) as email_id,
-        arg_max(list_id, fetched_at) as list_id
+        arg_max(trim(email_address), (fetched_at, payload_hash)) as email_address,
+        arg_max(email_id, (fetched_at, payload_hash)) as email_id,
+        arg_max(list_id, (fetched_at, payload_hash)) as list_id
     from versions
     group by all
 ),

@@ -4,7 +4,7 @@ with
 source as (
     select payload
     from raw_square__refunds
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1
+    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.
