@@ -1,7 +1,8 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { Database } from '../sql/database.ts';
 import { parseBirthDate } from './birth-dates.ts';
-import { parsePhoneKey, phoneKey } from './phones.ts';
+import { parsePhoneKeysInParallel } from './phone-workers.ts';
+import { phoneKey } from './phones.ts';
 
 export interface LookupCounts {
   phones: number;
@@ -15,7 +16,8 @@ export interface LookupCounts {
  * Parses each distinct phone and birth date of `id_input` once, in TypeScript (libphonenumber and
  * the date formats), into `id_phone_lookup` and `id_birth_date_lookup`, which the SQL joins back.
  * Counts are per record. `meanwhile` is started once the values are read and runs in DuckDB's
- * threads while this thread parses (the parsing is the slow part: libphonenumber's full metadata).
+ * threads while phones validate on worker threads (libphonenumber's full metadata: the slow part)
+ * and this thread parses birth dates.
  */
 export async function buildLookups(
   db: Database,
@@ -31,29 +33,16 @@ export async function buildLookups(
   );
   const background = meanwhile();
 
-  const byKey = new Map<string, string | null>();
-  const phoneLookup: [string, string | null][] = [];
-  let phones = 0;
-  let invalidPhones = 0;
-  let parsed = 0;
-  for (const row of phoneRows) {
-    // Let the event loop move `meanwhile`'s queries along now and then.
-    if (++parsed % 2000 === 0) await new Promise((resolve) => setImmediate(resolve));
-    const raw = String(row.raw);
-    const key = phoneKey(raw);
-    let e164: string | null = null;
-    if (key !== null) {
-      if (!byKey.has(key)) byKey.set(key, parsePhoneKey(key, region).e164);
-      e164 = byKey.get(key) ?? null;
-    }
-    phones += Number(row.n);
-    if (e164 === null) invalidPhones += Number(row.n);
-    phoneLookup.push([raw, e164]);
-  }
+  // Phones validate on worker threads while this thread parses the birth dates.
+  const rawKeys = phoneRows.map((row) => phoneKey(String(row.raw)));
+  const distinctKeys = [...new Set(rawKeys.filter((key): key is string => key !== null))];
+  const validating = parsePhoneKeysInParallel(distinctKeys, region);
+
   const dateLookup: [string, string | null, string | null, string][] = [];
   let birthDates = 0;
   let invalidBirthDates = 0;
   let ambiguousBirthDates = 0;
+  let parsed = 0;
   for (const row of dateRows) {
     if (++parsed % 2000 === 0) await new Promise((resolve) => setImmediate(resolve));
     const date = parseBirthDate(String(row.raw), asOf);
@@ -63,6 +52,19 @@ export async function buildLookups(
     if (date.status === 'ambiguous') ambiguousBirthDates += n;
     dateLookup.push([String(row.raw), date.date, date.alt, date.status]);
   }
+
+  const validated = await validating;
+  const e164ByKey = new Map(distinctKeys.map((key, i) => [key, validated[i] ?? null]));
+  const phoneLookup: [string, string | null][] = [];
+  let phones = 0;
+  let invalidPhones = 0;
+  phoneRows.forEach((row, i) => {
+    const key = rawKeys[i];
+    const e164 = key == null ? null : (e164ByKey.get(key) ?? null);
+    phones += Number(row.n);
+    if (e164 === null) invalidPhones += Number(row.n);
+    phoneLookup.push([String(row.raw), e164]);
+  });
   await background;
 
   await db.run('create or replace table id_phone_lookup (phone_raw varchar, phone_e164 varchar)');

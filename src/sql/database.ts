@@ -142,8 +142,20 @@ export class Database {
 
   /** Writes the result of a select to the lake table `key`, atomically, then exposes it as a view. */
   async writeSelect(key: string, selectSql: string, params: SqlParams = {}): Promise<void> {
+    // A table is a set: unless the select orders its rows, DuckDB may write them in any order, which
+    // lets it write row groups in parallel without holding them back to keep the order.
     await this.lake.writeTable(key, (tmp) =>
-      this.run(`copy (${selectSql}) to ${sqlString(tmp)} (format parquet, compression zstd)`, params),
+      this.exclusive(async () => {
+        await this.connection.run('set preserve_insertion_order = false');
+        try {
+          await this.connection.run(
+            `copy (${selectSql}) to ${sqlString(tmp)} (format parquet, compression zstd)`,
+            toDuckValues(params),
+          );
+        } finally {
+          await this.connection.run('reset preserve_insertion_order');
+        }
+      }),
     );
     await this.run(
       `create or replace view ${sqlIdentifier(viewName(key))} as select * from read_parquet(${sqlString(this.lake.filePath(key))})`,

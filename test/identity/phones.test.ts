@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parsePhoneKeysInParallel } from '../../src/identity/phone-workers.ts';
 import { parsePhoneKey, phoneKey } from '../../src/identity/phones.ts';
 
 const e164 = (raw: string) => {
@@ -31,5 +32,18 @@ describe('phones', () => {
     expect(e164('12345')).toBeNull();
     expect(e164('(000) 000-0000')).toBeNull();
     expect(phoneKey('n/a')).toBeNull();
+  });
+
+  it('validates on worker threads exactly as parsePhoneKey does, in order', async () => {
+    const keys: string[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      const national = `${200 + (i % 800)}555${String(i).padStart(4, '0')}`;
+      keys.push(i % 3 === 0 ? `+1${national}` : i % 3 === 1 ? national : national.slice(3));
+    }
+    keys.push('+442079460958', '0000000000', '12345');
+    const inThread = keys.map((key) => parsePhoneKey(key, 'US').e164);
+    expect(await parsePhoneKeysInParallel(keys, 'US')).toEqual(inThread);
+    expect(inThread.filter((e) => e === null).length).toBeGreaterThan(1000);
+    expect(inThread.filter((e) => e !== null).length).toBeGreaterThan(1000);
   });
 });
