@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CountryCode } from 'libphonenumber-js/max';
+import { parsePhoneKey } from './phones.ts';
 
 // parsePhoneKey's validation (phones.ts) as plain CommonJS, since a worker thread cannot load
 // TypeScript without a loader; test/identity/phones.test.ts checks the two agree.
@@ -16,22 +17,20 @@ parentPort.postMessage(workerData.keys.map((key) => {
 
 const library = createRequire(import.meta.url).resolve('libphonenumber-js/max');
 
-/** Keys smaller batches than this are not worth a thread's start (loading the full metadata). */
-const MIN_KEYS_PER_THREAD = 5000;
+/** Below this many keys a thread's start (loading the full metadata) costs more than it saves. */
+const MIN_KEYS_PER_THREAD = 50_000;
 
 /**
- * The E.164 form of each phone key (null when invalid), validated on one worker thread per core:
- * libphonenumber with its full metadata is the slowest step of resolving a million customers, and
- * DuckDB sits idle while it runs.
+ * The E.164 form of each phone key (null when invalid). Many keys are validated on one worker
+ * thread per core: libphonenumber with its full metadata is the slowest step of resolving a million
+ * customers, and DuckDB sits idle while it runs. Few keys are validated here.
  */
 export async function parsePhoneKeysInParallel(
   keys: string[],
   region: CountryCode,
 ): Promise<(string | null)[]> {
-  const threads = Math.max(
-    1,
-    Math.min(os.availableParallelism(), Math.ceil(keys.length / MIN_KEYS_PER_THREAD)),
-  );
+  const threads = Math.min(os.availableParallelism(), Math.floor(keys.length / MIN_KEYS_PER_THREAD));
+  if (threads < 2) return keys.map((key) => parsePhoneKey(key, region).e164);
   const size = Math.ceil(keys.length / threads);
   const batches = Array.from({ length: threads }, (_, i) => keys.slice(i * size, (i + 1) * size));
   return (await Promise.all(batches.map((batch) => validateOnWorker(batch, region)))).flat();
