@@ -3,7 +3,8 @@
  * peak resident memory): (a) the full two-year backfill of the demo gym through the emulators into
  * an empty lake; (b) the incremental daily run after it (same day, daily windows); (c) a rebuild
  * with --no-fetch of a lake at a scale factor of the demo (default 100), written once by the scale
- * writer and copied afresh (raw only) for each of --scale-runs rebuilds.
+ * writer and copied afresh (raw only) for each of --scale-runs rebuilds. A part skipped keeps its
+ * figures from the previous results file, marked with when they were measured.
  *
  *   npx tsx bench/daily.ts [--runs 3] [--scale 100] [--scale-runs 3] [--skip-demo] [--skip-scale]
  */
@@ -147,4 +148,16 @@ if (!values['skip-scale']) {
 }
 
 figures.load_average_at_end = load();
+const previous = await readFile(path.join(import.meta.dirname, 'results', 'daily.json'), 'utf8')
+  .then((text) => JSON.parse(text) as Record<string, unknown>)
+  .catch(() => null);
+const partsKept = [
+  ...(values['skip-demo'] ? ['demo_backfill', 'demo_incremental', 'load_average_after_demo'] : []),
+  ...(values['skip-scale'] ? ['scale_rebuild', 'load_average_before_scale'] : []),
+];
+for (const part of partsKept) {
+  if (previous?.[part] === undefined) continue;
+  figures[part] = previous[part];
+  figures[`${part}_measured_at`] = previous[`${part}_measured_at`] ?? previous.measured_at;
+}
 await report('daily', figures);
