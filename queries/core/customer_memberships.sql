@@ -68,6 +68,8 @@ final as (
         s.is_two_week_pass,
         s.is_fixed_term,
         s.is_team_dues,
+        -- Capitan sells 2-week passes and team dues as memberships; the reports do not count them.
+        not coalesce(s.is_two_week_pass, false) and not coalesce(s.is_team_dues, false) as is_membership,
         s.frequency,
         s.billing_amount
     from starts as s

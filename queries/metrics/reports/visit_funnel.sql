@@ -9,7 +9,7 @@ with
 memberships as (
     select customer_id, started_on
     from customer_memberships
-    where not coalesce(is_two_week_pass, false) and not coalesce(is_team_dues, false)
+    where is_membership
 ),
 
 first_memberships as (

@@ -12,7 +12,7 @@ weeks as (
 memberships as (
     select customer_id, started_on, ended_on
     from customer_memberships
-    where not coalesce(is_two_week_pass, false) and not coalesce(is_team_dues, false)
+    where is_membership
 ),
 
 first_memberships as (
