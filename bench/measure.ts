@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export function median(values: number[]): number {
@@ -33,4 +34,33 @@ export async function report(name: string, figures: Record<string, unknown>): Pr
   const body = { benchmark: name, measured_at: new Date().toISOString(), node: process.version, ...figures };
   await writeFile(path.join(dir, `${name}.json`), `${JSON.stringify(body, null, 2)}\n`);
   console.log(JSON.stringify(body, null, 2));
+}
+
+/**
+ * Builds `dir` with `build` unless it was built by the same code: a lake cached across benchmark
+ * runs must not outlive a change to the SQL or TypeScript that made it.
+ */
+export async function cachedBuild(dir: string, build: () => Promise<void>): Promise<'reused' | 'built'> {
+  const marker = path.join(dir, '.prepared');
+  const fingerprint = await codeFingerprint();
+  const previous = await readFile(marker, 'utf8').catch(() => null);
+  if (previous?.trim() === fingerprint) return 'reused';
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await build();
+  await writeFile(marker, `${fingerprint}\n`);
+  return 'built';
+}
+
+async function codeFingerprint(): Promise<string> {
+  const root = path.resolve(import.meta.dirname, '..');
+  const hash = createHash('sha256');
+  for (const folder of ['src', 'queries']) {
+    const files = (await readdir(path.join(root, folder), { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name))
+      .sort();
+    for (const file of files) hash.update(path.relative(root, file)).update(await readFile(file));
+  }
+  return hash.digest('hex');
 }

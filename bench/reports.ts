@@ -5,12 +5,12 @@
  *   npx tsx bench/reports.ts [--runs 5] [--lake DIR]
  *
  * The input is the demo gym's lake built as the daily run builds it (`buildSandboxLake` at scale 1,
- * cached in bench/results/reports-lake/), or --lake DIR (e.g. data/sandbox after `npm run demo`).
+ * cached in bench/results/reports-lake/ while the code is unchanged), or --lake DIR (e.g. data/sandbox after `npm run demo`).
  * Each run opens DuckDB over the lake afresh and renders everything into a temp folder; the median
  * of --runs is quoted, against a baseline measured in the same runs: the same queries/metrics/reports files
  * run without rendering. Results go to bench/results/reports.json.
  */
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,7 +20,7 @@ import { Lake } from '../src/lake/lake.ts';
 import { DEFAULT_TIME_ZONE } from '../src/sandbox/generate.ts';
 import { buildSandboxLake } from '../src/sandbox/sandbox-lake.ts';
 import { Database } from '../src/sql/database.ts';
-import { median, report, timed } from './measure.ts';
+import { cachedBuild, median, report, timed } from './measure.ts';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '5' }, lake: { type: 'string' } },
@@ -30,20 +30,15 @@ const cached = path.join(import.meta.dirname, 'results', 'reports-lake');
 
 async function demoLake(): Promise<string> {
   if (values.lake) return values.lake;
-  const marker = path.join(cached, '.prepared');
-  if (
-    !(await access(marker).then(
-      () => true,
-      () => false,
-    ))
-  ) {
-    console.log('building the demo gym’s lake once (cached in bench/results/reports-lake/)…');
-    await rm(cached, { recursive: true, force: true });
+  const outcome = await cachedBuild(cached, async () => {
+    console.log(
+      'building the demo gym’s lake (cached in bench/results/reports-lake/ until the code changes)…',
+    );
     const { result, seconds } = await timed(() => buildSandboxLake(cached, 1));
     result.db.close();
-    await writeFile(marker, `${new Date().toISOString()}\n`);
     console.log(`built in ${seconds.toFixed(1)} s`);
-  }
+  });
+  if (outcome === 'reused') console.log('reusing bench/results/reports-lake/, built by this code');
   return cached;
 }
 

@@ -5,14 +5,13 @@
  *   npx tsx bench/timeline.ts [--scale 100] [--runs 3] [--prepare-only]
  *
  * The sandbox gym's raw lake is written at --scale, staged and resolved once, untimed, and cached in
- * bench/results/timeline-lake-<scale>/. Each measured run is its own process, so its peak memory
+ * bench/results/timeline-lake-<scale>/ until the code under src/ or queries/ changes. Each measured run is its own process, so its peak memory
  * (max RSS: Node and DuckDB together) is its own: it builds the core layer (queries/core, with
  * `customer_events`) and runs the daily rules step over an empty flag history, so every flag is new.
  * The demo gym is measured the same way in the same run, as the baseline the scale figures are
  * compared with. Results go to bench/results/timeline.json.
  */
 import { execFile } from 'node:child_process';
-import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createInputTable } from '../src/identity/input.ts';
@@ -27,7 +26,7 @@ import { DEFAULT_AS_OF } from '../src/sandbox/generate.ts';
 import { writeScaleLake } from '../src/sandbox/scale-writer.ts';
 import { Database } from '../src/sql/database.ts';
 import { buildTimeline } from '../src/timeline/build-timeline.ts';
-import { median, report } from './measure.ts';
+import { cachedBuild, median, report } from './measure.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const resultsDir = path.join(root, 'bench/results');
@@ -106,36 +105,33 @@ async function main(scale: number, runs: number): Promise<void> {
 /** The sandbox gym's lake at `scale`, staged and resolved; written once, then reused. */
 async function prepareLake(scale: number): Promise<string> {
   const dir = path.join(resultsDir, `timeline-lake-${scale}`);
-  const done = path.join(dir, '.prepared');
-  if (await exists(done)) return dir;
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  const step = async (name: string, work: () => Promise<unknown>) => {
-    const started = performance.now();
-    await work();
-    console.error(`×${scale}: ${name} ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  };
-  await step('write raw lake', () =>
-    writeScaleLake({
-      scale,
-      dir,
-      timeZone: TIME_ZONE,
-      onProgress: (done, total) => {
-        if (done % 20 === 0 || done === total) console.error(`×${scale}: raw parts ${done}/${total}`);
-      },
-    }),
-  );
-  const db = await Database.open(new Lake({ kind: 'local', dir }), { timeZone: TIME_ZONE });
-  try {
-    await step('stage', () => stage(db, { time_zone: TIME_ZONE }));
-    await step('resolve identities', async () => {
-      await createInputTable(db, 'select * from stg_identity_records');
-      await resolveIdentities(db, lakeStore(db), { asOf: DEFAULT_AS_OF, now: DEFAULT_AS_OF });
-    });
-  } finally {
-    db.close();
-  }
-  await writeFile(done, `${new Date().toISOString()}\n`);
+  await cachedBuild(dir, async () => {
+    const step = async (name: string, work: () => Promise<unknown>) => {
+      const started = performance.now();
+      await work();
+      console.error(`×${scale}: ${name} ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    };
+    await step('write raw lake', () =>
+      writeScaleLake({
+        scale,
+        dir,
+        timeZone: TIME_ZONE,
+        onProgress: (done, total) => {
+          if (done % 20 === 0 || done === total) console.error(`×${scale}: raw parts ${done}/${total}`);
+        },
+      }),
+    );
+    const db = await Database.open(new Lake({ kind: 'local', dir }), { timeZone: TIME_ZONE });
+    try {
+      await step('stage', () => stage(db, { time_zone: TIME_ZONE }));
+      await step('resolve identities', async () => {
+        await createInputTable(db, 'select * from stg_identity_records');
+        await resolveIdentities(db, lakeStore(db), { asOf: DEFAULT_AS_OF, now: DEFAULT_AS_OF });
+      });
+    } finally {
+      db.close();
+    }
+  });
   return dir;
 }
 
@@ -181,11 +177,4 @@ function inChild(dir: string): Promise<RunResult> {
       },
     );
   });
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
 }

@@ -1,6 +1,6 @@
 import { viewName } from '../lake/table-names.ts';
 import type { Database } from '../sql/database.ts';
-import { sqlIdentifier, sqlString } from '../sql/database.ts';
+import { PARQUET_WRITE_OPTIONS, sqlIdentifier, sqlString } from '../sql/database.ts';
 
 export interface RawRecord {
   recordId: string;
@@ -89,12 +89,9 @@ export class RawStreamWriter {
     if (counts.changed > 0) {
       const part = `${this.runId}-${String(this.parts++).padStart(4, '0')}`;
       await this.db.lake.appendPart(this.key, part, (tmp) =>
-        this.db.run(
-          `copy (${changed} order by record_id) to ${sqlString(tmp)} (format parquet, compression zstd)`,
-          {
-            run_id: this.runId,
-          },
-        ),
+        this.db.run(`copy (${changed} order by record_id) to ${sqlString(tmp)} ${PARQUET_WRITE_OPTIONS}`, {
+          run_id: this.runId,
+        }),
       );
       await this.db.refreshViews();
     }
@@ -151,7 +148,7 @@ export async function writeRejected(
   );
   await db.lake.appendPart(rejectedKey, `${runId}-${source}`, (tmp) =>
     db.run(
-      `copy (select * replace (rejected_at::timestamptz as rejected_at) from ${sqlIdentifier(table)}) to ${sqlString(tmp)} (format parquet)`,
+      `copy (select * replace (rejected_at::timestamptz as rejected_at) from ${sqlIdentifier(table)}) to ${sqlString(tmp)} ${PARQUET_WRITE_OPTIONS}`,
     ),
   );
   await db.run(`drop table ${sqlIdentifier(table)}`);

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type Database, parquetReader, type SqlParams, sqlString } from '../sql/database.ts';
+import {
+  type Database,
+  PARQUET_WRITE_OPTIONS,
+  parquetReader,
+  type SqlParams,
+  sqlString,
+} from '../sql/database.ts';
 
 /** The tables the resolver writes, and the state it keeps between runs. */
 export const OUTPUT_TABLES = [
@@ -80,10 +86,7 @@ export function folderStore(db: Database, dir: string): IdentityStore {
       const target = file(table);
       const tmp = path.join(dir, `.${table}.${randomBytes(6).toString('hex')}.tmp`);
       try {
-        await db.run(
-          `copy (${selectSql}) to ${sqlString(tmp)} (format parquet, compression zstd, compression_level 1)`,
-          params,
-        );
+        await db.run(`copy (${selectSql}) to ${sqlString(tmp)} ${PARQUET_WRITE_OPTIONS}`, params);
         await rename(tmp, target);
       } finally {
         await rm(tmp, { force: true });

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { formatTable } from '../commands/format.ts';
-import { type Database, type SqlParams, sqlString } from '../sql/database.ts';
+import { type Database, PARQUET_WRITE_OPTIONS, type SqlParams, sqlString } from '../sql/database.ts';
 import { queriesDir, readQueryFile } from '../sql/query-files.ts';
 
 /** `state/quality_results` (view `quality_results`): every check of every run, append-only. */
@@ -170,7 +170,7 @@ export async function storeResults(
          select $run_id as run_id, $checked_at::timestamptz as checked_at, check_name, description, severity,
                 threshold::double as threshold, failing_rows::bigint as failing_rows, status, sample
          from ${table} order by check_name
-       ) to ${sqlString(tmp)} (format parquet)`,
+       ) to ${sqlString(tmp)} ${PARQUET_WRITE_OPTIONS}`,
       { run_id: runId, checked_at: checkedAt },
     ),
   );

@@ -1,5 +1,5 @@
 import type { Database, SqlParams } from '../sql/database.ts';
-import { parquetReader, sqlString } from '../sql/database.ts';
+import { PARQUET_WRITE_OPTIONS, parquetReader, sqlString } from '../sql/database.ts';
 import { parametersOf } from '../sql/query-files.ts';
 
 /** The subset of `params` a statement uses: DuckDB refuses a parameter the statement does not name. */
@@ -48,7 +48,7 @@ export async function appendState(
     .join(', ');
   await db.lake.appendPart(`state/${table}`, partId, (tmp) =>
     db.run(
-      `copy (select ${columns} from (${selectSql})) to ${sqlString(tmp)} (format parquet, compression zstd)`,
+      `copy (select ${columns} from (${selectSql})) to ${sqlString(tmp)} ${PARQUET_WRITE_OPTIONS}`,
       used,
     ),
   );
