@@ -58,7 +58,7 @@ async function codeFingerprint(): Promise<string> {
   for (const folder of ['src', 'queries']) {
     const files = (await readdir(path.join(root, folder), { recursive: true, withFileTypes: true }))
       .filter((entry) => entry.isFile())
-      .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name))
+      .map((entry) => path.join(entry.parentPath, entry.name))
       .sort();
     for (const file of files) hash.update(path.relative(root, file)).update(await readFile(file));
   }

@@ -5,7 +5,8 @@
  *   npx tsx bench/reports.ts [--runs 5] [--lake DIR]
  *
  * The input is the demo gym's lake built as the daily run builds it (`buildSandboxLake` at scale 1,
- * cached in bench/results/reports-lake/ while the code is unchanged), or --lake DIR (e.g. data/sandbox after `npm run demo`).
+ * cached in bench/results/reports-lake/ while the code is unchanged), or --lake DIR (e.g.
+ * data/sandbox after `npm run demo`).
  * Each run opens DuckDB over the lake afresh and renders everything into a temp folder; the median
  * of --runs is quoted, against a baseline measured in the same runs: the same queries/metrics/reports files
  * run without rendering. Results go to bench/results/reports.json.

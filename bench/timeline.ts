@@ -5,9 +5,10 @@
  *   npx tsx bench/timeline.ts [--scale 100] [--runs 3] [--prepare-only]
  *
  * The sandbox gym's raw lake is written at --scale, staged and resolved once, untimed, and cached in
- * bench/results/timeline-lake-<scale>/ until the code under src/ or queries/ changes. Each measured run is its own process, so its peak memory
- * (max RSS: Node and DuckDB together) is its own: it builds the core layer (queries/core, with
- * `customer_events`) and runs the daily rules step over an empty flag history, so every flag is new.
+ * bench/results/timeline-lake-<scale>/ until the code under src/ or queries/ changes. Each measured
+ * run is its own process, so its peak memory (max RSS: Node and DuckDB together) is its own: it
+ * builds the core layer (queries/core, with `customer_events`) and runs the daily rules step over an
+ * empty flag history, so every flag is new.
  * The demo gym is measured the same way in the same run, as the baseline the scale figures are
  * compared with. Results go to bench/results/timeline.json.
  */
@@ -102,7 +103,7 @@ async function main(scale: number, runs: number): Promise<void> {
   });
 }
 
-/** The sandbox gym's lake at `scale`, staged and resolved; written once, then reused. */
+/** The sandbox gym's lake at `scale`, staged and resolved; reused while the code is unchanged. */
 async function prepareLake(scale: number): Promise<string> {
   const dir = path.join(resultsDir, `timeline-lake-${scale}`);
   await cachedBuild(dir, async () => {
