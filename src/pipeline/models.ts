@@ -1,6 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isEnoent } from '../errors.ts';
 import { type Database, type SqlParams, sqlIdentifier } from '../sql/database.ts';
 import { parametersOf, queriesDir } from '../sql/query-files.ts';
@@ -18,11 +17,9 @@ export interface Model {
   dependsOn: string[];
 }
 
-const sourcesDir = fileURLToPath(new URL('../sources/', import.meta.url));
-
 /**
- * Staging models live beside their source (`src/sources/<source>/stg_<source>__<entity>.sql`) and,
- * when they combine sources, in `queries/staging/`; core and metrics models in `queries/<layer>/`.
+ * Models live in `queries/<layer>/`; a source's own staging models in `queries/staging/<source>/`
+ * (`stg_<source>__<entity>.sql`), those combining sources in `queries/staging/` itself.
  * `onlySource` limits staging to one source's own models.
  */
 export async function discoverModels(
@@ -33,9 +30,10 @@ export async function discoverModels(
     ? []
     : (await sqlFilesIn(path.join(queriesDir, layer))).map((f) => path.join(queriesDir, layer, f));
   if (layer === 'staging') {
-    for (const source of await listDirs(sourcesDir)) {
+    const stagingDir = path.join(queriesDir, 'staging');
+    for (const source of await listDirs(stagingDir)) {
       if (options.onlySource && source !== options.onlySource) continue;
-      const dir = path.join(sourcesDir, source);
+      const dir = path.join(stagingDir, source);
       for (const file of await sqlFilesIn(dir)) files.push(path.join(dir, file));
     }
   }
