@@ -1,7 +1,7 @@
 import { CliError, ExitCode } from '../../src/errors.ts';
 import { viewName } from '../../src/lake/table-names.ts';
-import { type Database, type Row, type SqlParams, sqlIdentifier } from '../../src/sql/database.ts';
-import { readQueryFile } from '../../src/sql/query-files.ts';
+import { openRunner } from '../../src/pipeline/model-graph.ts';
+import { type Database, type Row, sqlIdentifier } from '../../src/sql/database.ts';
 import { isoDate } from './format.ts';
 
 /** What every report is rendered against. */
@@ -57,15 +57,15 @@ export async function hasTable(db: Database, view: string): Promise<boolean> {
 }
 
 /**
- * Runs `queries/metrics/reports/<name>.sql` with the context's dates, giving each query only what it
- * uses. They live in a folder of their own because they take the report's dates as parameters and
- * are read, not materialised: the pipeline's metrics models are the files directly in `metrics/`.
+ * Runs the query model `queries/metrics/reports/<name>.sql` with the context's dates, giving it only
+ * what it uses. Reports are query models (read, not materialised) because they take the report's
+ * dates as parameters; the metrics tables the pipeline builds are the files directly in `metrics/`.
  */
 export async function metric(ctx: ReportContext, name: string): Promise<Row[]> {
-  const all: SqlParams = { as_of: ctx.asOf, window_days: ctx.windowDays, time_zone: ctx.timeZone };
-  const query = `metrics/reports/${name}`;
-  const { parameters } = await readQueryFile(query);
-  return ctx.db.runQuery(query, Object.fromEntries(parameters.map((p) => [p, all[p]!])));
+  const runner = await openRunner(ctx.db, {
+    vars: { as_of: ctx.asOf, window_days: ctx.windowDays, time_zone: ctx.timeZone },
+  });
+  return runner.rows(`metrics/reports/${name}`);
 }
 
 const noActivity = 'the lake has no sales or check-ins yet: run the daily refresh first (or pass --sandbox)';

@@ -4,16 +4,9 @@ import { formatTable } from '../commands/format.ts';
 import { type Config, loadConfig, type SourceName } from '../config.ts';
 import { ExitCode } from '../errors.ts';
 import { runFetch, type StreamResult } from '../fetch/run-fetch.ts';
-import { createInputTable } from '../identity/input.ts';
-import { resolveIdentities } from '../identity/resolve.ts';
-import { lakeStore } from '../identity/store.ts';
 import { Lake } from '../lake/lake.ts';
-import {
-  describeContentRun,
-  describeOfferMetrics,
-  runContentAnalysis,
-  runOfferMetrics,
-} from '../offers/run-offers.ts';
+import type { ModelOutcome } from '../models/model.ts';
+import { describeOfferMetrics, runOfferMetrics } from '../offers/run-offers.ts';
 import {
   errorFailures,
   formatHeadline,
@@ -23,14 +16,12 @@ import {
   runChecks,
   storeResults,
 } from '../quality/checks.ts';
-import { loadRulesConfig } from '../rules/config.ts';
-import { discoverRules } from '../rules/discover.ts';
-import { runRules } from '../rules/run-rules.ts';
 import type { GymSize } from '../sandbox/generate.ts';
 import { loadSources } from '../sources/registry.ts';
 import { Database } from '../sql/database.ts';
 import { buildTimeline } from '../timeline/build-timeline.ts';
 import { acquireLock } from './lock.ts';
+import { openRunner } from './model-graph.ts';
 import { publish, snapshotName } from './publish.ts';
 import { type RunRecord, recordRun, type StepRecord } from './run-log.ts';
 import { stage } from './stage.ts';
@@ -178,17 +169,25 @@ async function runSteps(
 
     const asOf = options.asOf ?? clock ?? new Date();
     const now = clock ?? new Date();
-    await timed(
-      'resolve',
-      async () => {
-        await createInputTable(db, 'select * from stg_identity_records', undefined, 'stg_identity_records');
-        return resolveIdentities(db, lakeStore(db), { asOf, now });
-      },
-      (r) => `${r.records} records → ${r.customers} customers in ${r.households} households`,
-      (r) => ({ records: r.customers }),
-    );
+    const runner = await openRunner(db, {
+      vars: { time_zone: config.timeZone, window_days: config.offerWindowDays },
+      config,
+      asOf,
+      now,
+    });
+    // A TypeScript model of the graph, as one step: its outcome is the step's summary.
+    const step = async (id: string) => {
+      const [built] = await runner.build(runner.graph.select((m) => m.id === id));
+      return built!.outcome!;
+    };
+    const outcome = (r: ModelOutcome) => r.detail;
+    const counted = (r: ModelOutcome) => ({
+      ...(r.records !== undefined ? { records: r.records } : {}),
+      ...(r.rejected !== undefined ? { rejected: r.rejected } : {}),
+    });
+    await timed('resolve', () => step('resolve'), outcome, counted);
     // Before the timeline, so email_sent events carry each template's offer.
-    await timed('analyse', () => runContentAnalysis(db, config), describeContentRun);
+    await timed('analyse', () => step('analyse'), outcome, counted);
     const timeline = await timed(
       'events',
       () => buildTimeline(db, { timeZone: config.timeZone }),
@@ -196,19 +195,7 @@ async function runSteps(
       (r) => ({ records: r.events, rejected: r.rejected }),
     );
     await timed('offers', () => runOfferMetrics(db, config), describeOfferMetrics);
-    await timed(
-      'rules',
-      async () => {
-        const rules = await discoverRules();
-        return runRules(db, {
-          asOf: localDate(asOf, config.timeZone),
-          now,
-          config: await loadRulesConfig(rules),
-        });
-      },
-      (r) => `${r.openFlags} open flags, ${r.systemEvents} system events`,
-      (r) => ({ records: r.openFlags }),
-    );
+    await timed('rules', () => step('rules'), outcome, counted);
     const checks = await timed(
       'quality',
       async () => {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
+import { openRunner } from '../../src/pipeline/model-graph.ts';
 import { Database } from '../../src/sql/database.ts';
 import { queriesDir } from '../../src/sql/query-files.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
@@ -77,7 +78,7 @@ describe('revenue categorisation rules (queries/seeds, queries/staging/int_trans
       'int_transaction_descriptions',
       cases.map(([d]) => [d]),
     );
-    const rows = await db.runQuery('staging/int_transaction_categories');
+    const rows = await (await openRunner(db)).rows('staging/int_transaction_categories');
     results = new Map(rows.map((r) => [String(r.description), r as never]));
   });
   afterAll(() => db.close());

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { runFetch } from '../../src/fetch/run-fetch.ts';
 import { Lake } from '../../src/lake/lake.ts';
-import { buildModels, discoverModels } from '../../src/pipeline/models.ts';
+import { openRunner } from '../../src/pipeline/model-graph.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { SandboxDataset, StripeRefund } from '../../src/sandbox/dataset.ts';
 import type { HttpEmulator } from '../../src/sandbox/emulators/http-emulator.ts';
@@ -168,20 +168,8 @@ describe('stg_transactions: net revenue from Stripe and Square, one row per paym
     expect(results.every((r) => r.status === 'ok')).toBe(true);
 
     // stg_transactions and the models it reads, nothing else.
-    const models = await discoverModels('staging');
-    const byName = new Map(models.map((m) => [m.name, m]));
-    const needed = new Set<string>();
-    const visit = (name: string) => {
-      if (needed.has(name)) return;
-      needed.add(name);
-      for (const dependency of byName.get(name)!.dependsOn) visit(dependency);
-    };
-    visit('stg_transactions');
-    await buildModels(
-      db,
-      models.filter((m) => needed.has(m.name)),
-      { time_zone: config.timeZone },
-    );
+    const runner = await openRunner(db, { vars: { time_zone: config.timeZone } });
+    await runner.build(runner.graph.withUpstream(['stg_transactions']));
     rows = await db.query('select * from stg_transactions');
   });
 

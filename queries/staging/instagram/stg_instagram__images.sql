@@ -1,4 +1,4 @@
--- One row per stored post image (the bytes stay in raw, for the vision analysis).
+-- One row per stored post image, with its bytes (base64) for the vision analysis.
 with
 
 images as (
@@ -26,6 +26,7 @@ final as (
         content_type,
         sha256,
         octet_length(from_base64(bytes_base64)) as byte_length,
+        bytes_base64,
         fetched_at
     from unpacked
 )

@@ -1,3 +1,4 @@
+-- materialized: view
 -- One row per distinct set of attachment keys the events carry (a few million at scale, against
 -- tens of millions of events: a member's hundred check-ins or a subscriber's emails share one).
 -- Read straight from staging, branch by branch, with the same key expressions as int_event_sources

@@ -1,3 +1,4 @@
+-- materialized: view
 -- Full names that belong to exactly one customer, normalised the same way as the names on events
 -- (accents, case and punctuation dropped): the last, 'low' step of attaching an event. A name two
 -- customers share attaches nothing, since guessing would put purchases on the wrong person.

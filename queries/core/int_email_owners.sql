@@ -1,3 +1,4 @@
+-- materialized: view
 -- One row per email address the resolver knows: the customer an event carrying only that address
 -- belongs to. An address several customers share (a family's) goes to one of them, preferring an
 -- adult, the customer holding it on the most records, then the lowest id, and is at most 'medium'.

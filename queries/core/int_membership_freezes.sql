@@ -1,3 +1,4 @@
+-- materialized: view
 -- One row per freeze of a membership instance: when it was first seen frozen and the day it thaws.
 -- Capitan shows only a membership's current status, so the start of a freeze is the first fetch that
 -- saw it frozen (within a day on daily runs; the backfill's own time for a freeze already under way).

@@ -1,3 +1,4 @@
+-- materialized: view
 -- Every customer event the sources tell of, before it is attached to a customer: one row per
 -- purchase line, refund, failed payment, check-in, membership start, end and freeze, and email sent,
 -- opened and clicked. Each row carries the keys the attachment chain tries (a Capitan id, the
@@ -42,7 +43,7 @@ recipients as not materialized (
 ),
 
 -- The offer each campaign's template carries (written by the template analysis; empty before it runs).
-campaign_offers as (
+offers as (
     select * from campaign_offers
 ),
 
@@ -275,7 +276,7 @@ email_events as (
                 )
             end as event_details
         from recipients as r
-        left join campaign_offers as o using (campaign_id)
+        left join offers as o using (campaign_id)
         union all
         select
             'email_opened', campaign_id, email, email_id, first_opened_at, 'first open timestamp',

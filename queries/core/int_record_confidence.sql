@@ -1,3 +1,4 @@
+-- materialized: view
 -- One row per resolved source record, with its kind (`capitan:customer`) and source id apart so
 -- events join on their raw ids: its customer, household, and how surely the record belongs to
 -- that customer, as the timeline grades it: exact, medium or low, ranked 1 to 3 so the weakest step
