@@ -1,7 +1,7 @@
 import { CliError, ExitCode } from '../../src/errors.ts';
-import { viewName } from '../../src/lake/table-names.ts';
+import { streamFreshness } from '../../src/models/sources.ts';
 import { openRunner } from '../../src/pipeline/model-graph.ts';
-import { type Database, type Row, sqlIdentifier } from '../../src/sql/database.ts';
+import type { Database, Row } from '../../src/sql/database.ts';
 import { isoDate } from './format.ts';
 
 /** What every report is rendered against. */
@@ -72,7 +72,7 @@ const noActivity = 'the lake has no sales or check-ins yet: run the daily refres
 
 async function newestActivityDay(db: Database): Promise<string> {
   const parts: string[] = [];
-  if (await hasTable(db, 'stg_transactions')) parts.push('select max(local_date) as d from stg_transactions');
+  if (await hasTable(db, 'transactions')) parts.push('select max(local_date) as d from transactions');
   if (await hasTable(db, 'customer_events'))
     parts.push("select max(event_local_date) as d from customer_events where event_type = 'checkin'");
   if (parts.length === 0) throw new CliError(noActivity, ExitCode.failure);
@@ -84,24 +84,19 @@ async function newestActivityDay(db: Database): Promise<string> {
 /** Per source: its raw streams, records, last fetch (raw `fetched_at`) and how far its windows reach. */
 export async function sourceFreshness(db: Database): Promise<SourceFreshness[]> {
   const bySource = new Map<string, SourceFreshness>();
-  for (const table of await db.lake.listTables()) {
-    if (!table.key.startsWith('raw/')) continue;
-    const source = table.key.split('/')[1]!;
-    const [row] = await db.query(
-      `select count(*)::bigint as records, max(fetched_at) as last_fetched_at from ${sqlIdentifier(viewName(table.key))}`,
-    );
-    const entry = bySource.get(source) ?? {
-      source,
+  for (const stream of await streamFreshness(db)) {
+    const entry = bySource.get(stream.source) ?? {
+      source: stream.source,
       streams: 0,
       records: 0,
       lastFetchedAt: null,
       dataUntil: null,
     };
     entry.streams += 1;
-    entry.records += Number(row?.records ?? 0);
-    const fetched = row?.last_fetched_at instanceof Date ? row.last_fetched_at : null;
+    entry.records += stream.records;
+    const fetched = stream.lastFetchedAt;
     if (fetched && (!entry.lastFetchedAt || fetched > entry.lastFetchedAt)) entry.lastFetchedAt = fetched;
-    bySource.set(source, entry);
+    bySource.set(stream.source, entry);
   }
   if (await hasTable(db, 'fetch_state')) {
     for (const row of await db.query(

@@ -12,7 +12,7 @@ keys as (
     select distinct
         null::varchar as capitan_customer_id, membership_id, stripe_customer_id, square_customer_id,
         stripe_charge_id, null::varchar as mailchimp_member_id, email, billing_name as person_name
-    from stg_transactions
+    from transactions
     union
     select distinct
         null, membership_id, stripe_customer_id, null, latest_charge_id, null,

@@ -7,14 +7,14 @@
 -- alike, so attachment runs once per distinct key set), and the text of its source date, so a row
 -- without a date can be rejected with its reason rather than dated null.
 --
--- A view, not a table (queries/core/views/): tens of millions of rows at scale, read by
+-- A view, not a table: tens of millions of rows at scale, read by
 -- customer_events whole, by int_event_keys for its keys only and by rejected_events for undated
 -- rows, so each reads only the columns and rows it needs. Views take no parameters; dates without a
 -- time are local midnight in the session's time zone, which the database sets to the gym's.
 with
 
-transactions as (
-    select * from stg_transactions
+sales as (
+    select * from transactions
 ),
 
 payment_intents as (
@@ -85,7 +85,7 @@ purchases as (
             'customer_name', billing_name,
             'refund_of_transaction_id', refund_of_transaction_id
         ) as event_details
-    from transactions
+    from sales
 ),
 
 failed_payments as (

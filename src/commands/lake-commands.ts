@@ -95,7 +95,7 @@ export function registerLakeCommands(program: Command): void {
     .description('copy tables under snapshots/YYYY-MM-01/')
     .requiredOption(
       '-t, --tables <keys>',
-      'comma-separated table keys, e.g. core/customer_master,staging/stg_transactions',
+      'comma-separated table keys, e.g. core/customer_master,core/transactions',
     )
     .option('-m, --month <YYYY-MM-01>', 'snapshot name (default: this month)')
     .action(async (options: { tables: string; month?: string }) => {

@@ -89,6 +89,18 @@ export class ModelGraph {
     return this.select((m) => needed.has(m));
   }
 
+  /** The models that read any of the given relations, directly or through other models. */
+  downstreamOf(relations: string[]): Model[] {
+    const changed = new Set(relations);
+    const found = new Set<Model>();
+    for (const model of this.models) {
+      if (!model.reads.some((r) => changed.has(r))) continue;
+      found.add(model);
+      for (const relation of relationsOf(model)) changed.add(relation);
+    }
+    return this.select((m) => found.has(m));
+  }
+
   /** The chosen models, each after the models it reads. */
   select(predicate: (model: Model) => boolean): Model[] {
     return this.models.filter(predicate);

@@ -1,3 +1,6 @@
+import { viewName } from '../lake/table-names.ts';
+import type { Database } from '../sql/database.ts';
+import { sqlIdentifier } from '../sql/database.ts';
 import type { SourceLayer } from './model.ts';
 
 /**
@@ -36,4 +39,36 @@ export function sourceLayerOf(relation: string): SourceLayer | undefined {
 export function rawKeyOf(relation: string): string {
   const [source, stream] = relation.slice('raw_'.length).split('__');
   return `raw/${source}/${stream}`;
+}
+
+export interface StreamFreshness {
+  source: string;
+  stream: string;
+  /** Raw versions stored. */
+  records: number;
+  /** The newest `fetched_at`: when a fetch last found something new. */
+  lastFetchedAt: Date | null;
+}
+
+/**
+ * How fresh each raw stream is (dbt's source freshness): its stored versions and the newest
+ * `fetched_at`. Raw is read here, by the runner's side, so readers of core and metrics (the reports)
+ * need not read the raw layer themselves.
+ */
+export async function streamFreshness(db: Database): Promise<StreamFreshness[]> {
+  const found: StreamFreshness[] = [];
+  for (const table of await db.lake.listTables()) {
+    if (!table.key.startsWith('raw/')) continue;
+    const [, source, stream] = table.key.split('/');
+    const [row] = await db.query(
+      `select count(*)::bigint as records, max(fetched_at) as last_fetched_at from ${sqlIdentifier(viewName(table.key))}`,
+    );
+    found.push({
+      source: source!,
+      stream: stream!,
+      records: Number(row?.records ?? 0),
+      lastFetchedAt: row?.last_fetched_at instanceof Date ? row.last_fetched_at : null,
+    });
+  }
+  return found;
 }

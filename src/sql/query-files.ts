@@ -7,7 +7,7 @@ import { CliError, ExitCode, isEnoent } from '../errors.ts';
 export const queriesDir = fileURLToPath(new URL('../../queries/', import.meta.url));
 
 export interface QueryFile {
-  /** Path under `queries/` without `.sql`, e.g. `staging/stg_transactions`. */
+  /** Path under `queries/` without `.sql`, e.g. `core/transactions`. */
   name: string;
   file: string;
   sql: string;

@@ -177,7 +177,9 @@ export class HandBuilt {
       { time_zone: TIME_ZONE },
     );
     const runner = await openRunner(db);
-    await runner.build(runner.graph.select((m) => m.name === 'customer_memberships'));
+    await runner.build(
+      runner.graph.select((m) => ['customer_memberships', 'capitan_accounts'].includes(m.name)),
+    );
   }
 }
 

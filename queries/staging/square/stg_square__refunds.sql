@@ -1,4 +1,4 @@
--- One row per Square refund; stg_transactions links it to its payment by payment id.
+-- One row per Square refund; transactions links it to its payment by payment id.
 with
 
 source as (

@@ -1,4 +1,4 @@
--- One row per Stripe refund. Refunds name the charge; stg_transactions links them to their payment
+-- One row per Stripe refund. Refunds name the charge; transactions links them to their payment
 -- intent through the intent's latest charge.
 with
 

@@ -133,7 +133,7 @@ function expectedNet(dataset: SandboxDataset, clock: Date) {
   };
 }
 
-describe('stg_transactions: net revenue from Stripe and Square, one row per payment line', () => {
+describe('transactions: net revenue from Stripe and Square, one row per payment line', () => {
   const tempDir = useTempDirs();
   let gym: SandboxDataset;
   let planted: ReturnType<typeof plantCases>;
@@ -167,10 +167,10 @@ describe('stg_transactions: net revenue from Stripe and Square, one row per paym
     });
     expect(results.every((r) => r.status === 'ok')).toBe(true);
 
-    // stg_transactions and the models it reads, nothing else.
+    // transactions and the models it reads, nothing else.
     const runner = await openRunner(db, { vars: { time_zone: config.timeZone } });
-    await runner.build(runner.graph.withUpstream(['stg_transactions']));
-    rows = await db.query('select * from stg_transactions');
+    await runner.build(runner.graph.withUpstream(['transactions']));
+    rows = await db.query('select * from transactions');
   });
 
   afterAll(async () => {
@@ -310,7 +310,7 @@ describe('stg_transactions: net revenue from Stripe and Square, one row per paym
 
   it('has the columns reports rely on, with their types', async () => {
     const columns = await db.query(
-      `select column_name, data_type from information_schema.columns where table_name = 'stg_transactions'`,
+      `select column_name, data_type from information_schema.columns where table_name = 'transactions'`,
     );
     const types = Object.fromEntries(columns.map((c) => [c.column_name, c.data_type]));
     expect(types).toMatchObject({

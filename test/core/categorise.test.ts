@@ -78,7 +78,7 @@ describe('revenue categorisation rules (queries/seeds, queries/staging/int_trans
       'int_transaction_descriptions',
       cases.map(([d]) => [d]),
     );
-    const rows = await (await openRunner(db)).rows('staging/int_transaction_categories');
+    const rows = await (await openRunner(db)).rows('core/int_transaction_categories');
     results = new Map(rows.map((r) => [String(r.description), r as never]));
   });
   afterAll(() => db.close());
