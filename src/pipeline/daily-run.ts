@@ -16,7 +16,6 @@ import {
   runChecks,
   storeResults,
 } from '../quality/checks.ts';
-import type { GymSize } from '../sandbox/generate.ts';
 import { loadSources } from '../sources/registry.ts';
 import { Database } from '../sql/database.ts';
 import { buildTimeline } from '../timeline/build-timeline.ts';
@@ -27,16 +26,17 @@ import { type RunRecord, recordRun, type StepRecord } from './run-log.ts';
 import { stage } from './stage.ts';
 
 export interface DailyOptions {
-  sandbox: boolean;
-  /** The sandbox gym's size and first emulator port, and where its lake lives. */
-  sandboxSize?: GymSize;
-  sandboxPort?: number;
-  sandboxLake?: string;
+  /** The settings; read from the environment when absent. */
+  config?: Config;
+  /** What stands for now (a sandbox's clock); the real time when absent. */
+  clock?: Date;
   only?: SourceName[];
   since?: Date;
-  /** In the sandbox, the emulators' clock; elsewhere the date rules and checks are evaluated at. */
+  /** The date rules and checks are evaluated at; the clock's when absent. */
   asOf?: Date;
   fetch: boolean;
+  /** The command line's options, kept in the run log. */
+  commandLine: string;
   log?: (line: string) => void;
 }
 
@@ -49,33 +49,28 @@ export interface DailyOptions {
 export async function runDaily(options: DailyOptions): Promise<number> {
   const log = options.log ?? ((line: string) => console.log(line));
   const runId = newRunId();
-  const sandbox = options.sandbox ? await startSandbox(options) : undefined;
+  const config = options.config ?? loadConfig();
+  for (const notice of config.notices) log(notice);
+  const lake = new Lake(config.lake);
   try {
-    const config = sandbox ? sandbox.config : loadConfig();
-    for (const notice of config.notices) log(notice);
-    const lake = new Lake(config.lake);
+    const lock = await acquireLock(lake.root, { runId });
     try {
-      const lock = await acquireLock(lake.root, { runId });
-      try {
-        if (lock.replaced)
-          log(
-            `took over the stale lock of run ${lock.replaced.run_id} (pid ${lock.replaced.pid}): that run did not finish`,
-          );
-        return await runSteps(options, {
-          config,
-          lake,
-          runId,
-          log,
-          ...(sandbox ? { clock: sandbox.clock } : {}),
-        });
-      } finally {
-        await lock.release();
-      }
+      if (lock.replaced)
+        log(
+          `took over the stale lock of run ${lock.replaced.run_id} (pid ${lock.replaced.pid}): that run did not finish`,
+        );
+      return await runSteps(options, {
+        config,
+        lake,
+        runId,
+        log,
+        ...(options.clock ? { clock: options.clock } : {}),
+      });
     } finally {
-      lake.close();
+      await lock.release();
     }
   } finally {
-    await sandbox?.close();
+    lake.close();
   }
 }
 
@@ -84,7 +79,7 @@ interface RunContext {
   lake: Lake;
   runId: string;
   log: (line: string) => void;
-  /** The sandbox's clock, which stands for now. */
+  /** What stands for now (a sandbox's clock). */
   clock?: Date;
 }
 
@@ -125,7 +120,7 @@ async function runSteps(
     status: 'running',
     error: null,
     steps,
-    options: describeOptions(options),
+    options: options.commandLine,
   };
   await timed(
     'sync',
@@ -290,16 +285,6 @@ function formatSummary(steps: StepRecord[]): string {
   );
 }
 
-function describeOptions(options: DailyOptions): string {
-  const parts: string[] = [];
-  if (options.sandbox) parts.push('--sandbox');
-  if (options.only) parts.push(`--only ${options.only.join(',')}`);
-  if (options.since) parts.push(`--since ${options.since.toISOString().slice(0, 10)}`);
-  if (options.asOf) parts.push(`--as-of ${options.asOf.toISOString().slice(0, 10)}`);
-  if (!options.fetch) parts.push('--no-fetch');
-  return parts.join(' ');
-}
-
 function formatStreams(streams: StreamResult[]): string {
   return formatTable(
     streams.map((s) => ({
@@ -321,35 +306,4 @@ function localDate(instant: Date, timeZone: string): string {
 
 function newRunId(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..+$/, 'Z');
-}
-
-interface Sandbox {
-  config: Config;
-  clock: Date;
-  close(): Promise<void>;
-}
-
-/** The sandbox gym behind local emulators, with a lake of its own (`data/sandbox` unless told). */
-async function startSandbox(options: DailyOptions): Promise<Sandbox> {
-  const { generateGym } = await import('../sandbox/generate.ts');
-  const { consecutivePorts, defaultSandboxPort, startEmulators } = await import(
-    '../sandbox/emulators/index.ts'
-  );
-  const gym = generateGym({ size: options.sandboxSize ?? 'demo' });
-  const clock = options.asOf ?? gym.asOf;
-  const running = await startEmulators(gym, {
-    clock,
-    ports: consecutivePorts(options.sandboxPort ?? defaultSandboxPort),
-  });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...running.env,
-    BASIN_LAKE_URL: options.sandboxLake ?? path.join('data', 'sandbox'),
-  };
-  try {
-    return { config: loadConfig({ env }), clock, close: () => running.close() };
-  } catch (error) {
-    await running.close();
-    throw error;
-  }
 }

@@ -6,13 +6,13 @@ import { resolveIdentities } from '../identity/resolve.ts';
 import { lakeStore } from '../identity/store.ts';
 import { Lake } from '../lake/lake.ts';
 import { stage } from '../pipeline/stage.ts';
+import type { RulesConfig } from '../rules/config.ts';
+import { evaluateRules, HITS_TABLE, type RuleCount } from '../rules/evaluate.ts';
 import { type GymSize, generateGym, householdCount } from '../sandbox/generate.ts';
 import { DEMO_HOUSEHOLDS } from '../sandbox/generator/context.ts';
 import { writeScaleLake } from '../sandbox/scale-writer.ts';
 import { Database } from '../sql/database.ts';
 import { buildTimeline, type TimelineResult } from '../timeline/build-timeline.ts';
-import type { RulesConfig } from './config.ts';
-import { evaluateRules, HITS_TABLE, type RuleCount } from './evaluate.ts';
 
 export interface Score {
   flagged: number;

@@ -1,6 +1,6 @@
+import { extractOfferHeuristically } from '../offers/heuristic.ts';
+import { visibleText } from '../offers/template-text.ts';
 import type { SandboxDataset } from '../sandbox/dataset.ts';
-import { extractOfferHeuristically } from './heuristic.ts';
-import { visibleText } from './template-text.ts';
 
 export interface FieldScore {
   correct: number;
