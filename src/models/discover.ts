@@ -13,12 +13,14 @@ export const HEADER_KEYS = ['materialized', 'record_id', 'versions', 'severity',
 
 /**
  * How a folder's models are built unless a model's header says otherwise (dbt's per-folder config):
- * staging, core and metrics models are tables, and reports, rule checks, quality checks and examples
- * are queries.
+ * a source's staging models (`staging/<source>/`) are incremental, staging combining sources and the
+ * core and metrics layers are tables, and reports, rule checks, quality checks and examples are
+ * queries.
  */
 export function defaultMaterialization(id: string): Materialization {
   const [layer, ...rest] = id.split('/');
-  if (layer === 'staging' || layer === 'core') return 'table';
+  if (layer === 'staging') return rest.length > 1 ? 'incremental' : 'table';
+  if (layer === 'core') return 'table';
   if (layer === 'metrics') return rest[0] === 'reports' ? 'query' : 'table';
   return 'query';
 }

@@ -16,6 +16,8 @@ export interface BuiltModel {
   seconds: number;
   /** `incremental` models: `full`, `incremental` or `unchanged`; else `table`, `view` or `typescript`. */
   mode: string;
+  /** `incremental` models: the raw parts parsed by this build. */
+  rawParts?: number;
   outcome?: ModelOutcome;
 }
 
@@ -110,15 +112,26 @@ export class ModelRunner {
         return { rows: 0, mode: 'view' };
       }
       const key = `${model.layer}/${model.name}`;
-      let mode = 'table';
-      if (model.materialized === 'incremental')
-        mode = (await buildIncremental(this.db, model, key, params)).mode;
-      else await this.db.writeSelect(key, model.sql, params);
+      const built = await this.materialize(model, key, params);
       const [count] = await this.db.query(`select count(*)::bigint as n from ${sqlIdentifier(model.name)}`);
-      return { key, rows: Number(count?.n ?? 0), mode };
+      return { key, rows: Number(count?.n ?? 0), ...built };
     } catch (error) {
       throw new Error(`${model.file}: ${(error as Error).message}`);
     }
+  }
+
+  /** Writes a table: whole, or (incremental) only what its raw stream added since it was built. */
+  private async materialize(
+    model: SqlModel,
+    key: string,
+    params: SqlParams,
+  ): Promise<{ mode: string; rawParts?: number }> {
+    if (model.materialized !== 'incremental') {
+      await this.db.writeSelect(key, model.sql, params);
+      return { mode: 'table' };
+    }
+    const built = await buildIncremental(this.db, model, key, params);
+    return { mode: built.mode, rawParts: built.parts };
   }
 
   /** The run's variables a relation model uses; a relation takes no parameter the run does not give. */

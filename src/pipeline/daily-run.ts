@@ -23,7 +23,7 @@ import { acquireLock } from './lock.ts';
 import { openRunner } from './model-graph.ts';
 import { publish, snapshotName } from './publish.ts';
 import { type RunRecord, recordRun, type StepRecord } from './run-log.ts';
-import { stage } from './stage.ts';
+import { type StageResult, stage } from './stage.ts';
 
 export interface DailyOptions {
   /** The settings; read from the environment when absent. */
@@ -155,7 +155,7 @@ async function runSteps(
     const staged = await timed(
       'stage',
       () => stage(db, { time_zone: config.timeZone }),
-      (r) => `${r.models.length} tables`,
+      describeStaging,
       (r) => ({
         records: r.models.reduce((n, m) => n + m.rows, 0),
         rejected: r.unparsedDates.reduce((n, u) => n + u.count, 0),
@@ -271,6 +271,17 @@ async function runSteps(
   } finally {
     db.close();
   }
+}
+
+/** How many staging tables merged new raw parts, were built whole or had nothing new. */
+function describeStaging(r: StageResult): string {
+  const incremental = r.models.filter((m) => m.rawParts !== undefined);
+  const count = (mode: string) => incremental.filter((m) => m.mode === mode).length;
+  const parts = incremental.reduce((n, m) => n + (m.rawParts ?? 0), 0);
+  return (
+    `${r.models.length} tables; incremental: ${count('incremental')} merged, ${count('full')} built whole, ` +
+    `${count('unchanged')} unchanged (${parts} raw parts parsed)`
+  );
 }
 
 function formatSummary(steps: StepRecord[]): string {

@@ -1,10 +1,10 @@
 -- One row per customer in an association, with the name and birthday Capitan shows for them.
+-- record_id: association_member_id
 with
 
 association_members as (
     select payload
     from raw_capitan__association_members
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

@@ -1,10 +1,10 @@
 -- One row per Capitan association (member groups such as "Founders Team" or "Military").
+-- record_id: association_id
 with
 
 associations as (
     select payload
     from raw_capitan__associations
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

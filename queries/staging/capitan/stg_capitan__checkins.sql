@@ -4,12 +4,12 @@
 --   own pass          Day Pass with Gear (Adult 14 and Up) (0 remaining)
 --   transferred pass  <pass type> from <Purchaser Full Name> (<n> remaining)
 --   guest pass        Guest Pass from <Member Name>
+-- record_id: checkin_id
 with
 
 checkins as (
     select payload
     from raw_capitan__checkins
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

@@ -1,11 +1,11 @@
 -- One row per Capitan customer. Every customer stays, including kids with neither email nor phone.
 -- Capitan's timestamps are the gym's wall-clock time, so they are read in $time_zone.
+-- record_id: customer_id
 with
 
 customers as (
     select payload
     from raw_capitan__customers
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

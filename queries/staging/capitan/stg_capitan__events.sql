@@ -1,10 +1,10 @@
 -- One row per Capitan event (classes, parties, comps), timed by its first part as the original did.
+-- record_id: event_id
 with
 
 events as (
     select payload
     from raw_capitan__events
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

@@ -1,6 +1,5 @@
 -- One row per fetched version of a membership instance: its status and freeze end as Capitan showed
 -- them then. Capitan shows only the current status, so this history is what tells when a freeze began.
--- materialized: incremental
 -- versions: all
 with
 

@@ -1,12 +1,12 @@
 -- One row per membership INSTANCE. Capitan's `id` is the instance (the `#N` in Stripe descriptions)
 -- and its `membership_id` is the plan; they are `membership_id` and `membership_plan_id` here.
 -- A membership without an end date (open-ended billing) is kept.
+-- record_id: membership_id
 with
 
 memberships as (
     select payload, fetched_at
     from raw_capitan__customer_memberships
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

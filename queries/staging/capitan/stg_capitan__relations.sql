@@ -1,29 +1,33 @@
 -- One row per relation Capitan lists on a customer. `relation` says who the related person is to
 -- the customer: CHI their child, PRE their parent, SIB their sibling; parent and child are spelled
 -- out so the family graph never has to remember which way each code points.
+-- record_id: relation_id
 with
 
 relations as (
-    select payload
+    select record_id, payload
     from raw_capitan__relations
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.
 unpacked as (
-    select unnest(json_transform(payload, '{
-        "customer_id": "VARCHAR",
-        "related_customer_id": "VARCHAR",
-        "relation": "VARCHAR",
-        "related_customer_first_name": "VARCHAR",
-        "related_customer_last_name": "VARCHAR",
-        "created_at": "VARCHAR"
-    }'))
+    select
+        record_id,
+        unnest(json_transform(payload, '{
+            "customer_id": "VARCHAR",
+            "related_customer_id": "VARCHAR",
+            "relation": "VARCHAR",
+            "related_customer_first_name": "VARCHAR",
+            "related_customer_last_name": "VARCHAR",
+            "created_at": "VARCHAR"
+        }'))
     from relations
 ),
 
 renamed as (
     select
+        -- Capitan gives a relation no id of its own: the fetch names it <customer>:<related>:<relation>.
+        record_id as relation_id,
         customer_id,
         related_customer_id,
         upper(trim(relation)) as relation,
@@ -35,6 +39,7 @@ renamed as (
 
 final as (
     select
+        relation_id,
         customer_id,
         related_customer_id,
         relation,

@@ -1,10 +1,10 @@
 -- One row per account and gym-local day it was fetched: the follower count's history.
+-- record_id: account_id || ':' || snapshot_date_raw
 with
 
 snapshots as (
     select record_id, payload, fetched_at
     from raw_instagram__account
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

@@ -1,10 +1,10 @@
 -- One row per stored post image, with its bytes (base64) for the vision analysis.
+-- record_id: media_id
 with
 
 images as (
     select record_id, payload, fetched_at
     from raw_instagram__images
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

@@ -1,10 +1,10 @@
 -- One row per campaign: the HTML and plain text it was sent with, and a hash for content-keyed caches.
+-- record_id: campaign_id
 with
 
 content as (
     select record_id, payload
     from raw_mailchimp__campaign_content
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

@@ -1,76 +1,39 @@
 -- One row per sent campaign, with the metrics of its latest report.
+-- materialized: table
 with
 
 campaigns as (
-    select record_id, payload
-    from raw_mailchimp__campaigns
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
+    select * from stg_mailchimp__campaign_settings
 ),
 
 reports as (
-    select record_id, payload
-    from raw_mailchimp__reports
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
-),
-
--- One parse per record: `->>` would parse the whole document again for every field.
-unpacked_campaigns as (
-    select
-        record_id,
-        unnest(json_transform(payload, '{
-            "type": "VARCHAR",
-            "status": "VARCHAR",
-            "settings": {"title": "VARCHAR", "subject_line": "VARCHAR"},
-            "recipients": {"list_id": "VARCHAR", "segment_opts": {"saved_segment_id": "VARCHAR"}},
-            "send_time": "VARCHAR",
-            "emails_sent": "VARCHAR"
-        }'))
-    from campaigns
-),
-
-unpacked_reports as (
-    select
-        record_id,
-        unnest(json_transform(payload, '{
-            "emails_sent": "VARCHAR",
-            "bounces": {"hard_bounces": "VARCHAR", "soft_bounces": "VARCHAR"},
-            "opens": {"opens_total": "VARCHAR", "unique_opens": "VARCHAR", "open_rate": "VARCHAR"},
-            "clicks": {
-                "clicks_total": "VARCHAR",
-                "unique_clicks": "VARCHAR",
-                "unique_subscriber_clicks": "VARCHAR",
-                "click_rate": "VARCHAR"
-            },
-            "unsubscribed": "VARCHAR",
-            "abuse_reports": "VARCHAR"
-        }'))
-    from reports
+    select * from stg_mailchimp__reports
 ),
 
 renamed as (
     select
-        campaigns.record_id as campaign_id,
-        campaigns.type as campaign_type,
+        campaigns.campaign_id,
+        campaigns.campaign_type,
         campaigns.status,
-        campaigns.settings.title as title,
-        campaigns.settings.subject_line as subject_line,
-        campaigns.recipients.list_id as list_id,
-        campaigns.recipients.segment_opts.saved_segment_id as segment_id,
-        nullif(trim(campaigns.send_time), '') as sent_at_raw,
-        coalesce(reports.emails_sent::bigint, campaigns.emails_sent::bigint) as emails_sent,
-        reports.bounces.hard_bounces::bigint as hard_bounces,
-        reports.bounces.soft_bounces::bigint as soft_bounces,
-        reports.opens.opens_total::bigint as opens_total,
-        reports.opens.unique_opens::bigint as unique_opens,
-        reports.opens.open_rate::double as open_rate,
-        reports.clicks.clicks_total::bigint as clicks_total,
-        reports.clicks.unique_clicks::bigint as unique_clicks,
-        reports.clicks.unique_subscriber_clicks::bigint as unique_subscriber_clicks,
-        reports.clicks.click_rate::double as click_rate,
-        reports.unsubscribed::bigint as unsubscribed,
-        reports.abuse_reports::bigint as abuse_reports
-    from unpacked_campaigns as campaigns
-    left join unpacked_reports as reports on reports.record_id = campaigns.record_id
+        campaigns.title,
+        campaigns.subject_line,
+        campaigns.list_id,
+        campaigns.segment_id,
+        campaigns.sent_at_raw,
+        coalesce(reports.emails_sent, campaigns.emails_sent) as emails_sent,
+        reports.hard_bounces,
+        reports.soft_bounces,
+        reports.opens_total,
+        reports.unique_opens,
+        reports.open_rate,
+        reports.clicks_total,
+        reports.unique_clicks,
+        reports.unique_subscriber_clicks,
+        reports.click_rate,
+        reports.unsubscribed,
+        reports.abuse_reports
+    from campaigns
+    left join reports on reports.campaign_id = campaigns.campaign_id
 ),
 
 parsed as (

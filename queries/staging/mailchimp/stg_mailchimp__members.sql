@@ -1,10 +1,10 @@
 -- One row per member of the audience, with the identity fields as Mailchimp holds them.
+-- record_id: member_id
 with
 
 members as (
     select record_id, payload
     from raw_mailchimp__members
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

@@ -1,24 +1,13 @@
 -- One row per campaign and recipient (email lower-cased and trimmed), with their opens and clicks.
 --
 -- Daily runs ask Mailchimp only for activity since the previous run, so a recipient's newest raw
--- version holds only their latest events. Every version is therefore read, and the events are merged
--- and de-duplicated here: a later version never erases an earlier open.
+-- version holds only their latest events. Every version (stg_mailchimp__email_activity) is therefore
+-- read, and the events are merged and de-duplicated here: a later version never erases an earlier open.
+-- materialized: table
 with
 
--- One parse per record: `->>` would parse the whole document again for every field.
--- Both `recipients` and `events` read these columns, so each raw version is parsed once for both.
 versions as (
-    select
-        fetched_at,
-        payload_hash,
-        unnest(json_transform(payload, '{
-            "campaign_id": "VARCHAR",
-            "email_address": "VARCHAR",
-            "email_id": "VARCHAR",
-            "list_id": "VARCHAR",
-            "activity": [{"action": "VARCHAR", "timestamp": "VARCHAR", "url": "VARCHAR"}]
-        }'))
-    from raw_mailchimp__email_activity
+    select * from stg_mailchimp__email_activity
 ),
 
 campaigns as (
@@ -34,7 +23,7 @@ recipients as (
         lower(trim(email_address)) as email,
         unnest(arg_max(
             {email_address: trim(email_address), email_id: email_id, list_id: list_id},
-            (fetched_at, payload_hash)
+            raw_version
         ))
     from versions
     group by campaign_id, email

@@ -1,12 +1,12 @@
 -- One row per Square customer, identity fields as Square holds them (trimmed only). Square writes a
 -- birthday without a year as 0000-MM-DD: that is no date (and no parse failure), so `birthday` and
 -- `birthday_raw` stay null and `birthday_month_day` keeps it.
+-- record_id: square_customer_id
 with
 
 source as (
     select payload
     from raw_square__customers
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

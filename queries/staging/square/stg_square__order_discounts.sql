@@ -2,12 +2,12 @@
 -- a name shaped like a code (one upper-case word, e.g. CLIMBON42C or WELCOME) is taken as the code,
 -- while descriptive names ('10% off', 'Military Discount') are not. A code matching no campaign is
 -- harmless downstream; a real code missed would lose the redemption.
+-- record_id: order_id
 with
 
 orders as (
     select payload
     from raw_square__orders
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

@@ -3,6 +3,7 @@
 -- remainder going to the last line, so a payment's lines add up to it exactly. Payments of orders
 -- that are not COMPLETED are left out; a payment without order details (no order, an order not
 -- fetched, or one without line items) is one line for its whole amount, so no money goes missing.
+-- materialized: table
 with
 
 payments as (
@@ -11,39 +12,9 @@ payments as (
     where status = 'COMPLETED'
 ),
 
-order_records as (
-    select payload
-    from raw_square__orders
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
-),
-
--- One parse per record: `->>` would parse the whole document again for every field.
-unpacked as (
-    select unnest(json_transform(payload, '{
-        "id": "VARCHAR",
-        "state": "VARCHAR",
-        "customer_id": "VARCHAR",
-        "line_items": [{
-            "uid": "VARCHAR",
-            "name": "VARCHAR",
-            "variation_name": "VARCHAR",
-            "quantity": "VARCHAR",
-            "base_price_money": {"amount": "VARCHAR"},
-            "total_money": {"amount": "VARCHAR"},
-            "total_tax_money": {"amount": "VARCHAR"},
-            "total_discount_money": {"amount": "VARCHAR"}
-        }]
-    }'))
-    from order_records
-),
-
 orders as (
-    select
-        id as order_id,
-        state as order_state,
-        customer_id as order_customer_id,
-        coalesce(line_items, []) as items
-    from unpacked
+    select order_id, order_state, order_customer_id, line_items as items
+    from stg_square__orders
 ),
 
 order_lines as (

@@ -1,11 +1,11 @@
 -- One row per Square payment, every status. Amounts: `amount_money` is what the sale charged,
 -- `total_money` adds the tip.
+-- record_id: payment_id
 with
 
 source as (
     select payload
     from raw_square__payments
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

@@ -1,10 +1,10 @@
 -- One row per Square refund; transactions links it to its payment by payment id.
+-- record_id: refund_id
 with
 
 source as (
     select payload
     from raw_square__refunds
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

@@ -1,10 +1,10 @@
 -- One row per Stripe customer, identity fields as Stripe holds them (trimmed only).
+-- record_id: stripe_customer_id
 with
 
 source as (
     select payload
     from raw_stripe__customers
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

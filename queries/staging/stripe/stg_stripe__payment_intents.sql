@@ -1,12 +1,12 @@
 -- One row per Stripe payment intent, every status and mode: revenue filters (succeeded, livemode)
 -- happen downstream, and failed intents feed payment-failure events. The latest charge arrives
 -- expanded inline, so billing details and the charge id (which refunds point at) need no extra call.
+-- record_id: payment_intent_id
 with
 
 source as (
     select payload
     from raw_stripe__payment_intents
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.

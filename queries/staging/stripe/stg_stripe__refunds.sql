@@ -1,11 +1,11 @@
 -- One row per Stripe refund. Refunds name the charge; transactions links them to their payment
 -- intent through the intent's latest charge.
+-- record_id: refund_id
 with
 
 source as (
     select payload
     from raw_stripe__refunds
-    qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
 ),
 
 -- One parse per record: `->>` would parse the whole document again for every field.
