@@ -1,4 +1,4 @@
-import { type Layer, type Model, relationsOf, type SourceLayer, type SqlModel } from './model.ts';
+import { LAYERS, type Layer, type Model, relationsOf, type SourceLayer, type SqlModel } from './model.ts';
 import { sourceLayerOf } from './sources.ts';
 import { cteNamesOf } from './sql-text.ts';
 
@@ -176,6 +176,9 @@ function order(models: Model[], upstream: (model: Model) => Model[]): Model[] {
     state.set(model, 'done');
     ordered.push(model);
   };
-  for (const model of [...models].sort((a, b) => a.id.localeCompare(b.id))) visit(model, []);
+  // Layer by layer, then by id, so the order reads bottom up and is the same on every machine.
+  const rank = (model: Model) => LAYERS.indexOf(model.layer);
+  for (const model of [...models].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id)))
+    visit(model, []);
   return ordered;
 }
