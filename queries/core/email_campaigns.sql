@@ -7,29 +7,7 @@ campaigns as (
 ),
 
 final as (
-    select
-        campaign_id,
-        campaign_type,
-        status,
-        title,
-        subject_line,
-        list_id,
-        segment_id,
-        sent_at,
-        sent_local_date,
-        emails_sent,
-        delivered,
-        hard_bounces,
-        soft_bounces,
-        opens_total,
-        unique_opens,
-        open_rate,
-        clicks_total,
-        unique_clicks,
-        unique_subscriber_clicks,
-        click_rate,
-        unsubscribed,
-        abuse_reports
+    select * exclude (sent_at_raw)
     from campaigns
 )
 
