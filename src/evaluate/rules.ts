@@ -1,10 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInputTable } from '../identity/input.ts';
-import { resolveIdentities } from '../identity/resolve.ts';
-import { lakeStore } from '../identity/store.ts';
 import { Lake } from '../lake/lake.ts';
+import { openRunner } from '../pipeline/model-graph.ts';
 import { stage } from '../pipeline/stage.ts';
 import type { RulesConfig } from '../rules/config.ts';
 import { evaluateRules, HITS_TABLE, type RuleCount } from '../rules/evaluate.ts';
@@ -86,8 +84,8 @@ export async function evaluateOnSandbox(options: {
   try {
     await timed('stage', () => stage(db, { time_zone: timeZone }));
     await timed('resolve identities', async () => {
-      await createInputTable(db, 'select * from stg_identity_records');
-      return resolveIdentities(db, lakeStore(db), { asOf: gym.asOf, now: gym.asOf });
+      const runner = await openRunner(db, { asOf: gym.asOf, now: gym.asOf });
+      return runner.build(runner.graph.select((m) => m.id === 'resolve'));
     });
     const timeline = await timed('build timeline', () => buildTimeline(db, { timeZone }));
 
