@@ -108,8 +108,8 @@ export class ModelGraph {
 
   /**
    * What breaks the graph's rules: a relation read that nothing provides, a read across layers
-   * (`READABLE`), a CTE named like a relation (it would hide that relation from its own model), or an
-   * incremental model that does not read exactly one raw stream.
+   * (`READABLE`), a CTE named like a relation (it would hide that relation from its own model), a view
+   * taking parameters, or an incremental model that does not read exactly one raw stream.
    */
   problems(): string[] {
     const problems: string[] = [];
@@ -134,6 +134,10 @@ export class ModelGraph {
     for (const cte of cteNamesOf(model.sql))
       if (this.relations.has(cte) || sourceLayerOf(cte))
         problems.push(`${describe(model)} names a CTE ${cte}, which hides the relation of that name`);
+    if (model.materialized === 'view' && model.parameters.length > 0)
+      problems.push(
+        `${describe(model)} is a view, so it takes no parameters (uses $${model.parameters.join(', $')})`,
+      );
     if (model.materialized === 'incremental') {
       const raw = model.reads.filter((r) => sourceLayerOf(r) === 'raw');
       const other = model.reads.filter((r) => sourceLayerOf(r) !== 'raw' && sourceLayerOf(r) !== 'seed');
