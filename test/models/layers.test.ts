@@ -15,7 +15,7 @@ describe('layers: metrics → core → staging → raw', () => {
 
   it('names a model that reads a layer it should not', () => {
     const graph = new ModelGraph([
-      model('staging/stripe/stg_stripe__customers', 'select * from raw_stripe__customers'),
+      model('staging/stripe/stg_stripe__customers', '-- record_id: id\nselect * from raw_stripe__customers'),
       model('core/customers', 'select * from stg_stripe__customers'),
       model('core/int_payments', 'select * from raw_stripe__payment_intents'),
       model('metrics/revenue', 'select * from stg_stripe__customers join customers using (id)'),
