@@ -1,7 +1,8 @@
 /**
  * The daily run, end to end, each run its own process measured by /usr/bin/time (wall time and
  * peak resident memory): (a) the full two-year backfill of the demo gym through the emulators into
- * an empty lake; (b) the incremental daily run after it (same day, daily windows); (c) a rebuild
+ * an empty lake; (b) the incremental daily run after it (same day, daily windows), and the run of the
+ * next day (the emulators' clock a day on: that day's new and changed records); (c) a rebuild
  * with --no-fetch of a lake at a scale factor of the demo (default 100), written once by the scale
  * writer and copied afresh (raw only) for each of --scale-runs rebuilds. A part skipped keeps its
  * figures from the previous results file, marked with when they were measured.
@@ -77,6 +78,10 @@ const figures: Record<string, unknown> = { cores: os.availableParallelism(), loa
 if (!values['skip-demo']) {
   const backfill: Measured[] = [];
   const incremental: Measured[] = [];
+  const nextDay: Measured[] = [];
+  const tomorrow = new Date(generateGym({ size: 'tiny' }).asOf.getTime() + 86_400_000)
+    .toISOString()
+    .slice(0, 10);
   for (let run = 0; run < runs; run++) {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'basin-bench-daily-'));
     try {
@@ -89,8 +94,13 @@ if (!values['skip-demo']) {
       console.error(
         `incremental ${run + 1}/${runs}: exit ${next.code}, ${next.seconds} s, ${next.peak_rss_mb} MB\n${next.summary}`,
       );
+      const day = await daily([...args, '--as-of', tomorrow], cwd);
+      console.error(
+        `next day ${run + 1}/${runs}: exit ${day.code}, ${day.seconds} s, ${day.peak_rss_mb} MB\n${day.summary}`,
+      );
       backfill.push(full);
       incremental.push(next);
+      nextDay.push(day);
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
@@ -106,6 +116,7 @@ if (!values['skip-demo']) {
   });
   figures.demo_backfill = describe(backfill, 90);
   figures.demo_incremental = describe(incremental, 15);
+  figures.demo_next_day = describe(nextDay, 15);
   figures.load_average_after_demo = load();
 }
 
@@ -152,7 +163,9 @@ const previous = await readFile(path.join(import.meta.dirname, 'results', 'daily
   .then((text) => JSON.parse(text) as Record<string, unknown>)
   .catch(() => null);
 const partsKept = [
-  ...(values['skip-demo'] ? ['demo_backfill', 'demo_incremental', 'load_average_after_demo'] : []),
+  ...(values['skip-demo']
+    ? ['demo_backfill', 'demo_incremental', 'demo_next_day', 'load_average_after_demo']
+    : []),
   ...(values['skip-scale'] ? ['scale_rebuild', 'load_average_before_scale'] : []),
 ];
 for (const part of partsKept) {

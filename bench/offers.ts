@@ -5,7 +5,7 @@
  *   npx tsx bench/offers.ts [--size tiny|demo|N] [--misses]
  */
 import { parseArgs } from 'node:util';
-import { heuristicAccuracy } from '../src/offers/heuristic-accuracy.ts';
+import { heuristicAccuracy } from '../src/evaluate/offer-heuristic.ts';
 import { generateGym } from '../src/sandbox/generate.ts';
 import { report } from './measure.ts';
 

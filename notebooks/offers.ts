@@ -249,7 +249,7 @@ ${table(
 }
 
 async function engagementFallback(ctx: ReportContext): Promise<Html> {
-  if (!(await hasTable(ctx.db, 'stg_mailchimp__campaigns'))) return html``;
+  if (!(await hasTable(ctx.db, 'email_campaigns'))) return html``;
   const rows = await metric(ctx, 'campaign_engagement');
   return html`
 <h2>Campaign engagement (Mailchimp’s report)</h2>

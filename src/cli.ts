@@ -4,6 +4,7 @@ import { registerConfigCommand } from './commands/config-command.ts';
 import { registerCustomerCommand } from './commands/customer-command.ts';
 import { registerIdentityCommands } from './commands/identity-commands.ts';
 import { registerLakeCommands } from './commands/lake-commands.ts';
+import { registerModelCommands } from './commands/model-commands.ts';
 import { registerOffersCommands } from './commands/offers-command.ts';
 import { registerRulesCommands } from './commands/rules-command.ts';
 import { registerSandboxCommands } from './commands/sandbox-commands.ts';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerConfigCommand(program);
   registerLakeCommands(program);
+  registerModelCommands(program);
   registerSandboxCommands(program);
   registerCustomerCommand(program);
   registerRulesCommands(program);

@@ -56,14 +56,37 @@ await runMain(async () => {
     const option = String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     throw new CliError(`--${option}: ${issue.message}`, ExitCode.usage);
   }
-  const { since, asOf, only, sandboxSize, sandboxPort, sandboxLake, ...rest } = parsed.data;
-  return runDaily({
-    ...rest,
+  const { since, asOf, only, sandbox, sandboxSize, sandboxPort, sandboxLake, fetch } = parsed.data;
+  const options = {
+    fetch,
+    commandLine: describeOptions(parsed.data),
     ...(since ? { since } : {}),
     ...(asOf ? { asOf } : {}),
     ...(only ? { only } : {}),
-    ...(sandboxSize !== undefined ? { sandboxSize } : {}),
-    ...(sandboxPort !== undefined ? { sandboxPort } : {}),
-    ...(sandboxLake ? { sandboxLake } : {}),
+  };
+  if (!sandbox) return runDaily(options);
+  // The sandbox's emulators run around the product's run, which is given only settings and a clock.
+  const { startSandboxRun } = await import('./commands/sandbox-run.ts');
+  const run = await startSandboxRun({
+    ...(sandboxSize !== undefined ? { size: sandboxSize } : {}),
+    ...(sandboxPort !== undefined ? { port: sandboxPort } : {}),
+    ...(sandboxLake ? { lake: sandboxLake } : {}),
+    ...(asOf ? { asOf } : {}),
   });
+  try {
+    return await runDaily({ ...options, config: run.config, clock: run.clock });
+  } finally {
+    await run.close();
+  }
 });
+
+/** The options as the run log keeps them, so a reader knows what kind of run it was. */
+function describeOptions(options: z.infer<typeof optionsSchema>): string {
+  const parts: string[] = [];
+  if (options.sandbox) parts.push('--sandbox');
+  if (options.only) parts.push(`--only ${options.only.join(',')}`);
+  if (options.since) parts.push(`--since ${options.since.toISOString().slice(0, 10)}`);
+  if (options.asOf) parts.push(`--as-of ${options.asOf.toISOString().slice(0, 10)}`);
+  if (!options.fetch) parts.push('--no-fetch');
+  return parts.join(' ');
+}

@@ -1,7 +1,7 @@
 import { CliError, ExitCode } from '../../src/errors.ts';
-import { viewName } from '../../src/lake/table-names.ts';
-import { type Database, type Row, type SqlParams, sqlIdentifier } from '../../src/sql/database.ts';
-import { readQueryFile } from '../../src/sql/query-files.ts';
+import { streamFreshness } from '../../src/models/sources.ts';
+import { openRunner } from '../../src/pipeline/model-graph.ts';
+import type { Database, Row } from '../../src/sql/database.ts';
 import { isoDate } from './format.ts';
 
 /** What every report is rendered against. */
@@ -57,22 +57,22 @@ export async function hasTable(db: Database, view: string): Promise<boolean> {
 }
 
 /**
- * Runs `queries/metrics/reports/<name>.sql` with the context's dates, giving each query only what it
- * uses. They live in a folder of their own because they take the report's dates as parameters and
- * are read, not materialised: the pipeline's metrics models are the files directly in `metrics/`.
+ * Runs the query model `queries/metrics/reports/<name>.sql` with the context's dates, giving it only
+ * what it uses. Reports are query models (read, not materialised) because they take the report's
+ * dates as parameters; the metrics tables the pipeline builds are the files directly in `metrics/`.
  */
 export async function metric(ctx: ReportContext, name: string): Promise<Row[]> {
-  const all: SqlParams = { as_of: ctx.asOf, window_days: ctx.windowDays, time_zone: ctx.timeZone };
-  const query = `metrics/reports/${name}`;
-  const { parameters } = await readQueryFile(query);
-  return ctx.db.runQuery(query, Object.fromEntries(parameters.map((p) => [p, all[p]!])));
+  const runner = await openRunner(ctx.db, {
+    vars: { as_of: ctx.asOf, window_days: ctx.windowDays, time_zone: ctx.timeZone },
+  });
+  return runner.rows(`metrics/reports/${name}`);
 }
 
 const noActivity = 'the lake has no sales or check-ins yet: run the daily refresh first (or pass --sandbox)';
 
 async function newestActivityDay(db: Database): Promise<string> {
   const parts: string[] = [];
-  if (await hasTable(db, 'stg_transactions')) parts.push('select max(local_date) as d from stg_transactions');
+  if (await hasTable(db, 'transactions')) parts.push('select max(local_date) as d from transactions');
   if (await hasTable(db, 'customer_events'))
     parts.push("select max(event_local_date) as d from customer_events where event_type = 'checkin'");
   if (parts.length === 0) throw new CliError(noActivity, ExitCode.failure);
@@ -84,24 +84,19 @@ async function newestActivityDay(db: Database): Promise<string> {
 /** Per source: its raw streams, records, last fetch (raw `fetched_at`) and how far its windows reach. */
 export async function sourceFreshness(db: Database): Promise<SourceFreshness[]> {
   const bySource = new Map<string, SourceFreshness>();
-  for (const table of await db.lake.listTables()) {
-    if (!table.key.startsWith('raw/')) continue;
-    const source = table.key.split('/')[1]!;
-    const [row] = await db.query(
-      `select count(*)::bigint as records, max(fetched_at) as last_fetched_at from ${sqlIdentifier(viewName(table.key))}`,
-    );
-    const entry = bySource.get(source) ?? {
-      source,
+  for (const stream of await streamFreshness(db)) {
+    const entry = bySource.get(stream.source) ?? {
+      source: stream.source,
       streams: 0,
       records: 0,
       lastFetchedAt: null,
       dataUntil: null,
     };
     entry.streams += 1;
-    entry.records += Number(row?.records ?? 0);
-    const fetched = row?.last_fetched_at instanceof Date ? row.last_fetched_at : null;
+    entry.records += stream.records;
+    const fetched = stream.lastFetchedAt;
     if (fetched && (!entry.lastFetchedAt || fetched > entry.lastFetchedAt)) entry.lastFetchedAt = fetched;
-    bySource.set(source, entry);
+    bySource.set(stream.source, entry);
   }
   if (await hasTable(db, 'fetch_state')) {
     for (const row of await db.query(

@@ -193,7 +193,7 @@ code_payments as (
         t.occurred_at,
         t.amount_cents
     from campaigns as c
-    inner join stg_transactions as t on list_contains(string_split(t.promo_code, ', '), c.offer_code)
+    inner join transactions as t on list_contains(string_split(t.promo_code, ', '), c.offer_code)
     where c.offer_code is not null and not t.is_refund
 ),
 
@@ -227,7 +227,7 @@ promo_payments as (
 promo_discounts as (
     select p.campaign_id, sum(d.applied_cents) as discount_cents
     from promo_payments as p
-    inner join stg_square__order_discounts as d on d.order_id = p.order_id and d.promo_code = p.offer_code
+    inner join applied_discounts as d on d.order_id = p.order_id and d.promo_code = p.offer_code
     group by all
 ),
 

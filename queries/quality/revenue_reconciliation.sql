@@ -1,4 +1,4 @@
--- Net revenue reconciles: per source, stg_transactions (sales less refunds, split into lines)
+-- Net revenue reconciles: per source, transactions (sales less refunds, split into lines)
 -- adds up to the staged payments that are revenue minus their refunds, to within the threshold
 -- (cents). A difference means money was lost or double-counted between payments and lines.
 -- severity: error
@@ -54,7 +54,7 @@ expected as (
 
 actual as (
     select source, sum(amount_cents) as net_cents
-    from stg_transactions
+    from transactions
     group by source
 )
 

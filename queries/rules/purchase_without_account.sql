@@ -14,11 +14,9 @@ purchases as (
 ),
 
 accounts as (
-    select i.customer_id
-    from customer_identifiers as i
-    inner join stg_capitan__customers as c on c.customer_id = i.identifier_value
-    where i.identifier_type = 'capitan_customer_id'
-      and c.created_at::date <= $as_of::date
+    select customer_id
+    from capitan_accounts
+    where created_at::date <= $as_of::date
 ),
 
 customers as (

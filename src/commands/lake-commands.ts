@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../errors.ts';
 import { Lake } from '../lake/lake.ts';
-import { listQueryFiles } from '../sql/query-files.ts';
+import { loadModelGraph, openRunner } from '../pipeline/model-graph.ts';
 import { openContext } from './context.ts';
 import { formatBytes, formatTable } from './format.ts';
 
@@ -36,14 +36,21 @@ export function registerLakeCommands(program: Command): void {
   program
     .command('query')
     .description(
-      'run a queries/ file by name with named parameters, e.g. query metrics/revenue --param month=2026-10-01',
+      'run a model of queries/ by name with named parameters, e.g. query metrics/reports/monthly_revenue -p as_of=2026-10-01',
     )
-    .argument('[name]', 'the query path under queries/ without .sql; omit to list them')
+    .argument('[name]', 'the model path under queries/ without .sql; omit to list them')
     .option('-p, --param <name=value...>', 'a named parameter, used as $name in the SQL', [])
     .option('--json', 'print rows as JSON lines')
     .action(async (name: string | undefined, options: { param: string[]; json?: boolean }) => {
       if (!name) {
-        console.log((await listQueryFiles()).join('\n') || '(no queries yet)');
+        const graph = await loadModelGraph();
+        console.log(
+          graph
+            .select((m) => m.kind === 'sql')
+            .map((m) => m.id)
+            .sort()
+            .join('\n') || '(no queries yet)',
+        );
         return;
       }
       const params: Record<string, string> = {};
@@ -56,7 +63,7 @@ export function registerLakeCommands(program: Command): void {
       }
       const ctx = await openContext();
       try {
-        const rows = await ctx.db.runQuery(name, params);
+        const rows = await (await openRunner(ctx.db)).rows(name, params, { exact: true });
         if (options.json) for (const row of rows) console.log(JSON.stringify(row, bigintReplacer));
         else console.log(formatTable(rows));
       } finally {
@@ -88,7 +95,7 @@ export function registerLakeCommands(program: Command): void {
     .description('copy tables under snapshots/YYYY-MM-01/')
     .requiredOption(
       '-t, --tables <keys>',
-      'comma-separated table keys, e.g. core/customer_master,staging/stg_transactions',
+      'comma-separated table keys, e.g. core/customer_master,core/transactions',
     )
     .option('-m, --month <YYYY-MM-01>', 'snapshot name (default: this month)')
     .action(async (options: { tables: string; month?: string }) => {

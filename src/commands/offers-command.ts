@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../errors.ts';
+import { heuristicAccuracy } from '../evaluate/offer-heuristic.ts';
 import { buildOfferMetrics } from '../offers/conversion.ts';
-import { heuristicAccuracy } from '../offers/heuristic-accuracy.ts';
 import { describeOfferMetrics, describeTemplateRun, runTemplateAnalysis } from '../offers/run-offers.ts';
 import { openContext } from './context.ts';
 import { formatTable } from './format.ts';

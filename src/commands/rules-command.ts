@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../errors.ts';
+import { evaluateOnSandbox, localDate, type SandboxEvaluation } from '../evaluate/rules.ts';
 import { loadRulesConfig, type RulesConfig } from '../rules/config.ts';
 import { discoverRules } from '../rules/discover.ts';
 import { evaluateRules, HITS_TABLE } from '../rules/evaluate.ts';
 import { runRules } from '../rules/run-rules.ts';
-import { evaluateOnSandbox, localDate, type SandboxEvaluation } from '../rules/sandbox-evaluation.ts';
 import { buildTimeline } from '../timeline/build-timeline.ts';
 import { openContext } from './context.ts';
 import { formatTable } from './format.ts';

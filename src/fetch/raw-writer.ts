@@ -1,6 +1,7 @@
 import { viewName } from '../lake/table-names.ts';
 import type { Database } from '../sql/database.ts';
 import { PARQUET_WRITE_OPTIONS, sqlIdentifier, sqlString } from '../sql/database.ts';
+import { newestVersions } from '../sql/raw-versions.ts';
 
 export interface RawRecord {
   recordId: string;
@@ -108,8 +109,9 @@ export class RawStreamWriter {
 
   private async latestVersions(): Promise<string | undefined> {
     if (!(await this.db.lake.table(this.key))) return undefined;
-    return `select record_id, payload_hash from ${sqlIdentifier(viewName(this.key))}
-            qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1`;
+    return newestVersions(
+      `select record_id, payload_hash, fetched_at, run_id from ${sqlIdentifier(viewName(this.key))}`,
+    );
   }
 }
 

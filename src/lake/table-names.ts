@@ -1,6 +1,6 @@
 /**
  * A table's key is its path in the lake without `.parquet`: `raw/stripe/payment_intents`,
- * `staging/stg_transactions`, `core/customer_master`, `state/fetch_state`. A table is either one
+ * `core/transactions`, `core/customer_master`, `state/fetch_state`. A table is either one
  * file, replaced atomically, or a folder of append-only parts (every raw stream, and logs such as
  * `state/rejected_records`).
  */

@@ -6,7 +6,7 @@ import { type TemplateAnalysis, templateAnalysisSchema } from './analysis-schema
 import type { ClaudeClient } from './claude.ts';
 import { extractOfferHeuristically } from './heuristic.ts';
 import {
-  OFFER_COLUMNS,
+  CAMPAIGN_OFFER_COLUMNS,
   readTemplateCache,
   TEMPLATE_CACHE_KEY,
   type TemplateRecord,
@@ -16,24 +16,6 @@ import {
 import { type TemplateInput, templateHash, visibleText } from './template-text.ts';
 
 export const CAMPAIGN_OFFERS_KEY = 'core/campaign_offers';
-
-/** The columns of `core/campaign_offers`: every campaign with the offer its template carries. */
-export const CAMPAIGN_OFFER_COLUMNS: [string, string][] = [
-  ['campaign_id', 'VARCHAR'],
-  ['campaign_title', 'VARCHAR'],
-  ['subject_line', 'VARCHAR'],
-  ['sent_at', 'TIMESTAMPTZ'],
-  ['content_hash', 'VARCHAR'],
-  ['analyzed_by', 'VARCHAR'],
-  ...OFFER_COLUMNS,
-  ['analysis_error', 'VARCHAR'],
-];
-
-/** Before the first template analysis, the timeline reads campaign offers as an empty table. */
-export async function createEmptyCampaignOffers(db: Database): Promise<void> {
-  const columns = CAMPAIGN_OFFER_COLUMNS.map(([name, type]) => `null::${type} as "${name}"`).join(', ');
-  await db.run(`create or replace view campaign_offers as select ${columns} where false`);
-}
 
 /** Characters of visible text sent to the model: whole emails fit, a pathological one is bounded. */
 const MAX_TEXT_CHARS = 24_000;

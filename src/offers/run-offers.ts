@@ -5,7 +5,7 @@ import { analyseTemplates, type TemplateRunResult } from './analyse-templates.ts
 import { claudeClient } from './claude.ts';
 import { buildOfferMetrics, type OfferMetricsResult } from './conversion.ts';
 
-/** The daily run's template step: Claude with a key, the heuristic without. */
+/** Reads new templates: Claude with a key, the heuristic without. */
 export async function runTemplateAnalysis(db: Database, config: Config): Promise<TemplateRunResult> {
   return analyseTemplates(db, config.anthropic ? { claude: claudeClient(config.anthropic) } : {});
 }
@@ -16,11 +16,13 @@ export interface ContentRunResult {
 }
 
 /** Everything Claude reads in a daily run: new email templates and new Instagram images. */
-export async function runContentAnalysis(db: Database, config: Config): Promise<ContentRunResult> {
-  const claude = config.anthropic ? claudeClient(config.anthropic) : undefined;
+export async function runContentAnalysis(
+  db: Database,
+  anthropic: Config['anthropic'],
+): Promise<ContentRunResult> {
+  const claude = anthropic ? claudeClient(anthropic) : undefined;
   const templates = await analyseTemplates(db, claude ? { claude } : {});
   const images = await analyseImages(db, claude ? { claude } : {});
-  await db.materialize('metrics/instagram_posts', 'metrics/instagram_posts');
   return { templates, images };
 }
 

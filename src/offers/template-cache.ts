@@ -41,6 +41,21 @@ export const OFFER_COLUMNS: [string, string][] = [
   ['email_category', 'VARCHAR'],
 ];
 
+/** The columns of `core/campaign_offers`: every campaign with the offer its template carries. */
+export const CAMPAIGN_OFFER_COLUMNS: [string, string][] = [
+  ['campaign_id', 'VARCHAR'],
+  ['campaign_title', 'VARCHAR'],
+  ['subject_line', 'VARCHAR'],
+  ['sent_at', 'TIMESTAMPTZ'],
+  ['content_hash', 'VARCHAR'],
+  ['analyzed_by', 'VARCHAR'],
+  ...OFFER_COLUMNS,
+  ['analysis_error', 'VARCHAR'],
+];
+
+/** Before the first template analysis, the timeline reads campaign offers as an empty table. */
+export const CAMPAIGN_OFFERS_PLACEHOLDER = emptySelect(CAMPAIGN_OFFER_COLUMNS);
+
 /** The columns of `state/email_templates`, in order, as DuckDB types. */
 const COLUMNS: [string, string][] = [
   ['content_hash', 'VARCHAR'],
@@ -78,6 +93,11 @@ export async function readTemplateCache(db: Database): Promise<Map<string, Templ
 /** Replaces the cache with `records`, atomically. */
 export async function writeTemplateCache(db: Database, records: TemplateRecord[]): Promise<void> {
   await writeRecords(db, TEMPLATE_CACHE_KEY, COLUMNS, records);
+}
+
+/** A select of typed columns and no rows: a table read before it is first written. */
+export function emptySelect(columns: [string, string][]): string {
+  return `select ${columns.map(([name, type]) => `null::${type} as "${name}"`).join(', ')} where false`;
 }
 
 /**

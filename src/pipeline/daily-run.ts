@@ -4,16 +4,9 @@ import { formatTable } from '../commands/format.ts';
 import { type Config, loadConfig, type SourceName } from '../config.ts';
 import { ExitCode } from '../errors.ts';
 import { runFetch, type StreamResult } from '../fetch/run-fetch.ts';
-import { createInputTable } from '../identity/input.ts';
-import { resolveIdentities } from '../identity/resolve.ts';
-import { lakeStore } from '../identity/store.ts';
 import { Lake } from '../lake/lake.ts';
-import {
-  describeContentRun,
-  describeOfferMetrics,
-  runContentAnalysis,
-  runOfferMetrics,
-} from '../offers/run-offers.ts';
+import type { ModelOutcome } from '../models/model.ts';
+import { describeOfferMetrics, runOfferMetrics } from '../offers/run-offers.ts';
 import {
   errorFailures,
   formatHeadline,
@@ -23,29 +16,27 @@ import {
   runChecks,
   storeResults,
 } from '../quality/checks.ts';
-import { loadRulesConfig } from '../rules/config.ts';
-import { discoverRules } from '../rules/discover.ts';
-import { runRules } from '../rules/run-rules.ts';
-import type { GymSize } from '../sandbox/generate.ts';
 import { loadSources } from '../sources/registry.ts';
 import { Database } from '../sql/database.ts';
 import { buildTimeline } from '../timeline/build-timeline.ts';
 import { acquireLock } from './lock.ts';
+import { openRunner } from './model-graph.ts';
 import { publish, snapshotName } from './publish.ts';
 import { type RunRecord, recordRun, type StepRecord } from './run-log.ts';
-import { stage } from './stage.ts';
+import { type StageResult, stage } from './stage.ts';
 
 export interface DailyOptions {
-  sandbox: boolean;
-  /** The sandbox gym's size and first emulator port, and where its lake lives. */
-  sandboxSize?: GymSize;
-  sandboxPort?: number;
-  sandboxLake?: string;
+  /** The settings; read from the environment when absent. */
+  config?: Config;
+  /** What stands for now (a sandbox's clock); the real time when absent. */
+  clock?: Date;
   only?: SourceName[];
   since?: Date;
-  /** In the sandbox, the emulators' clock; elsewhere the date rules and checks are evaluated at. */
+  /** The date rules and checks are evaluated at; the clock's when absent. */
   asOf?: Date;
   fetch: boolean;
+  /** The command line's options, kept in the run log. */
+  commandLine: string;
   log?: (line: string) => void;
 }
 
@@ -58,33 +49,28 @@ export interface DailyOptions {
 export async function runDaily(options: DailyOptions): Promise<number> {
   const log = options.log ?? ((line: string) => console.log(line));
   const runId = newRunId();
-  const sandbox = options.sandbox ? await startSandbox(options) : undefined;
+  const config = options.config ?? loadConfig();
+  for (const notice of config.notices) log(notice);
+  const lake = new Lake(config.lake);
   try {
-    const config = sandbox ? sandbox.config : loadConfig();
-    for (const notice of config.notices) log(notice);
-    const lake = new Lake(config.lake);
+    const lock = await acquireLock(lake.root, { runId });
     try {
-      const lock = await acquireLock(lake.root, { runId });
-      try {
-        if (lock.replaced)
-          log(
-            `took over the stale lock of run ${lock.replaced.run_id} (pid ${lock.replaced.pid}): that run did not finish`,
-          );
-        return await runSteps(options, {
-          config,
-          lake,
-          runId,
-          log,
-          ...(sandbox ? { clock: sandbox.clock } : {}),
-        });
-      } finally {
-        await lock.release();
-      }
+      if (lock.replaced)
+        log(
+          `took over the stale lock of run ${lock.replaced.run_id} (pid ${lock.replaced.pid}): that run did not finish`,
+        );
+      return await runSteps(options, {
+        config,
+        lake,
+        runId,
+        log,
+        ...(options.clock ? { clock: options.clock } : {}),
+      });
     } finally {
-      lake.close();
+      await lock.release();
     }
   } finally {
-    await sandbox?.close();
+    lake.close();
   }
 }
 
@@ -93,7 +79,7 @@ interface RunContext {
   lake: Lake;
   runId: string;
   log: (line: string) => void;
-  /** The sandbox's clock, which stands for now. */
+  /** What stands for now (a sandbox's clock). */
   clock?: Date;
 }
 
@@ -134,7 +120,7 @@ async function runSteps(
     status: 'running',
     error: null,
     steps,
-    options: describeOptions(options),
+    options: options.commandLine,
   };
   await timed(
     'sync',
@@ -169,7 +155,7 @@ async function runSteps(
     const staged = await timed(
       'stage',
       () => stage(db, { time_zone: config.timeZone }),
-      (r) => `${r.models.length} tables`,
+      describeStaging,
       (r) => ({
         records: r.models.reduce((n, m) => n + m.rows, 0),
         rejected: r.unparsedDates.reduce((n, u) => n + u.count, 0),
@@ -178,17 +164,25 @@ async function runSteps(
 
     const asOf = options.asOf ?? clock ?? new Date();
     const now = clock ?? new Date();
-    await timed(
-      'resolve',
-      async () => {
-        await createInputTable(db, 'select * from stg_identity_records', undefined, 'stg_identity_records');
-        return resolveIdentities(db, lakeStore(db), { asOf, now });
-      },
-      (r) => `${r.records} records → ${r.customers} customers in ${r.households} households`,
-      (r) => ({ records: r.customers }),
-    );
+    const runner = await openRunner(db, {
+      vars: { time_zone: config.timeZone, window_days: config.offerWindowDays },
+      config,
+      asOf,
+      now,
+    });
+    // A TypeScript model of the graph, as one step: its outcome is the step's summary.
+    const step = async (id: string) => {
+      const [built] = await runner.build(runner.graph.select((m) => m.id === id));
+      return built!.outcome!;
+    };
+    const outcome = (r: ModelOutcome) => r.detail;
+    const counted = (r: ModelOutcome) => ({
+      ...(r.records !== undefined ? { records: r.records } : {}),
+      ...(r.rejected !== undefined ? { rejected: r.rejected } : {}),
+    });
+    await timed('resolve', () => step('resolve'), outcome, counted);
     // Before the timeline, so email_sent events carry each template's offer.
-    await timed('analyse', () => runContentAnalysis(db, config), describeContentRun);
+    await timed('analyse', () => step('analyse'), outcome, counted);
     const timeline = await timed(
       'events',
       () => buildTimeline(db, { timeZone: config.timeZone }),
@@ -196,19 +190,7 @@ async function runSteps(
       (r) => ({ records: r.events, rejected: r.rejected }),
     );
     await timed('offers', () => runOfferMetrics(db, config), describeOfferMetrics);
-    await timed(
-      'rules',
-      async () => {
-        const rules = await discoverRules();
-        return runRules(db, {
-          asOf: localDate(asOf, config.timeZone),
-          now,
-          config: await loadRulesConfig(rules),
-        });
-      },
-      (r) => `${r.openFlags} open flags, ${r.systemEvents} system events`,
-      (r) => ({ records: r.openFlags }),
-    );
+    await timed('rules', () => step('rules'), outcome, counted);
     const checks = await timed(
       'quality',
       async () => {
@@ -291,6 +273,17 @@ async function runSteps(
   }
 }
 
+/** How many staging tables merged new raw parts, were built whole or had nothing new. */
+function describeStaging(r: StageResult): string {
+  const incremental = r.models.filter((m) => m.rawParts !== undefined);
+  const count = (mode: string) => incremental.filter((m) => m.mode === mode).length;
+  const parts = incremental.reduce((n, m) => n + (m.rawParts ?? 0), 0);
+  return (
+    `${r.models.length} tables; incremental: ${count('incremental')} merged, ${count('full')} built whole, ` +
+    `${count('unchanged')} unchanged (${parts} raw parts parsed)`
+  );
+}
+
 function formatSummary(steps: StepRecord[]): string {
   return formatTable(
     steps.map((t) => ({
@@ -301,16 +294,6 @@ function formatSummary(steps: StepRecord[]): string {
       result: t.detail,
     })),
   );
-}
-
-function describeOptions(options: DailyOptions): string {
-  const parts: string[] = [];
-  if (options.sandbox) parts.push('--sandbox');
-  if (options.only) parts.push(`--only ${options.only.join(',')}`);
-  if (options.since) parts.push(`--since ${options.since.toISOString().slice(0, 10)}`);
-  if (options.asOf) parts.push(`--as-of ${options.asOf.toISOString().slice(0, 10)}`);
-  if (!options.fetch) parts.push('--no-fetch');
-  return parts.join(' ');
 }
 
 function formatStreams(streams: StreamResult[]): string {
@@ -334,35 +317,4 @@ function localDate(instant: Date, timeZone: string): string {
 
 function newRunId(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..+$/, 'Z');
-}
-
-interface Sandbox {
-  config: Config;
-  clock: Date;
-  close(): Promise<void>;
-}
-
-/** The sandbox gym behind local emulators, with a lake of its own (`data/sandbox` unless told). */
-async function startSandbox(options: DailyOptions): Promise<Sandbox> {
-  const { generateGym } = await import('../sandbox/generate.ts');
-  const { consecutivePorts, defaultSandboxPort, startEmulators } = await import(
-    '../sandbox/emulators/index.ts'
-  );
-  const gym = generateGym({ size: options.sandboxSize ?? 'demo' });
-  const clock = options.asOf ?? gym.asOf;
-  const running = await startEmulators(gym, {
-    clock,
-    ports: consecutivePorts(options.sandboxPort ?? defaultSandboxPort),
-  });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...running.env,
-    BASIN_LAKE_URL: options.sandboxLake ?? path.join('data', 'sandbox'),
-  };
-  try {
-    return { config: loadConfig({ env }), clock, close: () => running.close() };
-  } catch (error) {
-    await running.close();
-    throw error;
-  }
 }

@@ -1,6 +1,7 @@
+import type { BuiltModel } from '../models/runner.ts';
 import type { Database } from '../sql/database.ts';
 import { sqlIdentifier } from '../sql/database.ts';
-import { type BuiltModel, buildModels, createEmptyRawViews, discoverModels } from './models.ts';
+import { openRunner } from './model-graph.ts';
 
 export interface StageResult {
   models: BuiltModel[];
@@ -9,8 +10,9 @@ export interface StageResult {
 }
 
 /**
- * Builds every staging table from raw. Streams never fetched (a source without credentials) are
- * exposed as empty raw views, so staging always builds and simply has no rows for them.
+ * Builds the staging layer: each source's models (`queries/staging/<source>/`, or only `onlySource`'s)
+ * and, for the whole layer, those combining sources. A stream never fetched (a source without
+ * credentials) reads as empty, so staging always builds and simply has no rows for it.
  */
 export async function stage(
   db: Database,
@@ -18,12 +20,12 @@ export async function stage(
   options: { onlySource?: string; onBuilt?: (built: BuiltModel) => void } = {},
 ): Promise<StageResult> {
   await db.refreshViews();
-  const models = await discoverModels(
-    'staging',
-    options.onlySource ? { onlySource: options.onlySource } : {},
+  const runner = await openRunner(db, { vars: params });
+  const folder = options.onlySource ? `staging/${options.onlySource}/` : 'staging/';
+  const built = await runner.build(
+    runner.graph.select((m) => m.kind === 'sql' && m.id.startsWith(folder)),
+    options.onBuilt,
   );
-  await createEmptyRawViews(db, models);
-  const built = await buildModels(db, models, params, options.onBuilt);
   return { models: built, unparsedDates: await countUnparsedDates(db, built) };
 }
 

@@ -1,13 +1,10 @@
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import { formatTable } from '../commands/format.ts';
-import { type Database, PARQUET_WRITE_OPTIONS, type SqlParams, sqlString } from '../sql/database.ts';
-import { queriesDir, readQueryFile } from '../sql/query-files.ts';
+import { loadModelGraph, openRunner } from '../pipeline/model-graph.ts';
+import { type Database, PARQUET_WRITE_OPTIONS, sqlString } from '../sql/database.ts';
 
 /** `state/quality_results` (view `quality_results`): every check of every run, append-only. */
 export const qualityResultsKey = 'state/quality_results';
-export const checksDir = path.join(queriesDir, 'quality');
 
 const headerSchema = z.object({
   severity: z.enum(['error', 'warn'], { error: 'severity must be error or warn' }),
@@ -15,13 +12,13 @@ const headerSchema = z.object({
 });
 
 export interface QualityCheck {
+  /** Its model: `quality/<name>`. */
+  id: string;
   name: string;
   description: string;
   severity: 'error' | 'warn';
   /** Given to the query as `$threshold`: the check's tolerance, in the unit its description names. */
   threshold: number | undefined;
-  sql: string;
-  parameters: string[];
   file: string;
 }
 
@@ -36,16 +33,6 @@ export interface CheckResult {
   sample: string;
 }
 
-/** Logs that exist only once something was logged; before that, the checks read them as empty. */
-const emptyLogs: Record<string, string> = {
-  'state/rejected_records': `select null::varchar as run_id, null::varchar as source, null::varchar as stream,
-    null::varchar as record_id, null::varchar as reason, null::varchar as payload, null::timestamptz as rejected_at
-    where false`,
-  'state/fetch_state': `select null::varchar as source, null::varchar as stream, null::timestamptz as last_success_at,
-    null::timestamptz as window_since, null::timestamptz as window_until, null::varchar as run_id,
-    null::bigint as records where false`,
-};
-
 /** What a check's query may use besides `$threshold`. */
 export interface CheckContext {
   /** Today in the gym's time zone, YYYY-MM-DD. */
@@ -55,40 +42,34 @@ export interface CheckContext {
 }
 
 /**
- * Every `queries/quality/<name>.sql`: a query returning the check's FAILING rows. Its leading
+ * Every `queries/quality/<name>.sql`: a query model returning the check's FAILING rows. Its leading
  * comment is the description, with `-- severity: error|warn` and optionally `-- threshold: N`.
  */
-export async function loadChecks(dir = checksDir): Promise<QualityCheck[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+export async function loadChecks(): Promise<QualityCheck[]> {
+  const graph = await loadModelGraph();
   const checks: QualityCheck[] = [];
-  for (const file of files) {
-    const name = file.slice(0, -'.sql'.length);
-    const query = await readQueryFile(`quality/${name}`, path.dirname(dir));
-    const header: Record<string, string> = {};
-    const description: string[] = [];
-    for (const line of query.sql.split('\n')) {
-      if (!line.startsWith('--')) break;
-      const text = line.replace(/^--\s?/, '');
-      const field = /^(severity|threshold):\s*(.+)$/.exec(text);
-      if (field) header[field[1]!] = field[2]!.trim();
-      else description.push(text.trim());
-    }
-    const parsed = headerSchema.safeParse(header);
-    if (!parsed.success) throw new Error(`${query.file}: ${parsed.error.issues[0]?.message}`);
-    const usesThreshold = query.parameters.includes('threshold');
+  for (const model of graph.select((m) => m.kind === 'sql' && /^quality\/[^/]+$/.test(m.id))) {
+    if (model.kind !== 'sql') continue;
+    const parsed = headerSchema.safeParse(model.header);
+    if (!parsed.success) throw new Error(`${model.file}: ${parsed.error.issues[0]?.message}`);
+    const usesThreshold = model.parameters.includes('threshold');
     if (usesThreshold !== (parsed.data.threshold !== undefined))
-      throw new Error(`${query.file}: a "-- threshold:" line and $threshold in the query go together`);
+      throw new Error(`${model.file}: a "-- threshold:" line and $threshold in the query go together`);
+    const unknown = model.parameters.filter((p) => !['threshold', 'as_of', 'now', 'time_zone'].includes(p));
+    if (unknown.length > 0)
+      throw new Error(
+        `${model.file} uses $${unknown.join(', $')}; checks can use $threshold, $as_of, $now, $time_zone`,
+      );
     checks.push({
-      name,
-      description: description.join(' ').trim(),
+      id: model.id,
+      name: model.name,
+      description: model.description,
       severity: parsed.data.severity,
       threshold: parsed.data.threshold,
-      sql: query.sql,
-      parameters: query.parameters,
-      file: query.file,
+      file: model.file,
     });
   }
-  return checks;
+  return checks.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Runs every check. A check whose query fails (a table missing) fails, with the error as its sample. */
@@ -97,20 +78,9 @@ export async function runChecks(
   checks: QualityCheck[],
   context: CheckContext,
 ): Promise<CheckResult[]> {
-  const available: SqlParams = { as_of: context.asOf, now: context.now, time_zone: context.timeZone };
-  const present = new Set((await db.lake.listTables()).map((t) => t.key));
-  for (const [key, empty] of Object.entries(emptyLogs)) {
-    if (!present.has(key)) await db.run(`create or replace temp view ${key.split('/')[1]} as ${empty}`);
-  }
+  const runner = await openRunner(db, { vars: { time_zone: context.timeZone } });
   const results: CheckResult[] = [];
   for (const check of checks) {
-    const params: SqlParams = {};
-    for (const name of check.parameters) {
-      if (name === 'threshold') params[name] = check.threshold ?? null;
-      else if (name in available) params[name] = available[name]!;
-      else
-        throw new Error(`${check.file} uses $${name}; checks can use $threshold, $as_of, $now, $time_zone`);
-    }
     const base = {
       check_name: check.name,
       description: check.description,
@@ -118,9 +88,14 @@ export async function runChecks(
       threshold: check.threshold ?? null,
     };
     try {
-      const [count] = await db.query(`select count(*)::bigint as n from (${check.sql})`, params);
+      const { sql, params } = await runner.compile(check.id, {
+        as_of: context.asOf,
+        now: context.now,
+        threshold: check.threshold ?? null,
+      });
+      const [count] = await db.query(`select count(*)::bigint as n from (${sql})`, params);
       const failing = Number(count?.n ?? 0);
-      const sample = failing > 0 ? await db.query(`select * from (${check.sql}) limit 5`, params) : [];
+      const sample = failing > 0 ? await db.query(`select * from (${sql}) limit 5`, params) : [];
       results.push({
         ...base,
         failing_rows: failing,
@@ -218,7 +193,7 @@ export interface HeadlineMetrics {
 /** The seed's headline figures; undefined when the core tables are not there yet. */
 export async function headlineMetrics(db: Database): Promise<HeadlineMetrics | undefined> {
   try {
-    const [row] = await db.runQuery('quality/headline/metrics');
+    const [row] = await (await openRunner(db)).rows('quality/headline/metrics');
     if (!row) return undefined;
     return Object.fromEntries(
       Object.entries(row).map(([k, v]) => [k, v === null ? null : Number(v)]),

@@ -31,7 +31,7 @@ export async function evaluateRules(
   for (const settings of options.config.rules.filter((s) => s.enabled)) {
     const started = performance.now();
     const { rule } = settings;
-    const { sql, params } = await rule.query(options.asOf, settings.parameters);
+    const { sql, params } = await rule.compile(db, options.asOf, settings.parameters);
     const wrapper = { rule_flag_type: rule.name, rule_priority: rule.priority };
     await db.run(`create or replace temp table rule_check as select * from (${sql})`, params);
     const [check] = await db.query(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { loadModelGraph, openRunner } from '../pipeline/model-graph.ts';
 import type { Database, Row, SqlParams } from '../sql/database.ts';
-import { parametersOf, readQueryFile } from '../sql/query-files.ts';
 
 export const PRIORITIES = ['high', 'medium', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -10,7 +10,7 @@ export type RuleParameters = z.ZodObject;
 export type ParameterValues = Record<string, number | boolean>;
 
 export interface FlagRuleDefinition<P extends RuleParameters = RuleParameters> {
-  /** The flag type it sets, and the name of its check, `queries/rules/<name>.sql`. */
+  /** The flag type it sets, and the name of its check, the query model `queries/rules/<name>.sql`. */
   name: string;
   description: string;
   priority: Priority;
@@ -55,8 +55,10 @@ export class FlagRule<P extends RuleParameters = RuleParameters> {
 
   /** The check's SQL and the parameters it takes, after checking they are exactly `$as_of` and the thresholds. */
   async query(asOf: string, values: ParameterValues): Promise<{ sql: string; params: SqlParams }> {
-    const { sql, file } = await readQueryFile(this.queryName);
-    const used = parametersOf(sql);
+    const model = (await loadModelGraph()).model(this.queryName);
+    if (model?.kind !== 'sql')
+      throw new Error(`rule ${this.name} has no check: no queries/${this.queryName}.sql`);
+    const { file, parameters: used, sql } = model;
     const declared = ['as_of', ...Object.keys(this.parameters.shape)];
     const undeclared = used.filter((p) => !declared.includes(p));
     const unused = declared.filter((p) => !used.includes(p));
@@ -70,9 +72,19 @@ export class FlagRule<P extends RuleParameters = RuleParameters> {
     return { sql, params: { as_of: asOf, ...values } };
   }
 
+  /** The check ready to run on `db`: what it reads made readable first (see `ModelRunner.compile`). */
+  async compile(
+    db: Database,
+    asOf: string,
+    values: ParameterValues,
+  ): Promise<{ sql: string; params: SqlParams }> {
+    const { params } = await this.query(asOf, values);
+    return (await openRunner(db)).compile(this.queryName, params);
+  }
+
   /** The customers the rule holds for at `asOf` (YYYY-MM-DD), ordered by customer. */
   async check(db: Database, asOf: string, overrides: unknown = {}): Promise<Row[]> {
-    const { sql, params } = await this.query(asOf, this.parse(overrides));
+    const { sql, params } = await this.compile(db, asOf, this.parse(overrides));
     return db.query(`select * from (${sql}) order by customer_id`, params);
   }
 }

@@ -1,7 +1,5 @@
-import { createInputTable } from '../identity/input.ts';
-import { resolveIdentities } from '../identity/resolve.ts';
-import { lakeStore } from '../identity/store.ts';
 import { Lake } from '../lake/lake.ts';
+import { openRunner } from '../pipeline/model-graph.ts';
 import { stage } from '../pipeline/stage.ts';
 import { Database } from '../sql/database.ts';
 import { buildTimeline } from '../timeline/build-timeline.ts';
@@ -23,8 +21,8 @@ export async function buildSandboxLake(
   const gym = generateGym({ size: scale });
   const db = await Database.open(new Lake({ kind: 'local', dir }), { timeZone });
   await stage(db, { time_zone: timeZone });
-  await createInputTable(db, 'select * from stg_identity_records');
-  await resolveIdentities(db, lakeStore(db), { asOf: gym.asOf, now: gym.asOf });
+  const runner = await openRunner(db, { asOf: gym.asOf, now: gym.asOf });
+  await runner.build(runner.graph.select((m) => m.id === 'resolve'));
   await buildTimeline(db, { timeZone });
   return { db, gym, timeZone };
 }

@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import { CliError, ExitCode } from '../errors.ts';
 import type { Lake, TableInfo } from '../lake/lake.ts';
 import { viewName } from '../lake/table-names.ts';
-import { queriesDir, readQueryFile } from './query-files.ts';
+import { queriesDir } from './query-files.ts';
+import { RAW_VERSION_MACRO } from './raw-versions.ts';
 
 export type SqlParam = string | number | bigint | boolean | null | Date;
 export type SqlParams = Record<string, SqlParam>;
@@ -39,20 +39,24 @@ export interface OpenOptions {
 }
 
 /**
- * The one place that opens DuckDB. Every lake table is a view named after its key, and the
- * `queries/` files run by name with named parameters; no value is ever spliced into SQL text.
+ * The one place that opens DuckDB. Every lake table is a view named after its key; statements take
+ * values as named parameters, never spliced into SQL text (the models of `queries/` run through
+ * `src/models/runner.ts`).
  */
 export class Database {
   readonly connection: DuckDBConnection;
   readonly lake: Lake;
+  /** The gym's time zone, the session's: local dates are computed in it. */
+  readonly timeZone: string;
   private readonly instance: DuckDBInstance;
   /** One connection runs one statement at a time; concurrent callers (parallel sources) queue here. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(instance: DuckDBInstance, connection: DuckDBConnection, lake: Lake) {
+  private constructor(instance: DuckDBInstance, connection: DuckDBConnection, lake: Lake, timeZone: string) {
     this.instance = instance;
     this.connection = connection;
     this.lake = lake;
+    this.timeZone = timeZone;
   }
 
   static async open(lake: Lake, options: OpenOptions): Promise<Database> {
@@ -63,7 +67,8 @@ export class Database {
     const connection = await instance.connect();
     // The zone was validated by the configuration; SET takes no parameters.
     await connection.run(`set TimeZone = ${sqlString(options.timeZone)}`);
-    const db = new Database(instance, connection, lake);
+    await connection.run(RAW_VERSION_MACRO);
+    const db = new Database(instance, connection, lake, options.timeZone);
     await db.refreshViews();
     return db;
   }
@@ -134,20 +139,21 @@ export class Database {
     return result;
   }
 
-  /** Runs `queries/<name>.sql`, checking that the parameters given are exactly those it uses. */
-  async runQuery(name: string, params: SqlParams = {}): Promise<Row[]> {
-    const { sql } = await this.checkedQuery(name, params);
-    return this.query(sql, params);
-  }
-
-  /** Writes the result of `queries/<name>.sql` to the lake table `key`, atomically. */
-  async materialize(name: string, key: string, params: SqlParams = {}): Promise<void> {
-    const { sql } = await this.checkedQuery(name, params);
-    await this.writeSelect(key, sql, params);
-  }
-
-  /** Writes the result of a select to the lake table `key`, atomically, then exposes it as a view. */
-  async writeSelect(key: string, selectSql: string, params: SqlParams = {}): Promise<void> {
+  /**
+   * Writes the result of a select to the lake table `key`, atomically, then exposes it as a view.
+   * `metadata` goes into the Parquet file's key-value metadata (what an incremental model staged).
+   */
+  async writeSelect(
+    key: string,
+    selectSql: string,
+    params: SqlParams = {},
+    metadata: Record<string, string> = {},
+  ): Promise<void> {
+    const kv = Object.entries(metadata).map(([k, v]) => `${sqlIdentifier(k)}: ${sqlString(v)}`);
+    const options =
+      kv.length > 0
+        ? PARQUET_WRITE_OPTIONS.replace(/\)$/, `, kv_metadata {${kv.join(', ')}})`)
+        : PARQUET_WRITE_OPTIONS;
     // A table is a set: unless the select orders its rows, DuckDB may write them in any order, which
     // lets it write row groups in parallel without holding them back to keep the order.
     await this.lake.writeTable(key, (tmp) =>
@@ -155,7 +161,7 @@ export class Database {
         await this.connection.run('set preserve_insertion_order = false');
         try {
           await this.connection.run(
-            `copy (${selectSql}) to ${sqlString(tmp)} ${PARQUET_WRITE_OPTIONS}`,
+            `copy (${selectSql}) to ${sqlString(tmp)} ${options}`,
             toDuckValues(params),
           );
         } finally {
@@ -178,20 +184,6 @@ export class Database {
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
-  }
-
-  private async checkedQuery(name: string, params: SqlParams) {
-    const query = await readQueryFile(name);
-    const missing = query.parameters.filter((p) => !(p in params));
-    const unused = Object.keys(params).filter((p) => !query.parameters.includes(p));
-    if (missing.length > 0 || unused.length > 0) {
-      const parts = [
-        missing.length > 0 ? `missing parameter(s) ${missing.map((p) => `$${p}`).join(', ')}` : '',
-        unused.length > 0 ? `unknown parameter(s) ${unused.map((p) => `$${p}`).join(', ')}` : '',
-      ].filter(Boolean);
-      throw new CliError(`${query.file}: ${parts.join('; ')}`, ExitCode.usage);
-    }
-    return query;
   }
 }
 

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError, ExitCode, isEnoent } from '../errors.ts';
@@ -7,7 +7,7 @@ import { CliError, ExitCode, isEnoent } from '../errors.ts';
 export const queriesDir = fileURLToPath(new URL('../../queries/', import.meta.url));
 
 export interface QueryFile {
-  /** Path under `queries/` without `.sql`, e.g. `staging/stg_transactions`. */
+  /** Path under `queries/` without `.sql`, e.g. `core/transactions`. */
   name: string;
   file: string;
   sql: string;
@@ -28,19 +28,6 @@ export async function readQueryFile(name: string, dir = queriesDir): Promise<Que
     throw error;
   }
   return { name, file, sql, parameters: parametersOf(sql) };
-}
-
-export async function listQueryFiles(dir = queriesDir): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((error: unknown) => {
-    if (isEnoent(error)) return [];
-    throw error;
-  });
-  return entries
-    .filter((e) => e.isFile() && e.name.endsWith('.sql'))
-    .map((e) =>
-      path.relative(dir, path.join(e.parentPath, e.name)).slice(0, -'.sql'.length).split(path.sep).join('/'),
-    )
-    .sort();
 }
 
 /** Named parameters (`$name`) used outside comments and string literals. */

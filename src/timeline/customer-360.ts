@@ -97,8 +97,8 @@ export async function customer360(db: Database, customerId: string, limit: numbe
       )
     : [];
 
-  const campaigns = views.has('stg_mailchimp__campaigns')
-    ? 'select campaign_id, title from stg_mailchimp__campaigns'
+  const campaigns = views.has('email_campaigns')
+    ? 'select campaign_id, title from email_campaigns'
     : 'select null::varchar as campaign_id, null::varchar as title where false';
   const systemEvents = views.has('system_events')
     ? `select event_date, event_type, 'system' as event_source, null as source_confidence, event_details,

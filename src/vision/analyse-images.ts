@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { type ImageAnalysis, imageAnalysisSchema } from '../offers/analysis-schema.ts';
 import type { ClaudeClient } from '../offers/claude.ts';
-import { writeRecords } from '../offers/template-cache.ts';
+import { emptySelect, writeRecords } from '../offers/template-cache.ts';
 import type { Database } from '../sql/database.ts';
 import { parquetReader } from '../sql/database.ts';
 
@@ -32,6 +32,9 @@ const POST_COLUMNS: [string, string][] = [
   ['model', 'VARCHAR'],
   ['analysis_error', 'VARCHAR'],
 ];
+
+/** Before the first analysis, Instagram posts read their image analyses as an empty table. */
+export const POST_IMAGES_PLACEHOLDER = emptySelect(POST_COLUMNS);
 
 interface CachedImage extends ImageAnalysis {
   image_sha256: string;
@@ -171,16 +174,9 @@ interface Post {
 }
 
 async function readPosts(db: Database): Promise<Post[]> {
-  const views = await db.viewNames();
-  if (!views.has('stg_instagram__posts')) return [];
-  const images = views.has('raw_instagram__images')
-    ? `(select record_id as post_id, payload ->> 'content_type' as content_type, payload ->> 'bytes_base64' as bytes_base64
-        from raw_instagram__images
-        qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc) = 1)`
-    : '(select null::varchar as post_id, null::varchar as content_type, null::varchar as bytes_base64)';
   return (await db.query(
     `select p.post_id, p.caption, i.content_type, i.bytes_base64
-     from stg_instagram__posts as p left join ${images} as i using (post_id)
+     from stg_instagram__posts as p left join stg_instagram__images as i on i.media_id = p.post_id
      order by p.posted_at, p.post_id`,
   )) as unknown as Post[];
 }

@@ -59,7 +59,7 @@ describe('Lake on a local folder', () => {
 
   it('lists tables with their layout', async () => {
     const { lake, db } = await open();
-    await db.writeSelect('staging/stg_transactions', 'select 1 as x');
+    await db.writeSelect('core/transactions', 'select 1 as x');
     await lake.appendPart('raw/capitan/checkins', 'p1', (tmp) =>
       db.run(`copy (select 1 as x) to ${sqlString(tmp)} (format parquet)`),
     );
@@ -69,7 +69,7 @@ describe('Lake on a local folder', () => {
     const tables = await lake.listTables();
     expect(tables.map((t) => [t.key, t.layout, t.parts])).toEqual([
       ['raw/capitan/checkins', 'parts', 1],
-      ['staging/stg_transactions', 'file', 1],
+      ['core/transactions', 'file', 1],
     ]);
     db.close();
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { heuristicAccuracy } from '../../src/evaluate/offer-heuristic.ts';
 import { extractOfferHeuristically } from '../../src/offers/heuristic.ts';
-import { heuristicAccuracy } from '../../src/offers/heuristic-accuracy.ts';
 import { templateHash, visibleText } from '../../src/offers/template-text.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 

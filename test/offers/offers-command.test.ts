@@ -21,6 +21,6 @@ describe('npx tsx src/cli.ts offers', () => {
     expect(bad.stderr).toContain('--window-days');
     const empty = await runEntry('src/cli.ts', ['offers', 'conversion'], { cwd });
     expect(empty.code).toBe(1);
-    expect(empty.stderr).toMatch(/need the timeline and staging first.*run the daily job/);
+    expect(empty.stderr).toMatch(/reads \w+, which .+ builds: build it first \(the daily run does\)/);
   });
 });

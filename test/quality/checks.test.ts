@@ -134,8 +134,8 @@ describe('data-quality checks on the sandbox lake', () => {
     [
       'a transaction line counted twice',
       'revenue_reconciliation',
-      `staging/stg_transactions\n=\nselect * from stg_transactions
-       union all (select * from stg_transactions where source = 'square' and amount_cents > 0 limit 1)`,
+      `core/transactions\n=\nselect * from transactions
+       union all (select * from transactions where source = 'square' and amount_cents > 0 limit 1)`,
       1,
     ],
     [

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Lake } from '../../src/lake/lake.ts';
-import { buildModels, discoverModels } from '../../src/pipeline/models.ts';
+import { openRunner } from '../../src/pipeline/model-graph.ts';
 import { Database } from '../../src/sql/database.ts';
 
 export const TIME_ZONE = 'America/Chicago';
@@ -176,8 +176,10 @@ export class HandBuilt {
        from hb_customers where capitan_id is not null`,
       { time_zone: TIME_ZONE },
     );
-    const memberships = (await discoverModels('core')).filter((m) => m.name === 'customer_memberships');
-    await buildModels(db, memberships, { time_zone: TIME_ZONE });
+    const runner = await openRunner(db);
+    await runner.build(
+      runner.graph.select((m) => ['customer_memberships', 'capitan_accounts'].includes(m.name)),
+    );
   }
 }
 

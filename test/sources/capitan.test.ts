@@ -341,6 +341,9 @@ describe('Capitan source', () => {
         stg_capitan__customers: c.customers(at).length,
         stg_capitan__memberships: c.memberships(at).length,
         stg_capitan__members: c.memberships(at).reduce((n, m) => n + m.all_customers.length, 0),
+        stg_capitan__membership_members: c.memberships(at).reduce((n, m) => n + m.all_customers.length, 0),
+        // One fetched version of each membership so far.
+        stg_capitan__membership_statuses: c.memberships(at).length,
         stg_capitan__checkins: c.checkins(at).length,
         stg_capitan__associations: c.associations(at).length,
         stg_capitan__association_members: c.associationMembers(at).length,

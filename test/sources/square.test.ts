@@ -383,6 +383,7 @@ describe('Square source', () => {
         stg_square__customers: square.customers(gym.asOf).length,
         stg_square__refunds: square.refunds(gym.asOf).length,
         stg_square__order_discounts: fetchedOrders.reduce((n, o) => n + (o.discounts?.length ?? 0), 0),
+        stg_square__orders: fetchedOrders.length,
       });
       expect(result.unparsedDates).toEqual([]);
     });

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
+import { openRunner } from '../../src/pipeline/model-graph.ts';
 import { Database } from '../../src/sql/database.ts';
-import { listQueryFiles, parametersOf } from '../../src/sql/query-files.ts';
+import { parametersOf } from '../../src/sql/query-files.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
+
+/** Runs a model of `queries/` by name, as `npx tsx src/cli.ts query` does. */
+async function query(db: Database, name: string, params: Record<string, string | number>) {
+  return (await openRunner(db)).rows(name, params, { exact: true });
+}
 
 describe('Database', () => {
   const tempDir = useTempDirs();
@@ -20,9 +26,9 @@ describe('Database', () => {
     return db;
   }
 
-  it('runs a queries/ file by name with named parameters', async () => {
+  it('runs a model of queries/ by name with named parameters', async () => {
     const db = await withExampleTable();
-    const rows = await db.runQuery('examples/customers_since', {
+    const rows = await query(db, 'examples/customers_since', {
       since: '2026-02-01T00:00:00Z',
       name_like: 'rob%',
     });
@@ -32,12 +38,12 @@ describe('Database', () => {
 
   it('treats a parameter value as data, never as SQL', async () => {
     const db = await withExampleTable();
-    const rows = await db.runQuery('examples/customers_since', {
+    const rows = await query(db, 'examples/customers_since', {
       since: '2020-01-01T00:00:00Z',
       name_like: "%' or 1=1 --",
     });
     expect(rows).toEqual([]);
-    const quoted = await db.runQuery('examples/customers_since', {
+    const quoted = await query(db, 'examples/customers_since', {
       since: '2020-01-01T00:00:00Z',
       name_like: "%O'Neil",
     });
@@ -47,13 +53,13 @@ describe('Database', () => {
 
   it('names the file and the parameter when one is missing or unknown', async () => {
     const db = await withExampleTable();
-    await expect(db.runQuery('examples/customers_since', { since: '2026-01-01' })).rejects.toThrow(
+    await expect(query(db, 'examples/customers_since', { since: '2026-01-01' })).rejects.toThrow(
       /customers_since\.sql: missing parameter\(s\) \$name_like/,
     );
     await expect(
-      db.runQuery('examples/customers_since', { since: '2026-01-01', name_like: '%', limit: 3 }),
+      query(db, 'examples/customers_since', { since: '2026-01-01', name_like: '%', limit: 3 }),
     ).rejects.toThrow(/unknown parameter\(s\) \$limit/);
-    await expect(db.runQuery('examples/nope', {})).rejects.toThrow(/no query named examples\/nope/);
+    await expect(query(db, 'examples/nope', {})).rejects.toThrow(/no model named examples\/nope/);
     db.close();
   });
 
@@ -69,9 +75,5 @@ describe('Database', () => {
 
   it('finds parameters outside comments and strings only', () => {
     expect(parametersOf("select $a, '$not' -- $nor\n/* $neither */ , $b, $a")).toEqual(['a', 'b']);
-  });
-
-  it('lists query files by name', async () => {
-    expect(await listQueryFiles()).toContain('examples/customers_since');
   });
 });

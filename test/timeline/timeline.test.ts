@@ -7,6 +7,7 @@ import { createInputTable } from '../../src/identity/input.ts';
 import { resolveIdentities } from '../../src/identity/resolve.ts';
 import { lakeStore } from '../../src/identity/store.ts';
 import { Lake } from '../../src/lake/lake.ts';
+import { openRunner } from '../../src/pipeline/model-graph.ts';
 import { stage } from '../../src/pipeline/stage.ts';
 import type { SandboxDataset } from '../../src/sandbox/dataset.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
@@ -88,7 +89,7 @@ describe('the customer timeline of a small sandbox gym', () => {
     expect(expected.checkin).toBeGreaterThan(0);
     expect(expected.email_opened).toBeGreaterThan(0);
 
-    const [sales] = await db.query('select count(*)::bigint as n from stg_transactions');
+    const [sales] = await db.query('select count(*)::bigint as n from transactions');
     const purchases = await count(
       "event_type in ('day_pass_purchase', 'membership_purchase', 'membership_renewal', 'retail_purchase', 'programming_purchase', 'event_booking', 'refund', 'other_purchase')",
     );
@@ -101,7 +102,7 @@ describe('the customer timeline of a small sandbox gym', () => {
     // Front-desk sales with no customer, email or name at all: kept, unmatched.
     const [anonymous] = await db.query(
       `select count(*)::bigint as n, count(e.event_id) filter (where e.source_confidence = 'unmatched')::bigint as kept
-       from stg_transactions as t
+       from transactions as t
        left join customer_events as e on e.source_record_id = t.transaction_id
        where t.stripe_customer_id is null and t.square_customer_id is null and t.email is null
          and t.billing_name is null and t.membership_id is null and t.stripe_charge_id is null`,
@@ -246,8 +247,8 @@ describe('the customer timeline of a small sandbox gym', () => {
         `select 'test-${id}' as transaction_id, 'stripe' as source, 'day_pass' as category, false as is_refund,
                 timestamptz '2026-10-01 15:00:00+00' as occurred_at, ${columns}`;
       await copy.writeSelect(
-        'staging/stg_transactions',
-        `select * from stg_transactions
+        'core/transactions',
+        `select * from transactions
          union all by name ${sale('shared-email', "' FAMILY@example.org ' as email")}
          union all by name ${sale('name', '$named_name as billing_name')}
          union all by name ${sale('twin-name', '$twin_name as billing_name')}
@@ -268,7 +269,13 @@ describe('the customer timeline of a small sandbox gym', () => {
                 '31/12/2026 7pm' as checked_in_at_raw
          from (select customer_id from stg_capitan__checkins limit 1)`,
       );
-      await buildTimeline(copy, { timeZone: TIME_ZONE });
+      // The core models downstream of the rows added (not transactions itself, which would drop them).
+      const runner = await openRunner(copy);
+      await runner.build(
+        runner.graph
+          .downstreamOf(['transactions', 'customer_identifiers', 'customer_master', 'stg_capitan__checkins'])
+          .filter((m) => m.kind === 'sql' && m.layer === 'core'),
+      );
     }, 120_000);
     afterAll(() => copy?.close());
 

@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config.ts';
 import { runFetch } from '../../src/fetch/run-fetch.ts';
 import { Lake } from '../../src/lake/lake.ts';
 import { claudeClient } from '../../src/offers/claude.ts';
+import { openRunner } from '../../src/pipeline/model-graph.ts';
 import { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import { type AnthropicEmulator, createAnthropicEmulator } from '../../src/sandbox/emulators/anthropic.ts';
@@ -15,6 +16,12 @@ import { analyseImages } from '../../src/vision/analyse-images.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 
 const gym = generateGym({ size: 'tiny' });
+
+/** Builds the posts table the way the daily run does, from staging and the image analyses. */
+async function buildInstagramPosts(db: Database): Promise<void> {
+  const runner = await openRunner(db);
+  await runner.build(runner.graph.select((m) => m.name === 'instagram_posts'));
+}
 
 describe('Instagram images read once by Claude, cached by the hash of their bytes', () => {
   const tempDir = useTempDirs();
@@ -65,7 +72,7 @@ describe('Instagram images read once by Claude, cached by the hash of their byte
       expect(anthropic.calls.every((c) => c.kind === 'image')).toBe(true);
       expect(first.costUsd).toBeGreaterThan(0);
 
-      await db.materialize('metrics/instagram_posts', 'metrics/instagram_posts');
+      await buildInstagramPosts(db);
       const rows = await db.query('select * from instagram_posts');
       const truth = new Map(gym.truth.images.map((t) => [t.media_id, t]));
       for (const row of rows) {
@@ -119,7 +126,7 @@ describe('Instagram images read once by Claude, cached by the hash of their byte
       const result = await analyseImages(db);
       expect(result).toMatchObject({ llmCalls: 0, notAnalysed: result.posts });
       expect(anthropic.calls).toHaveLength(0);
-      await db.materialize('metrics/instagram_posts', 'metrics/instagram_posts');
+      await buildInstagramPosts(db);
       const [row] = await db.query(
         `select count(*) filter (where analysis_status = 'not_analysed')::integer as not_analysed,
                 count(ai_description)::integer as described, count(*)::integer as posts

@@ -6,6 +6,6 @@ select
     emails_sent::bigint as recipients,
     unique_opens::bigint as opens,
     unique_subscriber_clicks::bigint as clicks
-from stg_mailchimp__campaigns
+from email_campaigns
 where sent_at is not null
 order by sent_at desc

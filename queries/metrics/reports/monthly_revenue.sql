@@ -14,7 +14,7 @@ final as (
         t.category,
         sum(t.amount)::double as net_revenue
     from months as m
-    join stg_transactions as t
+    join transactions as t
         on t.local_date >= m.month_start and t.local_date < m.month_start + interval 1 month
     group by all
 )

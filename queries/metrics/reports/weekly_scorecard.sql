@@ -37,21 +37,21 @@ first_visits as (
 revenue as (
     select w.week_start, 'revenue:' || t.category as metric, sum(t.amount)::double as value
     from weeks as w
-    join stg_transactions as t on t.local_date between w.week_start and w.week_start + 6
+    join transactions as t on t.local_date between w.week_start and w.week_start + 6
     group by all
 ),
 
 revenue_total as (
     select w.week_start, 'revenue_total' as metric, coalesce(sum(t.amount), 0)::double as value
     from weeks as w
-    left join stg_transactions as t on t.local_date between w.week_start and w.week_start + 6
+    left join transactions as t on t.local_date between w.week_start and w.week_start + 6
     group by all
 ),
 
 day_passes as (
     select w.week_start, 'day_passes' as metric, coalesce(sum(t.day_pass_count), 0)::double as value
     from weeks as w
-    left join stg_transactions as t on t.local_date between w.week_start and w.week_start + 6
+    left join transactions as t on t.local_date between w.week_start and w.week_start + 6
     group by all
 ),
 

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { readFetchState, stateKey } from '../../fetch/fetch-state.ts';
 import type { StreamContext } from '../../fetch/source.ts';
+import { newestVersions } from '../../sql/raw-versions.ts';
 import type { CapitanClient } from './client.ts';
 
 /** Every customer's relations are re-read at least this often, however unchanged their record. */
@@ -25,8 +26,7 @@ export async function customersToRefresh(context: StreamContext): Promise<string
   const previous = (await readFetchState(db)).get(stateKey('capitan', 'relations'));
   const rows = await db.query(
     `select record_id, fetched_at > $last_success::timestamptz as changed
-     from raw_capitan__customers
-     qualify row_number() over (partition by record_id order by fetched_at desc, run_id desc, payload_hash) = 1
+     from (${newestVersions('select record_id, fetched_at, run_id, payload_hash from raw_capitan__customers')})
      order by record_id`,
     { last_success: previous?.lastSuccessAt ?? null },
   );

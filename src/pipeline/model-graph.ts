@@ -1,0 +1,132 @@
+import { discoverSqlModels } from '../models/discover.ts';
+import { ModelGraph } from '../models/graph.ts';
+import type { SqlModel, TypeScriptModel } from '../models/model.ts';
+import { ModelRunner, type RunnerContext } from '../models/runner.ts';
+import type { Database } from '../sql/database.ts';
+
+/**
+ * The models computed in TypeScript, placed in the graph by what they read and write. Their code is
+ * imported when they run, so reading the graph (a report, a rule's check) loads none of it.
+ *
+ * - `resolve`: identity resolution, an iterative algorithm over `stg_identity_records` whose own SQL
+ *   steps (`queries/identity/`) run inside it (`src/identity/sql-steps.ts`);
+ * - `analyse`: each new email template and post image read once by Claude (or the heuristic);
+ * - `rules`: every rule's check (`queries/rules/`), reconciled with the flag history.
+ */
+export function typescriptModels(sqlModels: SqlModel[]): TypeScriptModel[] {
+  const ruleReads = [...new Set(sqlModels.filter((m) => m.layer === 'rules').flatMap((m) => m.reads))].sort();
+  return [
+    {
+      kind: 'typescript',
+      id: 'resolve',
+      name: 'resolve',
+      layer: 'core',
+      description: 'identity resolution: records into customers and households, with stable ids',
+      reads: ['stg_identity_records'],
+      writes: [
+        'core/resolved_records',
+        'core/customer_master',
+        'core/customer_identifiers',
+        'core/households',
+        'core/identity_links',
+        'core/identity_review',
+        'core/identity_model',
+        'state/customer_id_map',
+        'state/customer_id_aliases',
+        'state/customer_id_splits',
+      ],
+      async run({ db, asOf, now }) {
+        const { createInputTable } = await import('../identity/input.ts');
+        const { resolveIdentities } = await import('../identity/resolve.ts');
+        const { lakeStore } = await import('../identity/store.ts');
+        await createInputTable(db, 'select * from stg_identity_records', undefined, 'stg_identity_records');
+        const r = await resolveIdentities(db, lakeStore(db), { asOf, now });
+        return {
+          detail: `${r.records} records → ${r.customers} customers in ${r.households} households`,
+          records: r.customers,
+        };
+      },
+    },
+    {
+      kind: 'typescript',
+      id: 'analyse',
+      name: 'analyse',
+      layer: 'core',
+      description:
+        'email templates and post images read once by Claude (or the heuristic), cached by content hash',
+      reads: [
+        'stg_mailchimp__campaigns',
+        'stg_mailchimp__campaign_content',
+        'stg_instagram__posts',
+        'stg_instagram__images',
+      ],
+      writes: [
+        'core/campaign_offers',
+        'state/email_templates',
+        'core/post_image_analyses',
+        'state/image_analyses',
+      ],
+      async placeholder(relation) {
+        if (relation === 'campaign_offers')
+          return (await import('../offers/template-cache.ts')).CAMPAIGN_OFFERS_PLACEHOLDER;
+        if (relation === 'post_image_analyses')
+          return (await import('../vision/analyse-images.ts')).POST_IMAGES_PLACEHOLDER;
+        return undefined;
+      },
+      async run({ db, config }) {
+        const { describeContentRun, runContentAnalysis } = await import('../offers/run-offers.ts');
+        return { detail: describeContentRun(await runContentAnalysis(db, config?.anthropic)) };
+      },
+    },
+    {
+      kind: 'typescript',
+      id: 'rules',
+      name: 'rules',
+      layer: 'core',
+      description: "the business rules: each rule's check, the flag history, cooldowns, experiments",
+      reads: ruleReads,
+      writes: [
+        'core/customer_flags',
+        'state/flag_history',
+        'state/system_events',
+        'state/experiment_entries',
+      ],
+      async run({ db, asOf, now, vars }) {
+        const { discoverRules } = await import('../rules/discover.ts');
+        const { loadRulesConfig } = await import('../rules/config.ts');
+        const { runRules } = await import('../rules/run-rules.ts');
+        const r = await runRules(db, {
+          asOf: asOf.toLocaleDateString('en-CA', { timeZone: String(vars.time_zone) }),
+          now,
+          config: await loadRulesConfig(await discoverRules()),
+        });
+        return { detail: `${r.openFlags} open flags, ${r.systemEvents} system events`, records: r.openFlags };
+      },
+    },
+  ];
+}
+
+let graph: Promise<ModelGraph> | undefined;
+
+/** The project's model graph: every SQL model under `queries/` and the TypeScript models; read once. */
+export function loadModelGraph(): Promise<ModelGraph> {
+  graph ??= discoverSqlModels().then((sql) => new ModelGraph([...sql, ...typescriptModels(sql)]));
+  return graph;
+}
+
+/** Offer conversion's window when the run does not set one (`BASIN_OFFER_WINDOW_DAYS`'s default). */
+const DEFAULT_WINDOW_DAYS = 30;
+
+/**
+ * A runner over the project's graph. Its variables default to the database's time zone and the
+ * default conversion window; its day and clock to now.
+ */
+export async function openRunner(db: Database, context: Partial<RunnerContext> = {}): Promise<ModelRunner> {
+  const now = context.now ?? new Date();
+  return new ModelRunner(db, await loadModelGraph(), {
+    vars: { time_zone: db.timeZone, window_days: DEFAULT_WINDOW_DAYS, ...context.vars },
+    asOf: context.asOf ?? now,
+    now,
+    ...(context.config ? { config: context.config } : {}),
+  });
+}
