@@ -1,5 +1,6 @@
 import { CliError, ExitCode } from '../../src/errors.ts';
 import { viewName } from '../../src/lake/table-names.ts';
+import type { StepRecord } from '../../src/pipeline/run-log.ts';
 import { type Database, type Row, type SqlParams, sqlIdentifier } from '../../src/sql/database.ts';
 import { readQueryFile } from '../../src/sql/query-files.ts';
 import { isoDate } from './format.ts';
@@ -18,6 +19,15 @@ export interface ReportContext {
   /** Days a conversion has to happen in (funnels, offers). */
   windowDays: number;
   freshness: SourceFreshness[];
+  /** The daily run rendering the reports, when one is: its row in `daily_runs` still says `running`. */
+  currentRun?: CurrentRun;
+}
+
+/** The run in progress: its id, start, and the steps it has finished so far. */
+export interface CurrentRun {
+  runId: string;
+  startedAt: Date;
+  steps: readonly StepRecord[];
 }
 
 export interface SourceFreshness {
@@ -34,6 +44,7 @@ export interface ContextOptions {
   asOf?: string;
   timeZone: string;
   windowDays?: number;
+  currentRun?: CurrentRun;
 }
 
 export async function createContext(db: Database, options: ContextOptions): Promise<ReportContext> {
@@ -46,6 +57,7 @@ export async function createContext(db: Database, options: ContextOptions): Prom
     timeZone: options.timeZone,
     windowDays: options.windowDays ?? 30,
     freshness,
+    ...(options.currentRun ? { currentRun: options.currentRun } : {}),
   };
 }
 
