@@ -125,10 +125,6 @@ function cohortSection(cohorts: Cohort[], cohortDomain: string[]): Html {
       title: (c) => `${formatInteger(c.stillMembers)} of ${formatInteger(c.size)}`,
     },
   ];
-  const sizes = cohorts.flatMap((c) => [
-    { cohort: monthLabel(c.month), what: 'Cohort size', people: c.size },
-    { cohort: monthLabel(c.month), what: 'Still active', people: c.stillMembers },
-  ]);
   const people = cohorts.reduce((n, c) => n + c.size, 0);
   const still = cohorts.reduce((n, c) => n + c.stillMembers, 0);
   return html`
@@ -173,19 +169,25 @@ ${chart('cohort-sizes', {
   width: 900,
   height: 300,
   marginLeft: 50,
-  fx: { domain: cohorts.map((c) => monthLabel(c.month)), label: null, tickRotate: -35 },
-  x: { axis: null, domain: ['Cohort size', 'Still active'] },
-  y: { label: 'People', grid: true },
   marginBottom: 50,
+  x: { domain: cohorts.map((c) => monthLabel(c.month)), label: null, tickRotate: -35 },
+  y: { label: 'People', grid: true },
   color: { legend: true, domain: ['Cohort size', 'Still active'], range: ['#93c5fd', '#1d4ed8'] },
   marks: [
-    Plot.barY(sizes, {
-      fx: 'cohort',
-      x: 'what',
-      y: 'people',
-      fill: 'what',
-      title: (d: { cohort: string; what: string; people: number }) =>
-        `${d.cohort}: ${d.what} ${formatInteger(d.people)}`,
+    // Still active is part of the cohort: drawn over its cohort's bar, narrower.
+    Plot.barY(cohorts, {
+      x: (c: Cohort) => monthLabel(c.month),
+      y: 'size',
+      fill: () => 'Cohort size',
+      title: (c: Cohort) => `${monthLabel(c.month)}: cohort size ${formatInteger(c.size)}`,
+    }),
+    Plot.barY(cohorts, {
+      x: (c: Cohort) => monthLabel(c.month),
+      y: 'stillMembers',
+      fill: () => 'Still active',
+      inset: 6,
+      title: (c: Cohort) =>
+        `${monthLabel(c.month)}: still active ${formatInteger(c.stillMembers)} of ${formatInteger(c.size)} (${formatPercent(ratio(c.stillMembers, c.size))})`,
     }),
     Plot.ruleY([0]),
   ],

@@ -140,7 +140,8 @@ function offersSection(lines: OfferLine[]): Html {
       header: 'Campaign',
       wide: true,
       cell: (l) => html`<strong>${l.title}</strong><br><span class="note">${l.category}</span>`,
-      value: (l) => l.title,
+      value: (l) => `${l.title} (${l.sentOn})`,
+      filter: true,
     },
     { header: 'Sent', cell: (l) => l.sentOn },
     { header: 'Offer type', cell: (l) => typeLabel(l.offerType), value: (l) => l.offerType },
@@ -284,29 +285,16 @@ function typeLabel(type: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** Filters by offer type and by campaign (newest first). */
-function offerDimensions(lines: OfferLine[]): Dimension[] {
+/** The page's filter: one offer type (a campaign is picked in the tables). */
+function typeDimension(lines: OfferLine[]): Dimension {
   const types = [...new Set(lines.map((l) => l.offerType))].sort((a, b) =>
     typeLabel(a).localeCompare(typeLabel(b)),
   );
-  return [
-    {
-      key: 'type',
-      label: 'Offer type',
-      choices: [
-        { value: 'all', label: 'All types' },
-        ...types.map((t) => ({ value: t, label: typeLabel(t) })),
-      ],
-    },
-    {
-      key: 'campaign',
-      label: 'Campaign',
-      choices: [
-        { value: 'all', label: 'All campaigns' },
-        ...lines.map((l) => ({ value: l.campaignId, label: `${l.title} (${l.sentOn})` })),
-      ],
-    },
-  ];
+  return {
+    key: 'type',
+    label: 'Offer type',
+    choices: [{ value: 'all', label: 'All types' }, ...types.map((t) => ({ value: t, label: typeLabel(t) }))],
+  };
 }
 
 /** `metrics/offer_type_conversion`: the campaigns pooled by offer type, rates over people. */
@@ -416,10 +404,8 @@ async function render(ctx: ReportContext): Promise<string> {
   const windowDays = lines.find((l) => l.windowDays !== null)?.windowDays ?? ctx.windowDays;
   const body = computed
     ? html`${await typeSection(ctx)}
-${await segmented('offers', offerDimensions(lines), ({ type, campaign }) => {
-  const chosen = lines.filter(
-    (l) => (type === 'all' || l.offerType === type) && (campaign === 'all' || l.campaignId === campaign),
-  );
+${await segmented('offers', [typeDimension(lines)], ({ type }) => {
+  const chosen = lines.filter((l) => type === 'all' || l.offerType === type);
   return chosen.length > 0 ? offersSection(chosen) : null;
 })}`
     : html`${notYetComputed('metrics/offer_conversion', 'conversion per campaign and offer, with its lift')}${await engagementFallback(ctx)}`;
@@ -428,7 +414,7 @@ ${await segmented('offers', offerDimensions(lines), ({ type, campaign }) => {
     subtitle: subtitle(ctx),
     definitions: [
       `Conversion = the share of a campaign’s recipients (matched to a customer) who bought within ${windowDays} days of the send, counted per person; comparison = the same share in the comparison group over the same days; lift = the difference in percentage points (green: the offer did better).`,
-      'By offer type pools the campaigns of each type over people. The selectors narrow the chart and the tables to one offer type or one campaign; every selection is drawn in advance.',
+      'By offer type pools the campaigns of each type over people. The offer-type selector re-draws the chart and the tables for one type (each drawn in advance); a table’s campaign selector narrows it to one campaign.',
       'Opens and clicks are unique recipients. Promo revenue = sales that used the campaign’s promo code, net of refunds. The offer and the reading of each template are Claude Haiku’s (or the heuristic’s, when no API key is set), cached by the template’s content.',
     ],
     body,

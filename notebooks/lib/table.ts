@@ -14,6 +14,8 @@ export interface Column<T> {
    * formatted cell. Default: the cell's text, read as a number in a numeric column.
    */
   value?(row: T): CellValue;
+  /** Offer a select of this column's values that narrows the rows (filtered in the browser). */
+  filter?: boolean;
   /** `data-key` of the cell, for tests that compare the page with the query. */
   key?(row: T): string;
   /** Native tooltip. */
@@ -23,7 +25,7 @@ export interface Column<T> {
 /** What the page's script reads to make a table sortable, filterable and downloadable. */
 export interface TableData {
   name: string;
-  columns: { header: string; numeric: boolean; wide: boolean }[];
+  columns: { header: string; numeric: boolean; wide: boolean; filter: boolean }[];
   /** One array of column values per body row, in the rendered order. */
   rows: CellValue[][];
 }
@@ -31,8 +33,8 @@ export interface TableData {
 /**
  * A table with numeric columns right-aligned; rows with `total` set are drawn as totals. The rows are
  * rendered as HTML (readable without JavaScript) and their values embedded as JSON, from which the
- * page's script makes it an Observable Inputs table: sort by any column, a text filter, and a
- * "Download CSV" link of the rows the filter leaves.
+ * page's script makes it an Observable Inputs table: sort by any column, a text filter, a select per
+ * `filter` column, and a "Download CSV" link of the rows the filters leave.
  */
 export function table<T>(name: string, columns: Column<T>[], rows: T[], total?: (row: T) => boolean): Html {
   const className = (c: Column<T>) => (c.numeric ? 'num' : c.wide ? 'wide' : '');
@@ -47,7 +49,12 @@ export function table<T>(name: string, columns: Column<T>[], rows: T[], total?: 
   );
   const data: TableData = {
     name,
-    columns: columns.map((c) => ({ header: c.header, numeric: c.numeric ?? false, wide: c.wide ?? false })),
+    columns: columns.map((c) => ({
+      header: c.header,
+      numeric: c.numeric ?? false,
+      wide: c.wide ?? false,
+      filter: c.filter ?? false,
+    })),
     rows: rows.map((row, i) =>
       columns.map((c, j) => (c.value ? c.value(row) : defaultValue(c, cells[i]![j]!))),
     ),

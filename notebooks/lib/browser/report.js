@@ -6,6 +6,7 @@
   const { Inputs, htl, d3 } = globalThis;
 
   const readJson = (element) => JSON.parse(element.textContent);
+  const ALL = Symbol('all');
 
   /** The name of the variant a table sits in (`first=day_pass&promo=all` → `day_pass`), for file names. */
   function segmentSuffix(element) {
@@ -55,15 +56,31 @@
         const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
         return (record) => terms.every((term) => textOf.get(record).includes(term));
       },
-      format: (n) => `${n} of ${records.length} rows`,
+      format: () => '',
     });
+    const count = htl.html`<span class="row-count">`;
+    const selects = data.columns
+      .filter((c) => c.filter)
+      .map((c) => {
+        const values = [...new Set(records.map((r) => r[c.header]))].sort((a, b) =>
+          String(a).localeCompare(String(b)),
+        );
+        const select = Inputs.select([ALL, ...values], {
+          label: c.header,
+          format: (value) => (value === ALL ? 'All' : String(value)),
+        });
+        select.dataset.filter = c.header;
+        return { header: c.header, select };
+      });
     const download = htl.html`<a class="download" href="#" download="${data.name}${segmentSuffix(view)}.csv">Download CSV</a>`;
     const holder = document.createElement('div');
     let current;
     let url;
 
     function show() {
-      const rows = search.value;
+      const rows = search.value.filter((record) =>
+        selects.every(({ header, select }) => select.value === ALL || record[header] === select.value),
+      );
       current = Inputs.table(rows, {
         columns: headers,
         format,
@@ -76,6 +93,7 @@
       });
       current.dataset.table = data.name;
       holder.replaceChildren(current);
+      count.textContent = `${rows.length} of ${records.length} rows`;
     }
 
     // Built when clicked: the rows the filter leaves, in the table's current order.
@@ -86,8 +104,9 @@
       download.href = url;
     });
     search.addEventListener('input', show);
+    for (const { select } of selects) select.addEventListener('input', show);
     show();
-    const toolbar = htl.html`<div class="table-tools">${search}${download}</div>`;
+    const toolbar = htl.html`<div class="table-tools">${search}${selects.map((s) => s.select)}${count}${download}</div>`;
     original.replaceWith(toolbar, holder);
   }
 

@@ -36,15 +36,26 @@ complete_cohorts as (
       )
 ),
 
+-- The cohort members' check-ins and purchases up to the day they joined: few rows, so their JSON
+-- details are read for these only.
+before_joining as materialized (
+    select p.customer_id, e.event_local_date as on_date, e.event_type, e.event_details
+    from complete_cohorts as p
+    join customer_events as e on e.customer_id = p.customer_id and e.event_local_date <= p.first_started_on
+    where e.event_type in (
+        'checkin', 'day_pass_purchase', 'membership_purchase', 'membership_renewal', 'retail_purchase',
+        'programming_purchase', 'event_booking', 'other_purchase'
+    )
+),
+
 products as (
-    select customer_id, event_local_date as on_date, 1 as same_day_order, 'day_pass' as product
-    from customer_events
-    where event_type = 'checkin' and customer_id is not null and (event_details->>'is_day_pass')::boolean
+    select customer_id, on_date, 1 as same_day_order, 'day_pass' as product
+    from before_joining
+    where event_type = 'checkin' and (event_details->>'is_day_pass')::boolean
     union all
-    select customer_id, event_local_date, 2, 'class'
-    from customer_events
-    where event_type = 'programming_purchase' and customer_id is not null
-      and (event_details->>'sub_category') in ('classes', 'fitness')
+    select customer_id, on_date, 2, 'class'
+    from before_joining
+    where event_type = 'programming_purchase' and (event_details->>'sub_category') in ('classes', 'fitness')
     union all
     select customer_id, started_on, 3, 'two_week_pass'
     from customer_memberships
@@ -59,10 +70,9 @@ first_products as (
 ),
 
 promo_users as (
-    select distinct p.customer_id
-    from complete_cohorts as p
-    join customer_events as e on e.customer_id = p.customer_id
-    where (e.event_details->>'promo_code') is not null and e.event_local_date <= p.first_started_on
+    select distinct customer_id
+    from before_joining
+    where event_type <> 'checkin' and (event_details->>'promo_code') is not null
 ),
 
 segmented as (
