@@ -343,8 +343,7 @@ describe('offers and quality checks, once their steps have written the tables', 
   let contractOut: string;
   let document: HtmlDocument;
   // A table as the page first shows it: outside segmented sections, or in their first variant.
-  const shown = (table: string) =>
-    `table[data-table="${table}"]:not([data-segment][hidden] table)`;
+  const shown = (table: string) => `table[data-table="${table}"]:not([data-segment][hidden] table)`;
   const keyed = (doc: HtmlDocument, table: string) =>
     Object.fromEntries(
       [...doc.querySelectorAll(`${shown(table)} td[data-key]`)].map((td) => [
@@ -411,9 +410,9 @@ describe('offers and quality checks, once their steps have written the tables', 
     expect(cells['c1|promo_revenue']).toBe('$1,234.50');
     expect(cells['c2|lift']).toBe('−1.0 pts');
     // The offer that worked comes first; campaigns without an offer are listed apart.
-    const order = [
-      ...document.querySelectorAll(`${shown('offers')} td[data-key$="|recipients"]`),
-    ].map((td) => td.getAttribute('data-key'));
+    const order = [...document.querySelectorAll(`${shown('offers')} td[data-key$="|recipients"]`)].map((td) =>
+      td.getAttribute('data-key'),
+    );
     expect(order).toEqual(['c1|recipients', 'c2|recipients']);
     expect(keyed(document, 'campaigns')['c3|recipients']).toBe('500');
     const text = document.querySelector(shown('offers'))?.textContent ?? '';
