@@ -17,7 +17,7 @@ export type Selection = Record<string, string>;
 
 /** `first=day_pass&promo=all`: how a variant is named in the page (a variant drawn alike for several selections lists them, space-separated). */
 export function selectionKey(dimensions: Dimension[], selection: Selection): string {
-  return dimensions.map((d) => `${d.key}=${selection[d.key]}`).join('&');
+  return dimensions.map((d) => `${d.key}=${encodeURIComponent(selection[d.key]!)}`).join('&');
 }
 
 function* combinations(dimensions: Dimension[]): Generator<Selection> {

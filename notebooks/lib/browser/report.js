@@ -15,7 +15,7 @@
     const values = variant.dataset.segment
       .split(' ')[0]
       .split('&')
-      .map((pair) => pair.split('=')[1])
+      .map((pair) => decodeURIComponent(pair.split('=')[1]))
       .filter((value) => value !== 'all');
     return values.length > 0 ? `-${values.join('-')}` : '';
   }
@@ -124,7 +124,7 @@
       return select;
     });
     function show() {
-      const key = dimensions.map((d, i) => `${d.key}=${selects[i].value}`).join('&');
+      const key = dimensions.map((d, i) => `${d.key}=${encodeURIComponent(selects[i].value)}`).join('&');
       let found = false;
       for (const variant of variants) {
         variant.hidden = !variant.dataset.segment.split(' ').includes(key);
