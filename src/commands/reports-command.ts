@@ -2,10 +2,16 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { startPreview } from '../../notebooks/lib/preview.ts';
-import { CliError, ExitCode } from '../errors.ts';
+import { CliError, ExitCode, optionError } from '../errors.ts';
+
+const portMessage = 'a port is a whole number from 1 to 65535';
 
 const optionsSchema = z.object({
-  port: z.coerce.number().int().min(1).max(65_535),
+  port: z.coerce
+    .number({ error: portMessage })
+    .int({ error: portMessage })
+    .min(1, { error: portMessage })
+    .max(65_535, { error: portMessage }),
   sandbox: z.boolean().default(false),
   asOf: z.iso.date('dates are written YYYY-MM-DD').optional(),
   notebooks: z.string().min(1),
@@ -28,9 +34,7 @@ export function registerReportsCommands(program: Command): void {
     .action(async (raw: unknown) => {
       const parsed = optionsSchema.safeParse(raw);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        const option = String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-        throw new CliError(`--${option}: ${issue.message}`, ExitCode.usage);
+        throw optionError(parsed.error.issues[0]!);
       }
       const { port, sandbox, asOf, notebooks } = parsed.data;
       const preview = await startPreview({
