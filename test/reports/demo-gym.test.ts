@@ -224,10 +224,17 @@ describe.skipIf(noChromium !== null)(
       await page.close();
     });
 
-    it('opens every page offline with no console errors, and no request leaves a page', async () => {
+    it('opens every page offline with no console errors, charts with values on hover, and no request leaving a page', async () => {
       for (const name of ['index', 'scorecard', 'cohorts', 'funnels', 'offers', 'data-quality']) {
         const page = await open(name);
         expect(await page.locator('[data-table-view] form[data-table]').count(), name).toBeGreaterThan(0);
+        // Every chart shows its values on hover: SVG <title> tooltips on its marks.
+        const untitled = await page.$$eval('[data-chart]', (charts) =>
+          charts
+            .filter((c) => c.querySelectorAll('title').length === 0)
+            .map((c) => c.getAttribute('data-chart')),
+        );
+        expect(untitled, name).toEqual([]);
         await page.close();
       }
       expect(errors).toEqual([]);
