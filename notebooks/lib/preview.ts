@@ -119,7 +119,8 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       const page = path.basename(file).replace(/\.ts$/, '.html');
       return errors.has(page) ? [page] : [];
     }
-    if (!inNotebooks && !file.endsWith('.sql')) return [];
+    // Editors' swap and backup files are not code.
+    if (!(inNotebooks && /\.(ts|js)$/.test(file)) && !file.endsWith('.sql')) return [];
     const alone = [...errors.keys()].filter((page) => !fromAll.has(page));
     return allRendered ? ['all', ...alone] : alone;
   }
