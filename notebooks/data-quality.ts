@@ -3,7 +3,13 @@ import * as Plot from '@observablehq/plot';
 import type { Row } from '../src/sql/database.ts';
 import { chart } from './lib/charts.ts';
 import { isMain, runNotebook } from './lib/cli.ts';
-import { hasTable, metric, type ReportContext, type SourceFreshness } from './lib/context.ts';
+import {
+  type CurrentRun,
+  hasTable,
+  metric,
+  type ReportContext,
+  type SourceFreshness,
+} from './lib/context.ts';
 import { formatDecimal, formatInteger, formatPercent, type Html, html, ratio } from './lib/format.ts';
 import { notYetComputed, page } from './lib/page.ts';
 import { type ReportDefinition, subtitle } from './lib/report.ts';
@@ -115,22 +121,78 @@ async function runsSection(ctx: ReportContext): Promise<Html> {
   if (!(await hasTable(ctx.db, 'daily_runs')))
     return notYetComputed('state/daily_runs', 'the history of daily runs');
   const runs = await metric(ctx, 'daily_run_history');
+  const current = ctx.currentRun;
+  const isCurrent = (r: Row) => current !== undefined && r.run_id === current.runId;
+  // The run rendering this page is still `running` in the log: its seconds so far are its steps'.
+  const seconds = (r: Row): number | null =>
+    isCurrent(r)
+      ? current!.steps.reduce((n, step) => n + step.seconds, 0)
+      : r.seconds === null
+        ? null
+        : Number(r.seconds);
   const columns: Column<Row>[] = [
     { header: 'Run', cell: (r) => String(r.run_id) },
     { header: 'Started', cell: (r) => timestamp(r.started_at) },
     {
       header: 'Seconds',
       numeric: true,
-      cell: (r) => (r.seconds === null ? '—' : formatInteger(Number(r.seconds))),
+      cell: (r) => {
+        const s = seconds(r);
+        return s === null ? '—' : isCurrent(r) ? `${formatInteger(s)} so far` : formatInteger(s);
+      },
+      value: seconds,
+      key: (r) => `${r.run_id}|seconds`,
     },
     {
       header: 'Status',
       cell: (r) =>
-        html`<span class="${r.status === 'ok' || r.status === 'success' ? 'pass' : 'fail'}">${String(r.status)}</span>`,
+        isCurrent(r)
+          ? html`<span class="note">this run</span>`
+          : html`<span class="${r.status === 'ok' || r.status === 'success' ? 'pass' : 'fail'}">${String(r.status)}</span>`,
+      value: (r) => (isCurrent(r) ? 'this run' : String(r.status)),
+      key: (r) => `${r.run_id}|status`,
     },
     { header: 'Error', cell: (r) => String(r.error ?? '') },
   ];
-  return table('daily-runs', columns, runs);
+  return html`${current ? thisRun(current) : ''}${table('daily-runs', columns, runs)}`;
+}
+
+/** The steps of the run rendering the page, with their seconds; its reports step is this page. */
+function thisRun(run: CurrentRun): Html {
+  type Line = {
+    name: string;
+    seconds: number | null;
+    records: number | null;
+    rejected: number | null;
+    detail: string;
+  };
+  const lines: Line[] = [
+    ...run.steps,
+    { name: 'reports', seconds: null, records: null, rejected: null, detail: 'rendering these pages' },
+  ];
+  const count = (n: number | null) => (n === null ? '' : formatInteger(n));
+  const total = run.steps.reduce((n, step) => n + step.seconds, 0);
+  return html`
+<h3>This run</h3>
+<p class="note" data-current-run="${run.runId}">Run <code>${run.runId}</code>, started ${timestamp(run.startedAt)}, is the one rendering this page: its steps so far took ${formatDecimal(total)} s. Its reports step and its final status are written after the pages; the next run’s page shows them.</p>
+${table(
+  'this-run',
+  [
+    { header: 'Step', cell: (l) => l.name, key: (l) => `${l.name}|step` },
+    {
+      header: 'Seconds',
+      numeric: true,
+      cell: (l) => (l.seconds === null ? 'now' : formatDecimal(l.seconds)),
+      value: (l) => l.seconds,
+      key: (l) => `${l.name}|seconds`,
+    },
+    { header: 'Records', numeric: true, cell: (l) => count(l.records), value: (l) => l.records },
+    { header: 'Rejected', numeric: true, cell: (l) => count(l.rejected), value: (l) => l.rejected },
+    { header: 'Result', wide: true, cell: (l) => l.detail },
+  ] satisfies Column<Line>[],
+  lines,
+)}
+<h3>The last 30 runs</h3>`;
 }
 
 const tierColours: Record<string, string> = {

@@ -6,6 +6,7 @@ import { metric, type ReportContext } from './lib/context.ts';
 import { formatInteger, formatPercent, html, isoDate, monthLabel, ratio } from './lib/format.ts';
 import { page } from './lib/page.ts';
 import { type ReportDefinition, subtitle } from './lib/report.ts';
+import { type Dimension, type Selection, segmented } from './lib/segments.ts';
 import { type Column, table } from './lib/table.ts';
 
 export interface VisitCohort {
@@ -51,6 +52,7 @@ const count = <T>(
   header,
   numeric: true,
   cell: (r) => formatInteger(get(r)),
+  value: get,
   key: (r) => `${month(r)}|${name}`,
 });
 
@@ -64,8 +66,15 @@ const share = <T>(
   header,
   numeric: true,
   cell: (r) => formatPercent(ratio(part(r), whole(r))),
+  value: (r) => ratio(part(r), whole(r)),
   key: (r) => `${month(r)}|${name}`,
   title: (r) => `${formatInteger(part(r))} of ${formatInteger(whole(r))}`,
+});
+
+const monthColumn = <T extends { month: string }>(): Column<T> => ({
+  header: 'Month',
+  cell: (r) => monthLabel(r.month),
+  value: (r) => r.month,
 });
 
 function sum<T>(rows: T[], get: (row: T) => number): number {
@@ -75,33 +84,59 @@ function sum<T>(rows: T[], get: (row: T) => number): number {
 interface Stage {
   stage: string;
   people: number;
+  /** The stage this one is a share of (the one before it, unless said otherwise). */
+  of: { stage: string; people: number } | null;
 }
 
-/** A funnel's stages as horizontal bars, each labelled with its count. */
+/** A funnel's stages as horizontal bars, each labelled with its count and its share of the stage it follows. */
 function stageBars(id: string, stages: Stage[], look: { height: number; marginLeft: number; fill: string }) {
+  const label = (d: Stage) =>
+    d.of
+      ? `${formatInteger(d.people)} (${formatPercent(ratio(d.people, d.of.people))})`
+      : formatInteger(d.people);
   return chart(id, {
     width: 900,
     height: look.height,
     marginLeft: look.marginLeft,
-    x: { label: 'People (all complete cohorts)', grid: true },
+    marginRight: 90,
+    x: { label: 'People', grid: true },
     y: { domain: stages.map((s) => s.stage), label: null },
     marks: [
       Plot.barX(stages, {
         x: 'people',
         y: 'stage',
         fill: look.fill,
-        title: (d: Stage) => `${d.stage}: ${formatInteger(d.people)} people`,
+        title: (d: Stage) =>
+          `${d.stage}: ${formatInteger(d.people)} people${d.of ? `, ${formatPercent(ratio(d.people, d.of.people))} of ${d.of.stage.toLowerCase()} (${formatInteger(d.of.people)})` : ''}`,
       }),
-      Plot.text(stages, {
-        x: 'people',
-        y: 'stage',
-        text: (d: Stage) => formatInteger(d.people),
-        dx: 4,
-        textAnchor: 'start',
-      }),
+      Plot.text(stages, { x: 'people', y: 'stage', text: label, dx: 4, textAnchor: 'start' }),
       Plot.ruleX([0]),
     ],
   });
+}
+
+function visitStages(rows: VisitCohort[], w: number): Stage[] {
+  const first = { stage: 'First visit', people: sum(rows, (r) => r.firstVisitors) };
+  const second = { stage: `Second visit ≤ ${w} d`, people: sum(rows, (r) => r.secondVisitors) };
+  const members = { stage: `Member ≤ ${w} d`, people: sum(rows, (r) => r.members) };
+  return [
+    { ...first, of: null },
+    { ...second, of: first },
+    { ...members, of: first },
+  ];
+}
+
+function passStages(rows: PassCohort[], w: number): Stage[] {
+  const dayPass = { stage: 'First day-pass visit', people: sum(rows, (r) => r.dayPassVisitors) };
+  const twoWeek = { stage: `2-week pass ≤ ${w} d`, people: sum(rows, (r) => r.twoWeekPasses) };
+  const member = { stage: `Member ≤ ${w} d of the 2-week pass`, people: sum(rows, (r) => r.passMembers) };
+  const direct = { stage: `Member ≤ ${w} d, any path`, people: sum(rows, (r) => r.directMembers) };
+  return [
+    { ...dayPass, of: null },
+    { ...twoWeek, of: dayPass },
+    { ...member, of: twoWeek },
+    { ...direct, of: dayPass },
+  ];
 }
 
 async function render(ctx: ReportContext): Promise<string> {
@@ -111,7 +146,7 @@ async function render(ctx: ReportContext): Promise<string> {
   const vm = (r: VisitCohort) => r.month;
   const pm = (r: PassCohort) => r.month;
   const visitColumns: Column<VisitCohort>[] = [
-    { header: 'Month', cell: (r) => (r.month === 'all' ? 'All months' : monthLabel(r.month)) },
+    monthColumn(),
     count('First-time visitors', 'first', (r) => r.firstVisitors, vm),
     count(`Second visit ≤ ${w} d`, 'second', (r) => r.secondVisitors, vm),
     share(
@@ -131,7 +166,7 @@ async function render(ctx: ReportContext): Promise<string> {
     ),
   ];
   const passColumns: Column<PassCohort>[] = [
-    { header: 'Month', cell: (r) => (r.month === 'all' ? 'All months' : monthLabel(r.month)) },
+    monthColumn(),
     count('Day-pass visitors', 'day_pass', (r) => r.dayPassVisitors, pm),
     count('2-week pass', 'two_week', (r) => r.twoWeekPasses, pm),
     share(
@@ -158,19 +193,6 @@ async function render(ctx: ReportContext): Promise<string> {
       pm,
     ),
   ];
-  const visitTotal: VisitCohort = {
-    month: 'all',
-    firstVisitors: sum(visits, (r) => r.firstVisitors),
-    secondVisitors: sum(visits, (r) => r.secondVisitors),
-    members: sum(visits, (r) => r.members),
-  };
-  const passTotal: PassCohort = {
-    month: 'all',
-    dayPassVisitors: sum(passes, (r) => r.dayPassVisitors),
-    twoWeekPasses: sum(passes, (r) => r.twoWeekPasses),
-    passMembers: sum(passes, (r) => r.passMembers),
-    directMembers: sum(passes, (r) => r.directMembers),
-  };
   const rates = visits.flatMap((r) => [
     {
       month: new Date(`${r.month}T00:00:00Z`),
@@ -188,20 +210,40 @@ async function render(ctx: ReportContext): Promise<string> {
     },
   ]);
   type Rate = (typeof rates)[number];
-  const stages = [
-    { stage: 'First visit', people: visitTotal.firstVisitors },
-    { stage: `Second visit ≤ ${w} d`, people: visitTotal.secondVisitors },
-    { stage: `Member ≤ ${w} d`, people: visitTotal.members },
-  ];
-  const passStages = [
-    { stage: 'First day-pass visit', people: passTotal.dayPassVisitors },
-    { stage: `2-week pass ≤ ${w} d`, people: passTotal.twoWeekPasses },
-    { stage: `Member ≤ ${w} d of the 2-week pass`, people: passTotal.passMembers },
-    { stage: `Member ≤ ${w} d, any path`, people: passTotal.directMembers },
-  ];
+  const months = [...new Set([...visits, ...passes].map((r) => r.month))].sort().reverse();
+  const monthDimension: Dimension = {
+    key: 'month',
+    label: 'Month of first visit',
+    choices: [
+      { value: 'all', label: 'All complete months' },
+      ...months.map((m) => ({ value: m, label: monthLabel(m) })),
+    ],
+  };
+  const firstPassMonth = passes[0]?.month;
+  const stagesFor = ({ month }: Selection) => {
+    const v = visits.filter((r) => month === 'all' || r.month === month);
+    const p = passes.filter((r) => month === 'all' || r.month === month);
+    const pending = (what: string) => html`<p class="note">${what}</p>`;
+    return html`
+<h3>First visit → second visit → membership${month === 'all' ? '' : `, ${monthLabel(month!)}`}</h3>
+${v.length > 0 ? stageBars('visit-funnel-stages', visitStages(v, w), { height: 170, marginLeft: 140, fill: '#2563eb' }) : pending('No complete first-visit cohort this month.')}
+<h3>Day pass → 2-week pass → membership${month === 'all' ? '' : `, ${monthLabel(month!)}`}</h3>
+${
+  p.length > 0
+    ? stageBars('pass-funnel-stages', passStages(p, w), { height: 200, marginLeft: 220, fill: '#16a34a' })
+    : pending(
+        firstPassMonth && month! < firstPassMonth
+          ? `The 2-week pass was first sold in ${monthLabel(firstPassMonth)}: the day-pass funnel starts then.`
+          : firstPassMonth
+            ? 'This month’s day-pass cohort is not complete yet: its 2-week pass and membership windows have not all ended.'
+            : 'No 2-week pass has been sold yet.',
+      )
+}`;
+  };
   const body = html`
-<h2>First visit → second visit → membership</h2>
-${stageBars('visit-funnel-stages', stages, { height: 170, marginLeft: 140, fill: '#2563eb' })}
+<h2>Funnel stages</h2>
+${await segmented('funnel-month', [monthDimension], stagesFor)}
+<h2>First visit → second visit → membership, by month</h2>
 ${chart('visit-funnel-rates', {
   width: 900,
   height: 300,
@@ -222,17 +264,20 @@ ${chart('visit-funnel-rates', {
     Plot.ruleY([0]),
   ],
 })}
-${table('visit-funnel', visitColumns, [...visits, visitTotal], (r) => r.month === 'all')}
-<h2>Day pass → 2-week pass → membership</h2>
-${stageBars('pass-funnel-stages', passStages, { height: 200, marginLeft: 220, fill: '#16a34a' })}
-${table('pass-funnel', passColumns, [...passes, passTotal], (r) => r.month === 'all')}`;
+${table('visit-funnel', visitColumns, visits)}
+<h2>Day pass → 2-week pass → membership, by month</h2>
+${
+  passes.length > 0
+    ? table('pass-funnel', passColumns, passes)
+    : html`<p class="note">No complete day-pass cohort since the 2-week pass was first sold.</p>`
+}`;
   return page({
     title: 'Conversion funnels',
     subtitle: subtitle(ctx),
     definitions: [
       `Conversion = a person’s first membership start within ${w} days of their first visit, counted per person; second visit = a check-in on a later day within ${w} days of the first.`,
-      `Day-pass funnel: people by the month of their first check-in on a day pass; 2-week pass = one starting within ${w} days of that visit; member = first membership within ${w} days of the 2-week pass (or of the day pass, for any path).`,
-      'People who were already members before their first visit are left out. Only complete cohorts: a month appears once it and every window in it have ended; the first month of history is left out because its “first” visits include everyone who came before it. Memberships exclude 2-week passes and team dues.',
+      `Day-pass funnel: people by the month of their first check-in on a day pass; 2-week pass = one starting within ${w} days of that visit; member = first membership within ${w} days of the 2-week pass (or of the day pass, for any path). It starts in the month the first 2-week pass was sold. Each stage’s bar gives its share of the stage it follows (any path: of the day-pass visitors).`,
+      'People who were already members before their first visit are left out. Only complete cohorts: a month appears once it and every window in it have ended; the first month of history is left out because its “first” visits include everyone who came before it. Memberships exclude 2-week passes and team dues. The month selector re-draws the stages for one month’s cohort.',
     ],
     body,
   });

@@ -16,6 +16,7 @@ import {
 } from './lib/format.ts';
 import { notYetComputed, page } from './lib/page.ts';
 import { type ReportDefinition, subtitle } from './lib/report.ts';
+import { type Dimension, segmented } from './lib/segments.ts';
 import { type Column, table } from './lib/table.ts';
 
 export interface OfferLine {
@@ -23,6 +24,8 @@ export interface OfferLine {
   title: string;
   sentOn: string;
   hasOffer: boolean;
+  /** As `metrics/offer_type_conversion` pools them: the offer's type, `none`, or `unknown` before analysis. */
+  offerType: string;
   offer: string;
   code: string | null;
   category: string;
@@ -96,6 +99,12 @@ export async function loadOffers(ctx: ReportContext): Promise<OfferLine[]> {
       title: String(r.campaign_title ?? r.campaign_id),
       sentOn: r.sent_at ? isoDate(r.sent_at) : '',
       hasOffer: r.has_offer === true,
+      offerType:
+        r.has_offer === null || r.has_offer === undefined
+          ? 'unknown'
+          : r.has_offer
+            ? String(r.offer_type ?? 'other')
+            : 'none',
       offer: r.has_offer
         ? `${offerParts.join(' ')}${r.offer_description ? `: ${r.offer_description}` : ''}`
         : 'no offer',
@@ -129,9 +138,13 @@ function offersSection(lines: OfferLine[]): Html {
   const columns: Column<OfferLine>[] = [
     {
       header: 'Campaign',
-      cell: (l) =>
-        html`<strong>${l.title}</strong><br><span class="note">sent ${l.sentOn} · ${l.category}</span>`,
+      wide: true,
+      cell: (l) => html`<strong>${l.title}</strong><br><span class="note">${l.category}</span>`,
+      value: (l) => `${l.title} (${l.sentOn})`,
+      filter: true,
     },
+    { header: 'Sent', cell: (l) => l.sentOn },
+    { header: 'Offer type', cell: (l) => typeLabel(l.offerType), value: (l) => l.offerType },
     {
       header: 'Offer',
       wide: true,
@@ -147,6 +160,7 @@ function offersSection(lines: OfferLine[]): Html {
       header: 'Recipients',
       numeric: true,
       cell: (l) => formatInteger(l.recipients),
+      value: (l) => l.recipients,
       key: (l) => `${l.campaignId}|recipients`,
     },
     {
@@ -154,6 +168,7 @@ function offersSection(lines: OfferLine[]): Html {
       numeric: true,
       cell: (l) =>
         html`${formatInteger(l.opens)}<br><span class="note">${formatPercent(ratio(l.opens, l.recipients))}</span>`,
+      value: (l) => l.opens,
       key: (l) => `${l.campaignId}|opens`,
     },
     {
@@ -161,91 +176,192 @@ function offersSection(lines: OfferLine[]): Html {
       numeric: true,
       cell: (l) =>
         html`${formatInteger(l.clicks)}<br><span class="note">${formatPercent(ratio(l.clicks, l.recipients))}</span>`,
+      value: (l) => l.clicks,
       key: (l) => `${l.campaignId}|clicks`,
     },
     {
       header: 'Converted',
       numeric: true,
       cell: (l) => formatInteger(l.converters),
+      value: (l) => l.converters,
       key: (l) => `${l.campaignId}|converters`,
     },
     {
       header: 'Conversion',
       numeric: true,
       cell: (l) => formatPercent(l.conversion),
+      value: (l) => l.conversion,
       key: (l) => `${l.campaignId}|conversion`,
     },
     {
       header: 'Comparison',
       numeric: true,
       cell: (l) => formatPercent(l.comparison),
+      value: (l) => l.comparison,
       key: (l) => `${l.campaignId}|comparison`,
     },
     {
       header: 'Lift',
       numeric: true,
       cell: (l) => html`<span class="${(l.lift ?? 0) > 0 ? 'good' : 'bad'}">${points(l.lift)}</span>`,
+      value: (l) => l.lift,
       key: (l) => `${l.campaignId}|lift`,
     },
     {
       header: 'Redeemed',
       numeric: true,
       cell: (l) => formatInteger(l.redemptions),
+      value: (l) => l.redemptions,
       key: (l) => `${l.campaignId}|redemptions`,
     },
     {
       header: 'Promo revenue',
       numeric: true,
       cell: (l) => formatCents(l.promoRevenue),
+      value: (l) => l.promoRevenue,
       key: (l) => `${l.campaignId}|promo_revenue`,
     },
   ];
   const plain = lines.filter((l) => !l.hasOffer);
+  const none = (what: string) => html`<p class="note">${what}</p>`;
   return html`
 <h2>Which offers worked</h2>
 ${
-  arrows.length === 0
-    ? html`<p class="note">No campaign with an offer has a conversion and a comparison rate yet.</p>`
-    : chart('offer-lift', {
-        width: 900,
-        height: 50 + 24 * arrows.length,
-        marginLeft: 300,
-        marginBottom: 40,
-        x: {
-          label: 'Conversion rate (arrow: from comparison group to recipients)',
-          tickFormat: '.0%',
-          grid: true,
-          zero: true,
-        },
-        y: { domain: arrows.map(label), label: null },
-        color: {
-          type: 'ordinal',
-          domain: ['worked', 'did not'],
-          range: ['#15803d', '#b91c1c'],
-          legend: true,
-        },
-        marks: [
-          Plot.arrow(arrows, {
-            x1: 'comparison',
-            x2: 'conversion',
-            y: label,
-            stroke: (l: OfferLine) => ((l.lift ?? 0) > 0 ? 'worked' : 'did not'),
-            strokeWidth: 2,
-            headLength: 6,
-            title: (l: OfferLine) =>
-              `${l.title}: ${formatPercent(l.conversion)} of recipients converted against ${formatPercent(l.comparison)} of the comparison group (${points(l.lift)})`,
-          }),
-          Plot.dot(arrows, { x: 'comparison', y: label, fill: '#94a3b8', r: 3 }),
-        ],
-      })
+  withOffer.length === 0
+    ? none('No campaign with an offer in this selection.')
+    : arrows.length === 0
+      ? html`<p class="note">No campaign with an offer has a conversion and a comparison rate yet.</p>`
+      : chart('offer-lift', {
+          width: 900,
+          height: 50 + 24 * arrows.length,
+          marginLeft: 300,
+          marginBottom: 40,
+          x: {
+            label: 'Conversion rate (arrow: from comparison group to recipients)',
+            tickFormat: '.0%',
+            grid: true,
+            zero: true,
+          },
+          y: { domain: arrows.map(label), label: null },
+          color: {
+            type: 'ordinal',
+            domain: ['worked', 'did not'],
+            range: ['#15803d', '#b91c1c'],
+            legend: true,
+          },
+          marks: [
+            Plot.arrow(arrows, {
+              x1: 'comparison',
+              x2: 'conversion',
+              y: label,
+              stroke: (l: OfferLine) => ((l.lift ?? 0) > 0 ? 'worked' : 'did not'),
+              strokeWidth: 2,
+              headLength: 6,
+              title: (l: OfferLine) =>
+                `${l.title}: ${formatPercent(l.conversion)} of recipients converted against ${formatPercent(l.comparison)} of the comparison group (${points(l.lift)})`,
+            }),
+            Plot.dot(arrows, { x: 'comparison', y: label, fill: '#94a3b8', r: 3 }),
+          ],
+        })
 }
-${table('offers', columns, withOffer)}
+${withOffer.length === 0 ? '' : table('offers', columns, withOffer)}
 <h2>Campaigns without an offer</h2>
-${table(
-  'campaigns',
-  columns.filter((c) => !['Offer', 'Redeemed', 'Promo revenue'].includes(c.header)),
-  plain,
-)}`;
+${
+  plain.length === 0
+    ? none('No campaign without an offer in this selection.')
+    : table(
+        'campaigns',
+        columns.filter((c) => !['Offer type', 'Offer', 'Redeemed', 'Promo revenue'].includes(c.header)),
+        plain,
+      )
+}`;
+}
+
+/** `none` → "No offer", `day_pass_discount` → "Day pass discount". */
+function typeLabel(type: string): string {
+  if (type === 'none') return 'No offer';
+  if (type === 'unknown') return 'Not read yet';
+  const words = type.replaceAll('_', ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The page's filter: one offer type (a campaign is picked in the tables). */
+function typeDimension(lines: OfferLine[]): Dimension {
+  const types = [...new Set(lines.map((l) => l.offerType))].sort((a, b) =>
+    typeLabel(a).localeCompare(typeLabel(b)),
+  );
+  return {
+    key: 'type',
+    label: 'Offer type',
+    choices: [{ value: 'all', label: 'All types' }, ...types.map((t) => ({ value: t, label: typeLabel(t) }))],
+  };
+}
+
+/** `metrics/offer_type_conversion`: the campaigns pooled by offer type, rates over people. */
+async function typeSection(ctx: ReportContext): Promise<Html> {
+  if (!(await hasTable(ctx.db, 'offer_type_conversion'))) return html``;
+  const rows = await ctx.db.query('select * from offer_type_conversion order by lift_points desc nulls last');
+  const columns: Column<Row>[] = [
+    {
+      header: 'Offer type',
+      cell: (r) => typeLabel(String(r.offer_type)),
+      value: (r) => String(r.offer_type),
+    },
+    {
+      header: 'Campaigns',
+      numeric: true,
+      cell: (r) => formatInteger(num(r.campaigns)),
+      value: (r) => num(r.campaigns),
+    },
+    {
+      header: 'Recipients',
+      numeric: true,
+      cell: (r) => formatInteger(num(r.recipients)),
+      value: (r) => num(r.recipients),
+      key: (r) => `${r.offer_type}|recipients`,
+    },
+    {
+      header: 'Converted',
+      numeric: true,
+      cell: (r) => formatInteger(num(r.converters)),
+      value: (r) => num(r.converters),
+    },
+    {
+      header: 'Conversion',
+      numeric: true,
+      cell: (r) => formatPercent(share(r.conversion_rate)),
+      value: (r) => share(r.conversion_rate),
+      key: (r) => `${r.offer_type}|conversion`,
+    },
+    {
+      header: 'Comparison',
+      numeric: true,
+      cell: (r) => formatPercent(share(r.comparison_rate)),
+      value: (r) => share(r.comparison_rate),
+    },
+    {
+      header: 'Lift',
+      numeric: true,
+      cell: (r) => points(r.lift_points === null ? null : num(r.lift_points)),
+      value: (r) => (r.lift_points === null ? null : num(r.lift_points)),
+      key: (r) => `${r.offer_type}|lift`,
+    },
+    {
+      header: 'Redeemed',
+      numeric: true,
+      cell: (r) => formatInteger(num(r.promo_redemptions)),
+      value: (r) => num(r.promo_redemptions),
+    },
+    {
+      header: 'Promo revenue',
+      numeric: true,
+      cell: (r) => formatCents(num(r.promo_revenue)),
+      value: (r) => num(r.promo_revenue),
+    },
+  ];
+  return html`
+<h2>By offer type</h2>
+${table('offer-types', columns, rows)}`;
 }
 
 async function engagementFallback(ctx: ReportContext): Promise<Html> {
@@ -287,13 +403,18 @@ async function render(ctx: ReportContext): Promise<string> {
   const lines = computed ? await loadOffers(ctx) : [];
   const windowDays = lines.find((l) => l.windowDays !== null)?.windowDays ?? ctx.windowDays;
   const body = computed
-    ? offersSection(lines)
+    ? html`${await typeSection(ctx)}
+${await segmented('offers', [typeDimension(lines)], ({ type }) => {
+  const chosen = lines.filter((l) => type === 'all' || l.offerType === type);
+  return chosen.length > 0 ? offersSection(chosen) : null;
+})}`
     : html`${notYetComputed('metrics/offer_conversion', 'conversion per campaign and offer, with its lift')}${await engagementFallback(ctx)}`;
   return page({
     title: 'Offer response',
     subtitle: subtitle(ctx),
     definitions: [
       `Conversion = the share of a campaign’s recipients (matched to a customer) who bought within ${windowDays} days of the send, counted per person; comparison = the same share in the comparison group over the same days; lift = the difference in percentage points (green: the offer did better).`,
+      'By offer type pools the campaigns of each type over people. The offer-type selector re-draws the chart and the tables for one type (each drawn in advance); a table’s campaign selector narrows it to one campaign.',
       'Opens and clicks are unique recipients. Promo revenue = sales that used the campaign’s promo code, net of refunds. The offer and the reading of each template are Claude Haiku’s (or the heuristic’s, when no API key is set), cached by the template’s content.',
     ],
     body,

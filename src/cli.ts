@@ -6,6 +6,7 @@ import { registerIdentityCommands } from './commands/identity-commands.ts';
 import { registerLakeCommands } from './commands/lake-commands.ts';
 import { registerModelCommands } from './commands/model-commands.ts';
 import { registerOffersCommands } from './commands/offers-command.ts';
+import { registerReportsCommands } from './commands/reports-command.ts';
 import { registerRulesCommands } from './commands/rules-command.ts';
 import { registerSandboxCommands } from './commands/sandbox-commands.ts';
 import { runMain } from './main.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerIdentityCommands(program);
   registerOffersCommands(program);
   registerCheckCommand(program);
+  registerReportsCommands(program);
   program.addHelpText('after', '\nThe daily refresh is a separate entry point: npx tsx src/daily.ts --help');
   return program;
 }

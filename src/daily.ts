@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { sourceNames } from './config.ts';
-import { CliError, ExitCode } from './errors.ts';
+import { optionError } from './errors.ts';
 import { runMain } from './main.ts';
 import { runDaily } from './pipeline/daily-run.ts';
 
@@ -52,9 +52,7 @@ await runMain(async () => {
   await program.parseAsync(process.argv);
   const parsed = optionsSchema.safeParse(program.opts());
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const option = String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    throw new CliError(`--${option}: ${issue.message}`, ExitCode.usage);
+    throw optionError(parsed.error.issues[0]!);
   }
   const { since, asOf, only, sandbox, sandboxSize, sandboxPort, sandboxLake, fetch } = parsed.data;
   const options = {

@@ -24,6 +24,12 @@ export class ConfigError extends CliError {
   }
 }
 
+/** A command-line option that failed its schema, named as typed: `sandboxSize` is `--sandbox-size`. */
+export function optionError(issue: { path: PropertyKey[]; message: string }): CliError {
+  const option = String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return new CliError(`--${option}: ${issue.message}`, ExitCode.usage);
+}
+
 export function isCliError(error: unknown): error is CliError {
   return error instanceof CliError;
 }

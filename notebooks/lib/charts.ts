@@ -3,8 +3,9 @@ import { parseHTML } from 'linkedom';
 import { Html, html } from './format.ts';
 
 /**
- * Renders an Observable Plot chart in Node as inline SVG (a `<figure>` when it has a legend), so a
- * report needs no JavaScript and no network. Colour legends must be quantised (`quantize`,
+ * Renders an Observable Plot chart in Node as inline SVG (a `<figure>` when it has a legend): charts
+ * need no JavaScript and no network, and show their values on hover through each mark's `title`
+ * (SVG `<title>` tooltips). Colour legends must be quantised (`quantize`,
  * `threshold`, `ordinal`): Plot draws continuous ramps on a canvas, which linkedom does not have.
  */
 export function chart(name: string, options: Plot.PlotOptions): Html {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config.ts';
-import { CliError, ExitCode } from '../../src/errors.ts';
+import { ExitCode, optionError } from '../../src/errors.ts';
 import { Lake } from '../../src/lake/lake.ts';
 import { runMain } from '../../src/main.ts';
 import { Database } from '../../src/sql/database.ts';
@@ -56,9 +56,7 @@ export function runReportsCli(
     await program.parseAsync(process.argv);
     const parsed = optionsSchema.safeParse(program.opts());
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const option = String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-      throw new CliError(`--${option}: ${issue.message}`, ExitCode.usage);
+      throw optionError(parsed.error.issues[0]!);
     }
     const env = parsed.data.sandbox
       ? { ...process.env, BASIN_LAKE_URL: path.join('data', 'sandbox') }

@@ -1,6 +1,7 @@
 import { CliError, ExitCode } from '../../src/errors.ts';
 import { streamFreshness } from '../../src/models/sources.ts';
 import { openRunner } from '../../src/pipeline/model-graph.ts';
+import type { StepRecord } from '../../src/pipeline/run-log.ts';
 import type { Database, Row } from '../../src/sql/database.ts';
 import { isoDate } from './format.ts';
 
@@ -18,6 +19,15 @@ export interface ReportContext {
   /** Days a conversion has to happen in (funnels, offers). */
   windowDays: number;
   freshness: SourceFreshness[];
+  /** The daily run rendering the reports, when one is: its row in `daily_runs` still says `running`. */
+  currentRun?: CurrentRun;
+}
+
+/** The run in progress: its id, start, and the steps it has finished so far. */
+export interface CurrentRun {
+  runId: string;
+  startedAt: Date;
+  steps: readonly StepRecord[];
 }
 
 export interface SourceFreshness {
@@ -34,6 +44,7 @@ export interface ContextOptions {
   asOf?: string;
   timeZone: string;
   windowDays?: number;
+  currentRun?: CurrentRun;
 }
 
 export async function createContext(db: Database, options: ContextOptions): Promise<ReportContext> {
@@ -46,6 +57,7 @@ export async function createContext(db: Database, options: ContextOptions): Prom
     timeZone: options.timeZone,
     windowDays: options.windowDays ?? 30,
     freshness,
+    ...(options.currentRun ? { currentRun: options.currentRun } : {}),
   };
 }
 

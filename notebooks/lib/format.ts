@@ -63,6 +63,26 @@ function render(value: Interpolated): string {
   return escapeHtml(String(value));
 }
 
+const entities: Record<string, string> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+};
+
+/** The text a reader sees in a cell: markup dropped, line breaks as spaces, entities decoded. */
+export function plainText(value: Html | string): string {
+  const text =
+    value instanceof Html
+      ? value.text
+          .replace(/<br\s*\/?>/g, ' ')
+          .replace(/<[^>]*>/g, '')
+          .replace(/&(amp|lt|gt|quot|#39);/g, (entity) => entities[entity]!)
+      : value;
+  return text.replace(/\s+/g, ' ').trim();
+}
+
 /** A template tag that escapes every interpolated value unless it is `Html`. */
 export function html(strings: TemplateStringsArray, ...values: Interpolated[]): Html {
   let out = strings[0]!;

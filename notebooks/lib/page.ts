@@ -1,4 +1,5 @@
 import { escapeHtml, type Html, html } from './format.ts';
+import { pageScripts } from './scripts.ts';
 
 export interface PageOptions {
   title: string;
@@ -30,6 +31,16 @@ tr.total td { font-weight: 600; border-top: 2px solid var(--ink); }
 .pending { background: #fff7ed; border: 1px solid #fdba74; padding: 10px 14px; border-radius: 4px; }
 .pass { color: #15803d; font-weight: 600; } .fail { color: #b91c1c; font-weight: 600; }
 .good { color: #15803d; } .bad { color: #b91c1c; }
+span.total { font-weight: 600; }
+form[data-table] td { vertical-align: top; }
+form[data-table] td:has(span.wide) { white-space: normal; }
+.table-tools { display: flex; align-items: center; gap: 16px; margin: 8px 0 0; }
+.table-tools form { margin: 0; }
+a.download { font-size: 13px; color: var(--accent); }
+.segmented { margin: 8px 0 16px; }
+.segment-controls { display: flex; flex-wrap: wrap; gap: 8px 24px; background: #f1f5f9; padding: 8px 12px; border-radius: 4px; }
+.segment-controls:empty { display: none; }
+.segment-controls form { margin: 0; }
 pre { background: #f1f5f9; padding: 6px 8px; font-size: 12px; white-space: pre-wrap; max-width: 760px; margin: 4px 0; }
 `;
 
@@ -42,7 +53,11 @@ const links: [string, string][] = [
   ['data-quality.html', 'Data quality'],
 ];
 
-/** A self-contained HTML page: inline styles, inline SVG charts, no scripts, nothing fetched. */
+/**
+ * A self-contained HTML page: inline styles, inline SVG charts drawn in Node, and inline scripts
+ * (the libraries and the page script of `scripts.ts`) that make its tables and filters interactive.
+ * Nothing is fetched: it works from `file://` with no network.
+ */
 export function page(options: PageOptions): string {
   const nav = links.map(([href, label]) => `<a href="${href}">${label}</a>`).join('');
   const definitions = options.definitions.map((d) => `<p>${escapeHtml(d)}</p>`).join('');
@@ -62,6 +77,7 @@ export function page(options: PageOptions): string {
 ${definitions ? `<section class="definitions">${definitions}</section>` : ''}
 ${options.body.text}
 </main>
+${pageScripts()}
 </body>
 </html>
 `;

@@ -6,7 +6,7 @@ import { dataQuality } from '../data-quality.ts';
 import { funnels } from '../funnels.ts';
 import { offers } from '../offers.ts';
 import { scorecard } from '../scorecard.ts';
-import { createContext } from './context.ts';
+import { type CurrentRun, createContext } from './context.ts';
 import { indexPage } from './index-page.ts';
 import { type RenderedReport, renderOne, writeAtomically } from './render-one.ts';
 import type { ReportDefinition } from './report.ts';
@@ -23,6 +23,8 @@ export interface RenderOptions {
   /** Only these reports (their file names without `.html`); the index is always written. */
   only?: string[];
   log?: (line: string) => void;
+  /** The daily run rendering them, so the data-quality page shows it as this run with its steps. */
+  currentRun?: CurrentRun;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function renderReports(db: Database, options: RenderOptions): Promi
   const ctx = await createContext(db, {
     timeZone: options.timeZone,
     ...(options.asOf ? { asOf: options.asOf } : {}),
+    ...(options.currentRun ? { currentRun: options.currentRun } : {}),
   });
   await mkdir(options.outDir, { recursive: true });
   const chosen = options.only

@@ -222,6 +222,8 @@ async function runSteps(
           outDir: path.join('data', 'reports'),
           timeZone: config.timeZone,
           asOf: localDate(asOf, config.timeZone),
+          // Its row still says running: the data-quality page shows this run's steps instead.
+          currentRun: { runId, startedAt: run.startedAt, steps },
         }),
       (r) => `${r.filter((x) => !x.error).length} of ${r.length} reports in data/reports`,
     );

@@ -68,8 +68,8 @@ describe('Lake on a local folder', () => {
     await writeFile(path.join(lake.root, 'reports', 'index.html'), '<!doctype html>');
     const tables = await lake.listTables();
     expect(tables.map((t) => [t.key, t.layout, t.parts])).toEqual([
-      ['raw/capitan/checkins', 'parts', 1],
       ['core/transactions', 'file', 1],
+      ['raw/capitan/checkins', 'parts', 1],
     ]);
     db.close();
   });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxDataset } from '../../src/sandbox/dataset.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
+import { PLANS } from '../../src/sandbox/generator/catalog.ts';
 import { GymClock } from '../../src/sandbox/generator/time.ts';
 
 const DAY = 86_400_000;
@@ -36,7 +37,9 @@ describe('the demo gym', () => {
   });
 
   it('has about 1,300 memberships over its history and about 600 running now', () => {
-    const memberships = gym.capitan.memberships(gym.asOf);
+    // The audit's 1,313 (2024–25) predates the 2-week pass (Dec 2025), which Capitan sells as a membership.
+    const twoWeek = new Set(PLANS.filter((p) => p.kind === 'twoWeek').map((p) => p.id));
+    const memberships = gym.capitan.memberships(gym.asOf).filter((m) => !twoWeek.has(m.membership_id));
     expect(memberships.length).toBeGreaterThan(1_300 * 0.85);
     expect(memberships.length).toBeLessThan(1_300 * 1.15);
     const running = memberships.filter((m) => m.status !== 'END');
@@ -62,6 +65,50 @@ describe('the demo gym', () => {
       expect(share(code), code).toBeGreaterThan(0.005);
       expect(share(code), code).toBeLessThan(0.06);
     }
+  });
+
+  it('sells a 2-week pass to about one first-time day-pass visitor in ten, and a quarter of its holders join', () => {
+    const personOf = new Map(gym.truth.records.map((r) => [r.record_id, r.person_id]));
+    const kind = new Map(PLANS.map((p) => [p.id, p.kind]));
+    const person = (customerId: number) => personOf.get(`capitan:customer:${customerId}`)!;
+    const firstDayPass = new Map<string, string>();
+    for (const c of gym.capitan.checkins(gym.asOf)) {
+      if (c.entry_method !== 'ENT' || !c.entry_method_description.includes('Day Pass')) continue;
+      const day = c.check_in_datetime.slice(0, 10);
+      const p = person(c.customer_id);
+      if (!firstDayPass.has(p) || day < firstDayPass.get(p)!) firstDayPass.set(p, day);
+    }
+    const passes = new Map<string, string[]>();
+    const joined = new Map<string, string>();
+    for (const m of gym.capitan.memberships(gym.asOf)) {
+      for (const member of m.all_customers) {
+        const p = person(member.id);
+        if (kind.get(m.membership_id) === 'twoWeek') passes.set(p, [...(passes.get(p) ?? []), m.start_date]);
+        else if (kind.get(m.membership_id) !== 'team' && (!joined.has(p) || m.start_date < joined.get(p)!))
+          joined.set(p, m.start_date);
+      }
+    }
+    const days = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / DAY;
+    const launch = [...passes.values()].flat().sort()[0]!;
+    const lastCohortDay = new Date(gym.asOf.getTime() - 60 * DAY).toISOString().slice(0, 10);
+    let visitors = 0;
+    let takers = 0;
+    let members = 0;
+    for (const [p, first] of firstDayPass) {
+      if (first < launch || first > lastCohortDay) continue;
+      if (joined.has(p) && joined.get(p)! < first) continue;
+      visitors++;
+      const pass = (passes.get(p) ?? []).filter((d) => d >= first && days(first, d) <= 30).sort()[0];
+      if (!pass) continue;
+      takers++;
+      const join = joined.get(p);
+      if (join && join >= pass && days(pass, join) <= 30) members++;
+    }
+    expect(visitors).toBeGreaterThan(1_500);
+    expect(takers / visitors).toBeGreaterThan(0.07);
+    expect(takers / visitors).toBeLessThan(0.14);
+    expect(members / takers).toBeGreaterThan(0.15);
+    expect(members / takers).toBeLessThan(0.4);
   });
 
   it('has roughly 12,000-18,000 transactions a year across Stripe and Square', () => {

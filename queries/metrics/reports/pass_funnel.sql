@@ -5,6 +5,7 @@
 -- days of the first day-pass visit, with or without a 2-week pass. People already members before their
 -- first day-pass visit are left out. Only complete cohorts: month and every window ended before $as_of,
 -- and not the first month of history, whose "first" visits include everyone who came before it.
+-- The funnel starts in the month the first 2-week pass was sold: before it there was none to take.
 with
 
 memberships as (
@@ -63,6 +64,7 @@ final as (
     from people
     where cohort_month + interval 1 month + to_days(2 * $window_days::integer) <= $as_of::date
       and cohort_month > (select date_trunc('month', min(first_pass_on)) from first_day_passes)
+      and cohort_month >= (select date_trunc('month', min(started_on)) from two_week_passes)
     group by all
 )
 

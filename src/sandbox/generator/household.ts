@@ -77,6 +77,18 @@ function plantedAt(ctx: GenContext, index: number): PlantedNoise | null {
   return null;
 }
 
+/**
+ * The product mix (README, "The sandbox gym's product mix"). Weights of the `trial` style (a 2-week
+ * pass after a visit or two) beside once 62, returner 26 and converter 8–13: about one first-time
+ * day-pass visitor in ten takes a 2-week pass once it is on sale. Families take it less often (one
+ * parent's pass, the children on day passes). A quarter of the adults who come as visitors,
+ * students or couples start with an intro class.
+ */
+const TRIAL = 30;
+const FAMILY_TRIAL = 10;
+const INTRO_CLASS_SHARE = 0.25;
+const INTRO_CLASSES = ['Intro to Bouldering Class', 'Belay Certification Class'];
+
 const findPlan = (name: string): Plan => {
   const plan = PLANS.find((p) => p.name === name);
   if (!plan) throw new Error(`unknown plan ${name}`);
@@ -90,6 +102,8 @@ class Unit {
   readonly ledger: Ledger;
   readonly visitDays = new Map<string, number[]>();
   readonly membershipFacts = new Map<MembershipPlan, MembershipFact>();
+  /** A newcomer whose first contact is an intro class, booked online before any visit. */
+  introClass: { person: Person; day: number } | null = null;
   private satelliteCount = 0;
   readonly compose: Rng;
   readonly behave: Rng;
@@ -353,7 +367,7 @@ function planMembership(
       depth + 1,
     );
   const size: Size = args.members.length > 2 ? 'family' : args.members.length === 2 ? 'duo' : 'solo';
-  if ((plan.kind === 'promo90' && rng.chance(0.22)) || (plan.kind === 'twoWeek' && rng.chance(0.3))) {
+  if ((plan.kind === 'promo90' && rng.chance(0.22)) || (plan.kind === 'twoWeek' && rng.chance(0.22))) {
     next(choosePlan(ctx, rng, size, endDay, false));
   } else if (plan.kind !== 'team' && plan.kind !== 'staff' && rng.chance(0.07)) {
     mp.reason = 'switch';
@@ -361,13 +375,18 @@ function planMembership(
   }
 }
 
-/** Day-pass sessions of a visiting group: a one-timer, a returner, or a converter who joins. */
+type VisitStyle = 'once' | 'returner' | 'converter' | 'trial';
+
+/**
+ * Day-pass sessions of a visiting group: a one-timer, a returner, a converter who joins, or a
+ * trial taker whose payer buys a 2-week pass after a visit or two.
+ */
 function planVisits(
   unit: Unit,
   group: Person[],
   payer: Person,
   firstDay: number,
-  style: 'once' | 'returner' | 'converter',
+  style: VisitStyle,
   size: Size,
 ): void {
   const { ctx, behave: rng } = unit;
@@ -376,7 +395,9 @@ function planVisits(
       ? 1
       : style === 'converter'
         ? rng.int(1, 4)
-        : 2 + Math.min(12, Math.floor(rng.exponential(2.8)));
+        : style === 'trial'
+          ? rng.int(1, 2)
+          : 2 + Math.min(12, Math.floor(rng.exponential(2.8)));
   let day = firstDay;
   for (let k = 0; k < count; k++) {
     if (day > ctx.horizonDay) return;
@@ -389,7 +410,13 @@ function planVisits(
       free: rng.chance(k === 0 ? 0.3 : 0.1),
       buysPunchPass: style === 'returner' && k === 1 && rng.chance(0.35),
     });
-    day += Math.max(1, Math.round(style === 'converter' ? rng.exponential(9) : rng.exponential(40)));
+    const gap =
+      style === 'converter'
+        ? rng.exponential(9)
+        : style === 'trial'
+          ? rng.exponential(5)
+          : rng.exponential(40);
+    day += Math.max(1, Math.round(gap));
   }
   if (style === 'converter') {
     const startDay = day + rng.int(0, 5);
@@ -400,15 +427,41 @@ function planVisits(
       payer,
       startDay,
     });
+  } else if (style === 'trial') {
+    planMembership(unit, {
+      plan: findPlan('2-Week Climbing Pass'),
+      owner: payer,
+      members: [payer],
+      payer,
+      startDay: day + rng.int(0, 4),
+    });
   }
 }
 
-function visitorStyle(rng: Rng, converter: number): 'once' | 'returner' | 'converter' {
-  return rng.weighted<'once' | 'returner' | 'converter'>([
+/**
+ * How a visiting group goes on after its first visit. Once the 2-week pass is on sale it is the
+ * usual next step: `trial` is weighted so that about one first-time day-pass visitor in ten takes
+ * one (README, "The sandbox gym's product mix").
+ */
+function visitorStyle(unit: Unit, day: number, weights: { converter: number; trial: number }): VisitStyle {
+  const trial = plansOnSale(unit.ctx, day)(findPlan('2-Week Climbing Pass')) ? weights.trial : 0;
+  const styles: [VisitStyle, number][] = [
     ['once', 62],
     ['returner', 26],
-    ['converter', converter],
-  ]);
+    ['converter', weights.converter],
+    ['trial', trial],
+  ];
+  return unit.behave.weighted(styles.filter(([, w]) => w > 0));
+}
+
+/**
+ * Some newcomers start with an intro class, booked online, and come back on day passes a few days
+ * later: the day of their first visit.
+ */
+function afterIntroClass(unit: Unit, person: Person, arrival: number): number {
+  if (!unit.behave.chance(INTRO_CLASS_SHARE)) return arrival;
+  unit.introClass = { person, day: arrival };
+  return arrival + unit.behave.int(2, 12);
 }
 
 function composeAndPlan(
@@ -457,13 +510,15 @@ function composeAndPlan(
           startDay: arrival,
         });
       } else {
-        planVisits(unit, [p], p, arrival, visitorStyle(rng, 12), 'solo');
+        const first = afterIntroClass(unit, p, arrival);
+        planVisits(unit, [p], p, first, visitorStyle(unit, first, { converter: 12, trial: TRIAL }), 'solo');
       }
       break;
     }
     case 'student': {
       const p = unit.adult(arrival, { minAge: 18, maxAge: 22, student: true });
-      planVisits(unit, [p], p, arrival, visitorStyle(rng, 13), 'student');
+      const first = afterIntroClass(unit, p, arrival);
+      planVisits(unit, [p], p, first, visitorStyle(unit, first, { converter: 13, trial: TRIAL }), 'student');
       break;
     }
     case 'couple': {
@@ -474,7 +529,8 @@ function composeAndPlan(
         ...(rng.chance(0.7) ? { lastName: a.lastName } : {}),
         sex: a.sex === 'M' ? 'F' : 'M',
       });
-      planVisits(unit, [a, b], a, arrival, visitorStyle(rng, 11), 'duo');
+      const first = afterIntroClass(unit, a, arrival);
+      planVisits(unit, [a, b], a, first, visitorStyle(unit, first, { converter: 11, trial: TRIAL }), 'duo');
       break;
     }
     case 'family': {
@@ -526,7 +582,14 @@ function composeAndPlan(
           startDay: arrival + rng.int(0, 3),
         });
       } else {
-        planVisits(unit, group, a, arrival, visitorStyle(rng, 8), 'family');
+        planVisits(
+          unit,
+          group,
+          a,
+          arrival,
+          visitorStyle(unit, arrival, { converter: 8, trial: FAMILY_TRIAL }),
+          'family',
+        );
       }
       const teamKid = kids.find((k) => ageOn(k, arrival) >= 7 && ageOn(k, arrival) <= 16);
       if (teamKid && (planted === 'parent-pays' || rng.chance(0.09))) {
@@ -800,6 +863,19 @@ function renderEvents(unit: Unit, arrival: number): void {
         }
       }
     }
+  }
+  // A newcomer's intro class, booked online in the days before it.
+  if (unit.introClass && unit.introClass.day <= lastDay) {
+    const { person, day } = unit.introClass;
+    const name = rng.pick(INTRO_CLASSES);
+    const type = EVENT_TYPES.find((t) => t.name === name)!;
+    ledger.stripePayment({
+      payer: person,
+      at: ctx.clock.atLocalDay(day - rng.int(0, 6), rng.int(7, 22), rng.int(0, 59), rng.int(0, 59)),
+      cents: type.price * 100,
+      description: type.stripeDescription,
+      withCustomer: true,
+    });
   }
   // Classes: an adult books one to three.
   for (const adult of adults) {
