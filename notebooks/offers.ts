@@ -415,7 +415,7 @@ ${await segmented('offers', [typeDimension(lines)], ({ type }) => {
     definitions: [
       `Conversion = the share of a campaign’s recipients (matched to a customer) who bought within ${windowDays} days of the send, counted per person; comparison = the same share in the comparison group over the same days; lift = the difference in percentage points (green: the offer did better).`,
       'By offer type pools the campaigns of each type over people. The offer-type selector re-draws the chart and the tables for one type (each drawn in advance); a table’s campaign selector narrows it to one campaign.',
-      'Opens and clicks are unique recipients. Promo revenue = sales that used the campaign’s promo code, net of refunds. The offer and the reading of each template are Claude Haiku’s (or the heuristic’s, when no API key is set), cached by the template’s content.',
+      'Opens and clicks are unique recipients. Promo revenue = sales that used the campaign’s promo code, net of refunds. Only Square records a code (as the order’s discount): a code redeemed online or on a membership is taken by Capitan, whose API does not show it, and reaches Stripe as a plain lower amount, so such redemptions count as conversions but not as promo revenue. The offer and the reading of each template are Claude Haiku’s (or the heuristic’s, when no API key is set), cached by the template’s content.',
     ],
     body,
   });

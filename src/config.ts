@@ -30,16 +30,25 @@ export interface SquareSettings {
 export interface CapitanSettings {
   apiToken: string;
   apiUrl: string;
+  /** Every request is paced to this, Capitan's throttle being about 10 a second. */
+  requestsPerSecond: number;
 }
 export interface MailchimpSettings {
   apiKey: string;
   audienceId: string;
   apiUrl: string;
 }
+/** Where Meta's Graph API answers, shared by every Meta source (Instagram now, Facebook Ads next). */
+export interface MetaGraphSettings {
+  /** The origin, e.g. `https://graph.facebook.com`. */
+  url: string;
+  /** `v25.0`; a version past its end of life is answered as the oldest one still supported. */
+  version: string;
+}
 export interface InstagramSettings {
   accessToken: string;
   accountId: string;
-  apiUrl: string;
+  graph: MetaGraphSettings;
 }
 export interface AnthropicSettings {
   apiKey: string;
@@ -115,7 +124,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (square) sources.square = withOptional({ accessToken: square[0]! }, 'apiUrl', get('SQUARE_API_URL'));
 
   const capitan = requireAll('capitan', ['CAPITAN_API_TOKEN']);
-  if (capitan) sources.capitan = { apiToken: capitan[0]!, apiUrl: get('CAPITAN_API_URL')! };
+  if (capitan) {
+    const requestsPerSecond = Number(get('CAPITAN_REQUESTS_PER_SECOND'));
+    sources.capitan = { apiToken: capitan[0]!, apiUrl: get('CAPITAN_API_URL')!, requestsPerSecond };
+  }
 
   const mailchimp = requireAll('mailchimp', ['MAILCHIMP_API_KEY', 'MAILCHIMP_AUDIENCE_ID']);
   if (mailchimp) {
@@ -128,7 +140,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const instagram = requireAll('instagram', ['INSTAGRAM_ACCESS_TOKEN', 'INSTAGRAM_ACCOUNT_ID']);
   if (instagram) {
     const [accessToken, accountId] = instagram as [string, string];
-    sources.instagram = { accessToken, accountId, apiUrl: get('INSTAGRAM_API_URL')! };
+    const graph = { url: get('META_GRAPH_URL')!, version: get('META_GRAPH_VERSION')! };
+    sources.instagram = { accessToken, accountId, graph };
   }
 
   const llmModel = get('BASIN_LLM_MODEL')!;

@@ -104,6 +104,13 @@ export const settings: readonly Setting[] = [
     default: 'https://api.hellocapitan.com/api/',
   }),
   setting(
+    'capitan',
+    'CAPITAN_REQUESTS_PER_SECOND',
+    'Requests a second to Capitan: its throttle allows about 10 per token.',
+    z.string().regex(/^[1-9]\d*$/, 'must be a whole number of requests a second'),
+    { default: '10' },
+  ),
+  setting(
     'mailchimp',
     'MAILCHIMP_API_KEY',
     'Mailchimp Marketing API key, ending in its data-centre suffix (-us9).',
@@ -132,9 +139,22 @@ export const settings: readonly Setting[] = [
       example: '17841400000000000',
     },
   ),
-  setting('instagram', 'INSTAGRAM_API_URL', 'Instagram Graph API base URL.', httpUrl, {
-    default: 'https://graph.facebook.com/v21.0',
-  }),
+  setting(
+    'instagram',
+    'META_GRAPH_URL',
+    'Meta Graph API origin, for every Meta source; the version is META_GRAPH_VERSION.',
+    httpUrl.refine((url) => !/\/v\d+\.\d+\/?$/.test(url), {
+      error: 'must not name a version: set META_GRAPH_VERSION instead',
+    }),
+    { default: 'https://graph.facebook.com' },
+  ),
+  setting(
+    'instagram',
+    'META_GRAPH_VERSION',
+    'Meta Graph API version for every Meta source; v25.0 is supported until 2028-07-29 (Meta’s changelog).',
+    z.string().regex(/^v\d+\.\d+$/, 'must look like v25.0'),
+    { default: 'v25.0' },
+  ),
   setting(
     'anthropic',
     'ANTHROPIC_API_KEY',

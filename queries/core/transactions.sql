@@ -32,7 +32,8 @@ stripe_sales as (
         description,
         null::varchar as item_name,
         null::varchar as variation_name,
-        promo_code,
+        -- Codes live on Square's order discounts only (see the README).
+        null::varchar as promo_code,
         membership_id,
         stripe_customer_id,
         null::varchar as square_customer_id,

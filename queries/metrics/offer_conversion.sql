@@ -13,9 +13,10 @@
 -- (conversion_rate − comparison_rate) × 100. pre_period_rate, the recipients' own window before the
 -- send, is kept for reference only: people subscribe when they buy, so it runs high.
 --
--- Promo codes: promo_redemptions counts the Stripe and Square payments carrying the campaign's
--- offer_code; promo_revenue is what those payments took, in dollars, and
--- promo_discount what the code took off where the source reports it (Square).
+-- Promo codes: promo_redemptions counts the payments carrying the campaign's offer_code, which only
+-- Square's order discounts record (a code redeemed through Capitan, online or on a membership, stays
+-- inside Capitan and reaches Stripe as a plain, lower amount); promo_revenue is what those payments
+-- took, in dollars, and promo_discount what the code took off.
 with
 
 campaigns as (

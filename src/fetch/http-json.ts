@@ -10,6 +10,10 @@ export interface GetJsonOptions extends RetryOptions {
   headers?: Record<string, string>;
   /** Per attempt; a slow answer is retried like a dropped one. */
   timeoutMs?: number;
+  /** The error for an answer that is not OK, for an API whose error bodies say more than the status. */
+  errorFor?: (status: number, body: string, message: string, retryAfterMs: number | undefined) => Error;
+  /** Sees each OK response's headers (Graph names the version that answered in one). */
+  onHeaders?: (headers: Headers) => void;
 }
 
 /**
@@ -25,12 +29,14 @@ export async function getJson(url: string, options: GetJsonOptions = {}): Promis
     });
     const text = await response.text();
     if (!response.ok) {
-      throw new HttpStatusError(
-        response.status,
-        `GET ${where} answered ${response.status}: ${text.slice(0, 200)}`,
-        retryAfterMs(response.headers.get('retry-after')),
+      const message = `GET ${where} answered ${response.status}: ${text.slice(0, 200)}`;
+      const retryAfter = retryAfterMs(response.headers.get('retry-after'));
+      throw (
+        options.errorFor?.(response.status, text, message, retryAfter) ??
+        new HttpStatusError(response.status, message, retryAfter)
       );
     }
+    options.onHeaders?.(response.headers);
     try {
       return JSON.parse(text) as unknown;
     } catch {

@@ -13,12 +13,18 @@ export interface RetryOptions {
 export class HttpStatusError extends Error {
   readonly status: number;
   readonly retryAfterMs: number | undefined;
+  /**
+   * Set when the API's own error body says whether a retry can help, overriding the status: Graph
+   * throttles with 400/403 and error codes, Mailchimp may throttle with a bare 403.
+   */
+  readonly transient: boolean | undefined;
 
-  constructor(status: number, message: string, retryAfterMs?: number) {
+  constructor(status: number, message: string, retryAfterMs?: number, transient?: boolean) {
     super(message);
     this.name = 'HttpStatusError';
     this.status = status;
     this.retryAfterMs = retryAfterMs;
+    this.transient = transient;
   }
 }
 
@@ -52,6 +58,7 @@ export function statusOf(error: unknown): number | undefined {
 /** 429, 5xx, timeouts, dropped connections and malformed pages are worth another try; 4xx are not. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof MalformedResponseError) return true;
+  if (error instanceof HttpStatusError && error.transient !== undefined) return error.transient;
   const status = statusOf(error);
   if (status !== undefined) return status === 408 || status === 429 || status >= 500;
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {

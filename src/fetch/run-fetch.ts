@@ -29,13 +29,16 @@ export interface StreamResult {
   unchanged: number;
   rejected: number;
   seconds: number;
+  /** What the stream warned of (records not listed yet, a setting the API overrode); it still succeeded. */
+  warnings: string[];
   error?: string;
 }
 
 /**
  * Fetches every configured source into raw, sources in parallel, each source's streams in order.
  * A failing stream is reported and does not stop the others; its window is not marked done, so the
- * next run fetches it again.
+ * next run fetches it again. Completeness checks that cross-reference streams run once a source's
+ * streams have all fetched, and can still fail one.
  */
 export async function runFetch(
   db: Database,
@@ -66,8 +69,8 @@ async function runSource(
   state: Map<string, StreamState>,
   options: FetchOptions & { now: Date; log: (line: string) => void },
 ): Promise<StreamResult[]> {
-  const results: StreamResult[] = [];
   const earlier = new Map<string, unknown[]>();
+  const received = new Map<string, Set<string>>();
   let streams: StreamDefinition<never>[];
   try {
     streams = source.streams(settings as never);
@@ -75,19 +78,55 @@ async function runSource(
     options.log(`${source.name}: could not start: ${(error as Error).message}`);
     return [failedResult(source.name, '*', (error as Error).message)];
   }
+  const fetched: FetchedStream[] = [];
   for (const stream of streams) {
-    const result = await runStream(
-      db,
-      config,
-      source.name,
-      stream as StreamDefinition<unknown>,
-      state,
-      earlier,
-      options,
+    fetched.push(
+      await runStream(
+        db,
+        config,
+        source.name,
+        stream as StreamDefinition<unknown>,
+        state,
+        { earlier, received },
+        options,
+      ),
     );
-    results.push(result);
   }
-  return results;
+  // Cross-references need every stream of the source, so they run once all have fetched, and a
+  // stream's window is recorded only after its own checks pass.
+  for (const { stream, context, result } of fetched) {
+    if (result.status === 'ok' && stream.verify) {
+      try {
+        await stream.verify(context);
+      } catch (e) {
+        fail(result, (e as Error).message, options.log);
+      }
+    }
+  }
+  for (const { context, result, recheckFrom } of fetched) {
+    if (result.status !== 'ok') continue;
+    const until = recheckFrom.length > 0 ? new Date(Math.min(...recheckFrom.map((d) => d.getTime()))) : null;
+    state.set(stateKey(source.name, result.stream), {
+      source: source.name,
+      stream: result.stream,
+      // The run's clock, like the records' fetched_at, so the two compare (relations reads the
+      // customers whose newest version is newer than its last success).
+      lastSuccessAt: options.now,
+      windowSince: context.window.since ?? null,
+      // A lag holds the window back, so the next run reads that stretch again.
+      windowUntil: until && until < context.window.until ? until : context.window.until,
+      runId: options.runId,
+      records: result.fetched,
+    });
+  }
+  return fetched.map((f) => f.result);
+}
+
+interface FetchedStream {
+  stream: StreamDefinition<unknown>;
+  context: StreamContext;
+  result: StreamResult;
+  recheckFrom: Date[];
 }
 
 async function runStream(
@@ -96,9 +135,9 @@ async function runStream(
   source: SourceName,
   stream: StreamDefinition<unknown>,
   state: Map<string, StreamState>,
-  earlier: Map<string, unknown[]>,
+  seen: { earlier: Map<string, unknown[]>; received: Map<string, Set<string>> },
   options: FetchOptions & { now: Date; log: (line: string) => void },
-): Promise<StreamResult> {
+): Promise<FetchedStream> {
   const started = Date.now();
   const window = fetchWindow(
     stream.window,
@@ -111,6 +150,9 @@ async function runStream(
   const writer = new RawStreamWriter(db, source, stream.name, options.runId, options.now);
   const rejected: RejectedRecord[] = [];
   const valid: unknown[] = [];
+  const ids = new Set<string>();
+  const warnings: string[] = [];
+  const recheckFrom: Date[] = [];
   let pages = 0;
   let fetched = 0;
   let error: string | undefined;
@@ -119,12 +161,18 @@ async function runStream(
     window,
     timeZone: config.timeZone,
     db,
-    earlier: (name) => earlier.get(name) ?? [],
+    earlier: (name) => seen.earlier.get(name) ?? [],
+    receivedIds: (name) => seen.received.get(name) ?? new Set(),
     retry: {
       onRetry: (e, attempt, delayMs) =>
         options.log(
           `${label}: retry ${attempt} in ${Math.round(delayMs)} ms after: ${e.message.slice(0, 160)}`,
         ),
+    },
+    warn: (message, { recheckFrom: from } = {}) => {
+      warnings.push(message);
+      if (from) recheckFrom.push(from);
+      options.log(`${label}: warning: ${message}${from ? '; the next run reads it again' : ''}`);
     },
   };
 
@@ -136,13 +184,17 @@ async function runStream(
       for (const record of page) {
         const parsed = stream.schema.safeParse(record);
         if (parsed.success) {
-          batch.push({ recordId: stream.recordId(parsed.data), payload: record });
+          const recordId = stream.recordId(parsed.data);
+          batch.push({ recordId, payload: record });
           valid.push(parsed.data);
+          ids.add(recordId);
         } else {
+          const recordId = guessId(record);
+          if (recordId !== null) ids.add(recordId);
           rejected.push({
             source,
             stream: stream.name,
-            recordId: guessId(record),
+            recordId,
             reason: describeZodError(parsed.error),
             payload: record,
           });
@@ -157,27 +209,15 @@ async function runStream(
     await writer.close();
     await writeRejected(db, options.runId, `${source}-${stream.name}`, rejected);
   }
-  earlier.set(stream.name, valid);
+  seen.earlier.set(stream.name, valid);
+  seen.received.set(stream.name, ids);
   const status = error === undefined ? 'ok' : 'failed';
   progress.finish(
     status === 'ok'
       ? `${pages} pages, ${writer.written} new or changed, ${rejected.length} rejected`
       : `FAILED after ${pages} pages: ${error}`,
   );
-  if (status === 'ok') {
-    state.set(stateKey(source, stream.name), {
-      source,
-      stream: stream.name,
-      // The run's clock, like the records' fetched_at, so the two compare (relations reads the
-      // customers whose newest version is newer than its last success).
-      lastSuccessAt: options.now,
-      windowSince: window.since ?? null,
-      windowUntil: window.until,
-      runId: options.runId,
-      records: fetched,
-    });
-  }
-  return {
+  const result: StreamResult = {
     source,
     stream: stream.name,
     status,
@@ -188,8 +228,16 @@ async function runStream(
     unchanged: writer.unchanged,
     rejected: rejected.length,
     seconds: (Date.now() - started) / 1000,
+    warnings,
     ...(error === undefined ? {} : { error }),
   };
+  return { stream, context, result, recheckFrom };
+}
+
+function fail(result: StreamResult, error: string, log: (line: string) => void): void {
+  result.status = 'failed';
+  result.error = error;
+  log(`${result.source}/${result.stream}: FAILED its completeness check: ${error}`);
 }
 
 function failedResult(source: SourceName, stream: string, error: string): StreamResult {
@@ -204,6 +252,7 @@ function failedResult(source: SourceName, stream: string, error: string): Stream
     unchanged: 0,
     rejected: 0,
     seconds: 0,
+    warnings: [],
     error,
   };
 }

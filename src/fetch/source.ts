@@ -23,8 +23,19 @@ export interface StreamContext {
   retry: RetryOptions;
   /** Valid records of streams fetched earlier in this run of the same source. */
   earlier(stream: string): readonly unknown[];
+  /**
+   * Ids of every record a stream of this run received, rejected ones included: a record that failed
+   * validation was not lost (it is in the rejected table), so cross-references count it as listed.
+   */
+  receivedIds(stream: string): ReadonlySet<string>;
   /** Read access to the lake, for streams that refresh only what changed. */
   db: Database;
+  /**
+   * Reports something the run should know that does not fail the stream: records the API has not
+   * shown yet (an eventually consistent list), or a setting the API overrode. With `recheckFrom`, the
+   * next run fetches again from there, so a lag is checked once more rather than forgotten.
+   */
+  warn(message: string, options?: { recheckFrom?: Date }): void;
 }
 
 /** One resource of a source, in dlt's sense: a schema, a primary key, a window and a page loop. */
@@ -36,6 +47,12 @@ export interface StreamDefinition<T = unknown> {
   window: WindowPolicy;
   /** Yields the API's records page by page, exactly as returned. Throws when the stream is incomplete. */
   pages(context: StreamContext): AsyncIterable<unknown[]>;
+  /**
+   * Completeness checks that cross-reference other streams of the source (ids one API names that
+   * another must have listed). Runs once every stream of the source has fetched, so `earlier` sees
+   * them all; throws an `IncompleteStreamError` for a gap, which fails this stream and keeps its window.
+   */
+  verify?(context: StreamContext): Promise<void>;
 }
 
 export interface SourceDefinition<S = unknown> {

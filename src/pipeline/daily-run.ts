@@ -308,6 +308,7 @@ function formatStreams(streams: StreamResult[]): string {
       fetched: s.fetched,
       'new/changed': s.written,
       rejected: s.rejected,
+      lagging: s.warnings.length,
       seconds: s.seconds.toFixed(1),
     })),
   );

@@ -204,7 +204,7 @@ export interface StripePaymentIntent {
   /** A charge id; the emulator expands it to the `StripeCharge` on `expand[]=data.latest_charge`. */
   latest_charge: string | null;
   last_payment_error: { code: string; decline_code: string | null; message: string } | null;
-  /** Promotion code applied at checkout, as Capitan/Checkout records it. */
+  /** Always empty: neither Capitan nor Calendly writes metadata on the intents they create. */
   metadata: Record<string, string>;
 }
 
@@ -282,6 +282,20 @@ export interface SquareOrderDiscount {
   scope: 'ORDER';
 }
 
+/** How an order was paid: one tender per payment, named by the payment's id. */
+export interface SquareTender {
+  id: string;
+  location_id: string;
+  transaction_id: string;
+  created_at: string;
+  amount_money: SquareMoney;
+  customer_id?: string;
+  type: 'CARD' | 'CASH';
+  card_details?: { status: 'CAPTURED'; entry_method: 'EMV' };
+  cash_details?: { buyer_tendered_money: SquareMoney; change_back_money: SquareMoney };
+  payment_id: string;
+}
+
 export interface SquareOrder {
   id: string;
   location_id: string;
@@ -292,17 +306,24 @@ export interface SquareOrder {
   customer_id?: string;
   line_items: SquareLineItem[];
   discounts?: SquareOrderDiscount[];
+  tenders?: SquareTender[];
   total_money: SquareMoney;
   total_tax_money: SquareMoney;
   total_discount_money: SquareMoney;
 }
 
+/**
+ * A refund of a payment, or an unlinked refund (`unlinked: true`, no payment or order): money returned
+ * to a card without the original sale.
+ */
 export interface SquareRefund {
   id: string;
   status: 'COMPLETED' | 'PENDING' | 'FAILED';
   amount_money: SquareMoney;
-  payment_id: string;
-  order_id: string;
+  payment_id?: string;
+  order_id?: string;
+  unlinked?: boolean;
+  destination_type?: 'CARD' | 'CASH';
   location_id: string;
   created_at: string;
   updated_at: string;
@@ -468,8 +489,18 @@ export interface GymTruth {
   records: RecordTruth[];
   templates: TemplateTruth[];
   images: ImageTruth[];
-  /** Promo-code redemptions the generator planted: payment id → code. */
-  redemptions: { source: 'stripe' | 'square'; payment_id: string; code: string; amount_cents: number }[];
+  /**
+   * Promo-code redemptions the generator planted: payment id → code, and where a real system keeps
+   * the code: on the Square order's discount, or only inside Capitan (an online purchase or membership
+   * Capitan charged through Stripe), where no API this product reads shows it.
+   */
+  redemptions: {
+    source: 'stripe' | 'square';
+    payment_id: string;
+    code: string;
+    amount_cents: number;
+    code_recorded_in: 'square_order_discount' | 'capitan';
+  }[];
 }
 
 // ---------- The dataset ----------

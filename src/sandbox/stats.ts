@@ -34,7 +34,7 @@ export interface GymStats {
 }
 
 const FORMATS: readonly (readonly [string, RegExp])[] = [
-  ['YYYY-MM-DD HH:MM:SS.ffffff (local)', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/],
+  ['YYYY-MM-DDTHH:MM:SS.ffffff (local, no offset)', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/],
   ['YYYY-MM-DD', /^\d{4}-\d{2}-\d{2}$/],
   ['RFC 3339 UTC with ms (…Z)', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/],
   ['ISO 8601 +00:00', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/],

@@ -175,4 +175,61 @@ describe('runFetch', () => {
     });
     expect(truncated[0]).toMatchObject({ status: 'failed', error: 'expected 6 items, got 5' });
   });
+
+  it('runs cross-stream checks after every stream, failing the checked stream and keeping its window', async () => {
+    const items = [
+      { id: 1, name: 'Robert' },
+      { id: 2, name: 'Katie' },
+    ];
+    const { api, db, config } = await setup(items);
+    const now = new Date('2026-11-20T12:00:00Z');
+    // `orders` name items; an item an order names that `items` did not list is a gap in `items`.
+    const named: number[] = [];
+    const source: SourceDefinition = {
+      name: 'square',
+      settings: () => ({}),
+      streams: () => [
+        defineStream({
+          name: 'items',
+          schema: z.object({ id: z.number(), name: z.string() }),
+          recordId: (item) => String(item.id),
+          window: { kind: 'recent', days: 2 },
+          async *pages() {
+            yield (pageSchema.parse(await getJson(`${api.url}/items?page=1`)).results as unknown[]).slice(
+              0,
+              1,
+            );
+          },
+          async verify(context) {
+            const listed = new Set((context.earlier('items') as { id: number }[]).map((i) => i.id));
+            const missing = (context.earlier('orders') as { item: number }[]).filter(
+              (o) => !listed.has(o.item),
+            );
+            if (missing.length > 0)
+              throw new IncompleteStreamError(`${missing.length} item(s) named by orders not listed`);
+          },
+        }),
+        defineStream({
+          name: 'orders',
+          schema: z.object({ id: z.string(), item: z.number() }),
+          recordId: (order) => order.id,
+          window: { kind: 'recent', days: 2 },
+          async *pages(context) {
+            yield named.map((item) => ({ id: `o${item}`, item }));
+            context.warn('order o9 is not listed yet', { recheckFrom: new Date('2026-11-20T11:59:00Z') });
+          },
+        }),
+      ],
+    };
+    named.push(1, 2);
+    const first = await runFetch(db, config, [source], { runId: 'run-1', now, log: () => {} });
+    expect(first.map((r) => [r.stream, r.status, r.error, r.warnings])).toEqual([
+      ['items', 'failed', '1 item(s) named by orders not listed', []],
+      ['orders', 'ok', undefined, ['order o9 is not listed yet']],
+    ]);
+    // The failed stream keeps no window; the lagging one is held back to where the lag began.
+    expect(await db.query('select stream, window_until from fetch_state order by 1')).toEqual([
+      { stream: 'orders', window_until: new Date('2026-11-20T11:59:00Z') },
+    ]);
+  });
 });

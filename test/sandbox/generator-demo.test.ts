@@ -11,7 +11,7 @@ describe('the demo gym', () => {
   let gym: SandboxDataset;
   let clock: GymClock;
   const capitanMs = (text: string) => {
-    const [date, time] = text.split(' ') as [string, string];
+    const [date, time] = text.split('T') as [string, string];
     const [y, m, d] = date.split('-').map(Number) as [number, number, number];
     const [hh, mm, ss] = time.split(':').map(Number) as [number, number, number];
     return clock.fromLocal(y, m, d, hh, mm, Math.floor(ss));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxDataset } from '../../src/sandbox/dataset.ts';
+import { chargeObject } from '../../src/sandbox/emulators/stripe-objects.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { type ScaleLakeResult, writeScaleLake } from '../../src/sandbox/scale-writer.ts';
 
@@ -104,7 +105,9 @@ describe('the scale writer', () => {
       `select payload from read_parquet(${parts('stripe/payment_intents')}) where record_id = '${intent?.id}'`,
     );
     const payload = JSON.parse(String(pi?.payload));
-    expect(payload.latest_charge).toEqual(gym.stripe.charges(at).find((c) => c.id === intent?.latest_charge));
+    expect(payload.latest_charge).toEqual(
+      chargeObject(gym.stripe.charges(at).find((c) => c.id === intent?.latest_charge)!),
+    );
     const [hash] = await query(
       `select count(*)::int as bad from read_parquet(${parts('capitan/customers')}) where payload_hash <> md5(payload::varchar)`,
     );

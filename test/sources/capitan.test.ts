@@ -53,19 +53,30 @@ function localDate(instant: Date, timeZone: string): string {
   return instant.toLocaleDateString('en-CA', { timeZone });
 }
 
+/** `YYYY-MM-DDTHH:MM:SS`, Capitan's way of writing gym wall-clock time. */
 function localWallClock(instant: Date, timeZone: string): string {
-  return instant.toLocaleString('sv-SE', { timeZone, hourCycle: 'h23' });
+  return instant.toLocaleString('sv-SE', { timeZone, hourCycle: 'h23' }).replace(' ', 'T');
 }
 
 /** A Capitan emulator over `dataset` and a lake in `dir`, with the product's config pointing at it. */
-async function openCapitan(dir: string, dataset: SandboxDataset, clock = dataset.asOf) {
-  const emulator = createCapitanEmulator(dataset, { clock });
+async function openCapitan(
+  dir: string,
+  dataset: SandboxDataset,
+  clock = dataset.asOf,
+  // Capitan's own 10 a second has its tests below; the others read as fast as the emulator answers.
+  rate = { emulator: 100_000, client: 100_000 },
+) {
+  const emulator = createCapitanEmulator(dataset, { clock, requestsPerSecond: rate.emulator });
   await emulator.listen();
   const harness = await openSourceHarness({
     dir,
     emulator,
     source: capitan,
-    env: { CAPITAN_API_TOKEN: sandboxCredentials.capitanApiToken, CAPITAN_API_URL: `${emulator.url}/api/` },
+    env: {
+      CAPITAN_API_TOKEN: sandboxCredentials.capitanApiToken,
+      CAPITAN_API_URL: `${emulator.url}/api/`,
+      CAPITAN_REQUESTS_PER_SECOND: String(rate.client),
+    },
     timeZone: dataset.timeZone,
   });
   return { ...harness, logs: harness.logs };
@@ -221,6 +232,60 @@ describe('Capitan source', () => {
     expect(expectedIds(gym, emulator.clock).relations).toEqual(expect.arrayContaining(stored));
   });
 
+  describe('Capitan’s throttle of about 10 requests a second', () => {
+    /** The tiny gym with its first 15 customers only, so the relations calls stay few. */
+    const fewCustomers = (): SandboxDataset => {
+      const keep = new Set(
+        gym.capitan
+          .customers(gym.asOf)
+          .slice(0, 15)
+          .map((c) => c.id),
+      );
+      return {
+        ...gym,
+        capitan: {
+          ...gym.capitan,
+          customers: (clock) => gym.capitan.customers(clock).filter((c) => keep.has(c.id)),
+        },
+      };
+    };
+
+    it('is never hit when the client paces itself at CAPITAN_REQUESTS_PER_SECOND', async () => {
+      const dataset = fewCustomers();
+      const opened = await openCapitan(await tempDir(), dataset, gym.asOf, { emulator: 10, client: 10 });
+      closers.push(opened.close);
+      const started = Date.now();
+      const results = await opened.run();
+      const seconds = (Date.now() - started) / 1000;
+      expect(results.every((r) => r.status === 'ok')).toBe(true);
+      expect(opened.logs.filter((l) => l.includes('429'))).toEqual([]);
+      const requests = opened.emulator.totalRequests();
+      expect(requests).toBeGreaterThan(30);
+      // Ten a second: the run cannot have been quicker than its requests allow.
+      expect(seconds).toBeGreaterThanOrEqual((requests - 10) / 10);
+      expect(await opened.rawIds('customers')).toEqual(
+        dataset.capitan
+          .customers(gym.asOf)
+          .map((c) => String(c.id))
+          .sort(),
+      );
+    });
+
+    it('waits out the 429s of a client that asks faster, as Retry-After says, and loses nothing', async () => {
+      const dataset = fewCustomers();
+      const opened = await openCapitan(await tempDir(), dataset, gym.asOf, { emulator: 10, client: 40 });
+      closers.push(opened.close);
+      const results = await opened.run();
+      expect(results.every((r) => r.status === 'ok')).toBe(true);
+      const throttled = opened.logs.filter((l) =>
+        /retry \d in \d+ ms after: .*429.*Request was throttled/.test(l),
+      );
+      expect(throttled.length).toBeGreaterThan(0);
+      for (const stream of ['customers', 'checkins', 'relations'] as const)
+        expect(await opened.rawIds(stream)).toEqual(expectedIds(dataset, gym.asOf)[stream]);
+    });
+  });
+
   it('rides out 429 with Retry-After, 5xx, a dropped connection and a malformed page', async () => {
     const { run, rawIds, emulator, logs } = await setup();
     emulator.faults.add(
@@ -282,7 +347,7 @@ describe('Capitan source', () => {
         source: 'capitan',
         stream: 'checkins',
         record_id: String(broken.id),
-        reason: 'check_in_datetime: expected Capitan local time YYYY-MM-DD HH:MM:SS.ffffff',
+        reason: 'check_in_datetime: expected Capitan local time YYYY-MM-DDTHH:MM:SS.ffffff',
       },
     ]);
   });

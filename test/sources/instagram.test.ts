@@ -6,7 +6,11 @@ import { Lake } from '../../src/lake/lake.ts';
 import { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { InstagramMedia, SandboxDataset } from '../../src/sandbox/dataset.ts';
-import { createInstagramEmulator } from '../../src/sandbox/emulators/instagram.ts';
+import {
+  createInstagramEmulator,
+  graphThrottle,
+  insightsUnavailable,
+} from '../../src/sandbox/emulators/instagram.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import instagram from '../../src/sources/instagram/index.ts';
 import { Database } from '../../src/sql/database.ts';
@@ -30,7 +34,7 @@ describe('instagram source', () => {
     for (const close of closers.splice(0)) await close();
   });
 
-  async function setup(options: { clock?: Date; dataset?: SandboxDataset } = {}) {
+  async function setup(options: { clock?: Date; dataset?: SandboxDataset; version?: string } = {}) {
     const emulator = createInstagramEmulator(options.dataset ?? gym, { clock: options.clock ?? gym.asOf });
     await emulator.listen();
     const dir = await tempDir();
@@ -43,7 +47,8 @@ describe('instagram source', () => {
       env: {
         INSTAGRAM_ACCESS_TOKEN: sandboxCredentials.instagramAccessToken,
         INSTAGRAM_ACCOUNT_ID: accountId,
-        INSTAGRAM_API_URL: `${emulator.url}/v21.0`,
+        META_GRAPH_URL: emulator.url,
+        ...(options.version ? { META_GRAPH_VERSION: options.version } : {}),
         BASIN_TIMEZONE: gym.timeZone,
       },
       cwd: dir,
@@ -216,10 +221,10 @@ describe('instagram source', () => {
   it('recovers from a 429, a 500, a dropped connection and a malformed page', async () => {
     const { db, emulator, run } = await setup();
     emulator.faults.add(
-      { kind: 'status', status: 429, retryAfter: 1, path: `/v21.0/${accountId}/media` },
+      { kind: 'status', status: 429, retryAfter: 1, path: `/v25.0/${accountId}/media` },
       { kind: 'status', status: 500, path: '/insights' },
       { kind: 'drop', path: '/media/' },
-      { kind: 'malformed', path: `/v21.0/${accountId}/media` },
+      { kind: 'malformed', path: `/v25.0/${accountId}/media` },
     );
     const results = await run('run-1');
     expect(streams.map((s) => results[s]?.status)).toEqual(streams.map(() => 'ok'));
@@ -240,7 +245,7 @@ describe('instagram source', () => {
 
   it('reports a media listing that came back truncated, and completes the other streams', async () => {
     const { emulator, run } = await setup();
-    emulator.faults.add({ kind: 'truncate', path: `/v21.0/${accountId}/media` });
+    emulator.faults.add({ kind: 'truncate', path: `/v25.0/${accountId}/media` });
     const results = await run('run-1');
     const total = gym.instagram.media(gym.asOf).length;
     expect(results.media).toMatchObject({
@@ -273,5 +278,98 @@ describe('instagram source', () => {
         reason: 'like_count: Invalid input: expected number, received string',
       },
     ]);
+  });
+
+  it('waits out Graph’s throttling, answered as 400/403 with codes 4, 17, 32 and 613, and loses nothing', async () => {
+    const { db, emulator, run, logs } = await setup();
+    emulator.faults.add(
+      { kind: 'respond', ...graphThrottle(4), path: `/v25.0/${accountId}/media` },
+      { kind: 'respond', ...graphThrottle(17, 403), path: `/v25.0/${accountId}/media` },
+      { kind: 'respond', ...graphThrottle(32), path: '/insights' },
+      { kind: 'respond', ...graphThrottle(613, 403), path: '/insights' },
+    );
+    const results = await run('run-1');
+    expect(streams.map((s) => results[s]?.status)).toEqual(streams.map(() => 'ok'));
+    expect(emulator.faults.fired).toHaveLength(4);
+    for (const code of [4, 17, 32, 613])
+      expect(logs).toContainEqual(
+        expect.stringMatching(new RegExp(`retry \\d in \\d+ ms after: .*\\(#${code}\\)`)),
+      );
+    const media = gym.instagram.media(gym.asOf);
+    expect(await rawCounts(db)).toEqual({
+      account: 1,
+      media: media.length,
+      insights: media.filter((m) => ageDays(m, gym.asOf) <= 30).length,
+      images: media.length,
+    });
+  });
+
+  it('keeps a post whose insights Graph refuses as nulls with the reason, and the stream succeeds', async () => {
+    const { db, emulator, run } = await setup();
+    const recent = gym.instagram.media(gym.asOf).filter((m) => ageDays(m, gym.asOf) <= 30);
+    const [fewViewers, beforeConversion] = recent;
+    emulator.faults.add(
+      { kind: 'respond', ...insightsUnavailable('too-few-viewers'), path: `/${fewViewers!.id}/insights` },
+      {
+        kind: 'respond',
+        ...insightsUnavailable('before-business-conversion'),
+        path: `/${beforeConversion!.id}/insights`,
+      },
+    );
+    const results = await run('run-1');
+    expect(results.insights).toMatchObject({ status: 'ok', fetched: recent.length, rejected: 0 });
+    await stageInstagram(db);
+    const posts = await postsById(db);
+    expect(posts.get(fewViewers!.id)).toMatchObject({
+      reach: null,
+      saved: null,
+      insights_unavailable: 'code 10: (#10) Not enough viewers for the media to show insights',
+    });
+    expect(posts.get(beforeConversion!.id)).toMatchObject({
+      reach: null,
+      insights_unavailable: 'code 100/2108006: Invalid parameter',
+    });
+    for (const m of recent.slice(2))
+      expect(posts.get(m.id)).toMatchObject({
+        reach: BigInt(gym.instagram.insights(m.id, gym.asOf)!.reach),
+        insights_unavailable: null,
+      });
+  });
+
+  it('warns when META_GRAPH_VERSION is past its end of life and Graph answers as a later one', async () => {
+    // v20.0 stopped on 2026-09-24; Graph serves such calls as the oldest version still usable.
+    const { run, logs } = await setup({ version: 'v20.0' });
+    const results = await run('run-1');
+    expect(streams.map((s) => results[s]?.status)).toEqual(streams.map(() => 'ok'));
+    const warning =
+      'Graph answered as v21.0, not META_GRAPH_VERSION v20.0, which is past its end of life: set META_GRAPH_VERSION to a supported version';
+    expect(results.account?.warnings).toEqual([warning]);
+    expect(logs).toContainEqual(`instagram/account: warning: ${warning}`);
+  });
+
+  it('names META_GRAPH_VERSION when Graph does not know the version asked for', async () => {
+    const { run } = await setup({ version: 'v29.0' });
+    const results = await run('run-1');
+    expect(results.account?.status).toBe('failed');
+    expect(results.account?.error).toMatch(
+      /^META_GRAPH_VERSION v29\.0 is not a version Graph serves: Graph answered 400, error 2500: Unknown path components/,
+    );
+  });
+
+  it('fails a daily window whose listing lost posts it had listed before, unless Graph deleted them', async () => {
+    const { emulator, run } = await setup({ clock: new Date(gym.asOf.getTime() - 2 * DAY) });
+    expect((await run('run-1')).media?.status).toBe('ok');
+    emulator.clock = gym.asOf;
+    emulator.faults.add({ kind: 'truncate', path: `/v25.0/${accountId}/media` });
+    const results = await run('run-2');
+    expect(results.media?.status).toBe('failed');
+    // The window's first page lost its older half: posts the lake held, each looked up and still there.
+    const listed = gym.instagram.media(gym.asOf).filter((m) => ageDays(m, gym.asOf) <= 30).length;
+    const lost = listed - Math.ceil(listed / 2);
+    expect(results.media?.error).toMatch(
+      new RegExp(`^media: ${lost} stored post\\(s\\) of the window were not listed again \\(`),
+    );
+    // Nothing was marked done: the next run fetches the window again and completes.
+    expect((await run('run-3')).media).toMatchObject({ status: 'ok' });
   });
 });

@@ -6,7 +6,11 @@ import { Lake } from '../../src/lake/lake.ts';
 import { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { SandboxDataset } from '../../src/sandbox/dataset.ts';
-import { createMailchimpEmulator } from '../../src/sandbox/emulators/mailchimp.ts';
+import {
+  createMailchimpEmulator,
+  type MailchimpEmulatorOptions,
+  mailchimpEdgeThrottle,
+} from '../../src/sandbox/emulators/mailchimp.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import mailchimp, { mailchimpSource } from '../../src/sources/mailchimp/index.ts';
 import { Database } from '../../src/sql/database.ts';
@@ -39,8 +43,18 @@ describe('mailchimp source', () => {
     for (const close of closers.splice(0)) await close();
   });
 
-  async function setup(options: { clock?: Date; dataset?: SandboxDataset } = {}) {
-    const emulator = createMailchimpEmulator(options.dataset ?? gym, { clock: options.clock ?? gym.asOf });
+  async function setup(
+    options: { clock?: Date; dataset?: SandboxDataset } & Pick<
+      MailchimpEmulatorOptions,
+      'inactiveRecipientsSince'
+    > = {},
+  ) {
+    const emulator = createMailchimpEmulator(options.dataset ?? gym, {
+      clock: options.clock ?? gym.asOf,
+      ...(options.inactiveRecipientsSince
+        ? { inactiveRecipientsSince: options.inactiveRecipientsSince }
+        : {}),
+    });
     await emulator.listen();
     const dir = await tempDir();
     const lake = new Lake({ kind: 'local', dir });
@@ -345,6 +359,70 @@ describe('mailchimp source', () => {
       error: `audience ${listId} members: Mailchimp reported ${total} items but sent ${Math.ceil(total / 2)}`,
     });
     for (const stream of streams.filter((s) => s !== 'members')) expect(results[stream]?.status).toBe('ok');
+  });
+
+  it('waits out a bare 403 (the edge throttling a busy key) but fails at once on a 403 Mailchimp explains', async () => {
+    const { db, emulator, run, logs } = await setup();
+    emulator.faults.add({ kind: 'respond', ...mailchimpEdgeThrottle, path: '/3.0/reports/', times: 2 });
+    const results = await run('run-1');
+    expect(results.map((r) => [r.stream, r.status])).toEqual(streams.map((s) => [s, 'ok']));
+    expect(logs.filter((l) => l.includes('bare 403'))).toHaveLength(2);
+    expect(await rawCounts(db)).toMatchObject({ reports: expected(gym.asOf).campaigns.length });
+
+    emulator.faults.add({
+      kind: 'respond',
+      status: 403,
+      json: {
+        type: 'https://mailchimp.com/developer/marketing/docs/errors/',
+        title: 'User Disabled',
+        status: 403,
+        detail: 'This account has been disabled.',
+        instance: 'x',
+      },
+      path: '/3.0/lists/',
+    });
+    const refused = byStream(await run('run-2'));
+    expect(refused.members).toMatchObject({
+      status: 'failed',
+      error: `audience ${listId} members answered 403: This account has been disabled.`,
+    });
+    // Not retried: a second attempt would have got past the one-off fault.
+    expect(emulator.faults.fired.filter((f) => f.kind === 'respond')).toHaveLength(3);
+  });
+
+  describe('email activity since the last run, whichever way Mailchimp counts it', () => {
+    const start = new Date('2026-11-22T12:00:00Z');
+    for (const inactive of ['listed', 'omitted'] as const) {
+      it(`gets every new event when recipients without one are ${inactive} (total_items counting all)`, async () => {
+        const { emulator, run } = await setup({ clock: start, inactiveRecipientsSince: inactive });
+        await run('run-0');
+        emulator.clock = new Date(start.getTime() + DAY);
+        const results = byStream(await run('run-1'));
+        // A campaign sent since the last run is read whole; an older one only for what is new.
+        const before = new Set(expected(start).campaigns.map((c) => c.id));
+        const newActivity = expected(emulator.clock).campaigns.flatMap((c) =>
+          gym.mailchimp
+            .emailActivity(c.id, emulator.clock)
+            .filter(
+              (r) => !before.has(c.id) || r.activity.some((e) => Date.parse(e.timestamp) > start.getTime()),
+            ),
+        );
+        expect(newActivity.length).toBeGreaterThan(0);
+        expect(results.email_activity).toMatchObject({ status: 'ok', written: newActivity.length });
+      });
+    }
+
+    it('reports a page that came back short while fetching since the last run', async () => {
+      const { emulator, run } = await setup({ clock: start });
+      await run('run-0');
+      emulator.clock = new Date(start.getTime() + DAY);
+      emulator.faults.add({ kind: 'truncate', path: '/email-activity' });
+      const results = byStream(await run('run-1'));
+      expect(results.email_activity?.status).toBe('failed');
+      expect(results.email_activity?.error).toMatch(
+        /email activity: Mailchimp reported \d+ items but sent \d+$/,
+      );
+    });
   });
 
   it('rejects a member without an email address, with the reason, and keeps the rest', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
-import type { SandboxDataset, SquareOrder, SquarePayment } from '../../src/sandbox/dataset.ts';
+import type { SandboxDataset, SquareOrder, SquarePayment, SquareRefund } from '../../src/sandbox/dataset.ts';
 import { createSquareEmulator } from '../../src/sandbox/emulators/square.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { type SquareSourceOptions, squareSource } from '../../src/sources/square/index.ts';
@@ -62,9 +62,12 @@ function expectedShares(payment: SquarePayment, order: SquareOrder): number[] {
 async function openSquare(
   dir: string,
   dataset: SandboxDataset,
-  options: { clock?: Date; source?: SquareSourceOptions } = {},
+  options: { clock?: Date; source?: SquareSourceOptions; listLagMs?: number } = {},
 ) {
-  const emulator = createSquareEmulator(dataset, { clock: options.clock ?? dataset.asOf });
+  const emulator = createSquareEmulator(dataset, {
+    clock: options.clock ?? dataset.asOf,
+    ...(options.listLagMs ? { listLagMs: options.listLagMs } : {}),
+  });
   await emulator.listen();
   const harness = await openSourceHarness({
     dir,
@@ -103,7 +106,7 @@ describe('Square source', () => {
       spy.mock.calls.map(([input]) => new URL(String(input instanceof Request ? input.url : input)));
   }
 
-  it('backfills every record, the whole history per location, orders by id in batches of 100', async () => {
+  it('backfills every record, the whole history per location, orders by one search per 1000', async () => {
     const { run, rawIds, emulator, db } = await setup();
     const urls = recordUrls();
     const results = await run();
@@ -121,10 +124,9 @@ describe('Square source', () => {
     expect(new Set(payments.map((url) => url.searchParams.get('location_id')))).toEqual(
       new Set(expected.locations),
     );
-    expect(emulator.requestCounts.get('/v2/orders/batch-retrieve')).toBe(
-      Math.ceil(expected.orders.length / 100),
-    );
-    expect(emulator.requestCounts.has('/v2/orders/search')).toBe(false);
+    // Every order of a payment closed inside the window, so the search finds them all.
+    expect(emulator.requestCounts.get('/v2/orders/search')).toBe(Math.ceil(expected.orders.length / 1000));
+    expect(emulator.requestCounts.has('/v2/orders/batch-retrieve')).toBe(false);
 
     // Raw holds Square's own JSON (snake_case, plain numbers), not the SDK's camelCase objects.
     const stored = await db.query('select record_id, payload from raw_square__orders');
@@ -212,7 +214,7 @@ describe('Square source', () => {
     emulator.faults.add(
       { kind: 'status', status: 429, retryAfter: 1, path: '/v2/payments' },
       { kind: 'status', status: 500, path: '/v2/customers' },
-      { kind: 'drop', path: '/v2/orders/batch-retrieve' },
+      { kind: 'drop', path: '/v2/orders/search' },
       { kind: 'malformed', path: '/v2/refunds' },
     );
     const results = await run();
@@ -252,22 +254,168 @@ describe('Square source', () => {
     expect(await rawIds('customers')).toEqual(expectedIds(gym, emulator.clock).customers);
   });
 
-  it('reports orders that a truncated batch left out, naming them', async () => {
+  it('makes a truncated order search whole by fetching by id the orders payments name', async () => {
     const { run, rawIds, emulator } = await setup();
-    emulator.faults.add({ kind: 'truncate', path: '/v2/orders/batch-retrieve' });
+    emulator.faults.add({ kind: 'truncate', path: '/v2/orders/search' });
+    const results = await run();
+    expect(results.map((r) => [r.stream, r.status])).toEqual(streams.map((s) => [s, 'ok']));
+    const total = expectedIds(gym, emulator.clock).orders.length;
+    expect(emulator.requestCounts.get('/v2/orders/batch-retrieve')).toBe(
+      Math.ceil((total - Math.ceil(total / 2)) / 100),
+    );
+    expect(await rawIds('orders')).toEqual(expectedIds(gym, emulator.clock).orders);
+  });
+
+  it('reports orders neither the search nor the batch returned, naming them', async () => {
+    const { run, rawIds, emulator } = await setup();
+    emulator.faults.add(
+      { kind: 'truncate', path: '/v2/orders/search' },
+      { kind: 'truncate', path: '/v2/orders/batch-retrieve' },
+    );
     const results = await run();
     const orders = results.find((r) => r.stream === 'orders')!;
     expect(results.filter((r) => r.status === 'failed').map((r) => r.stream)).toEqual(['orders']);
     const total = expectedIds(gym, emulator.clock).orders.length;
-    // Whichever batch (100 ids, then the rest) the fault hit lost its second half.
-    const lostOptions = [100, total - 100].map((size) => size - Math.ceil(size / 2));
-    const [, lost, named] = /^orders: (\d+) order\(s\) named by payments were not returned \((.+)\)$/.exec(
+    // The search lost its second half; the first batch of the rest lost its own second half.
+    const batch = Math.min(100, total - Math.ceil(total / 2));
+    const lost = batch - Math.ceil(batch / 2);
+    const [, count, named] = /^orders: (\d+) order\(s\) named by payments were not returned \((.+)\)$/.exec(
       orders.error ?? '',
     )!;
-    expect(lostOptions).toContain(Number(lost));
+    expect(Number(count)).toBe(lost);
     const stored = await rawIds('orders');
-    expect(stored.length).toBe(total - Number(lost));
+    expect(stored.length).toBe(total - lost);
     for (const id of named!.split(', ')) expect(stored).not.toContain(id);
+  });
+
+  it('fetches a truncated payments page completely by the next run, having failed the stream', async () => {
+    const { run, rawIds, emulator } = await setup();
+    emulator.faults.add({ kind: 'truncate', path: '/v2/payments' });
+    const all = expectedIds(gym, emulator.clock).payments;
+    expect(all.length).toBeGreaterThan(100);
+    const first = await run();
+    const payments = first.find((r) => r.stream === 'payments')!;
+    // The first page of 100 lost its second half; the orders' tenders name every payment lost.
+    expect(payments).toMatchObject({ status: 'failed', fetched: all.length - 50 });
+    expect(payments.error).toMatch(/^payments: 50 payment\(s\) named by orders' tenders were not listed \(/);
+    expect(first.filter((r) => r.status === 'failed').map((r) => r.stream)).toEqual(['payments']);
+    expect((await rawIds('payments')).length).toBe(all.length - 50);
+
+    // Weeks later: the payments backfill, whose refunds are older than the refunds' own window.
+    emulator.clock = new Date(emulator.clock.getTime() + 20 * DAY);
+    const second = await run();
+    expect(second.map((r) => [r.stream, r.status, r.error])).toEqual(
+      streams.map((s) => [s, 'ok', undefined]),
+    );
+    expect(second.find((r) => r.stream === 'payments')).toMatchObject({ since: undefined });
+    expect(await rawIds('payments')).toEqual(expectedIds(gym, emulator.clock).payments);
+    expect((await rawIds('payments')).length).toBeGreaterThanOrEqual(all.length);
+  });
+
+  describe('refunds', () => {
+    /** A refund of a payment made well before it, so the payment is listed whatever the lag. */
+    const lateRefund = () =>
+      gym.square
+        .refunds(gym.asOf)
+        .filter((r) => {
+          const payment = gym.square.payments(gym.asOf).find((p) => p.id === r.payment_id);
+          return payment && Date.parse(r.created_at) - Date.parse(payment.created_at) > 3_600_000;
+        })
+        .at(-1)!;
+    const windowUntil = async (db: Awaited<ReturnType<typeof setup>>['db'], stream: string) =>
+      (await db.query('select window_until from fetch_state where stream = $stream', { stream }))[0]
+        ?.window_until;
+
+    it('takes a refund made while the run reads payments as the next run’s, not as a gap', async () => {
+      const refund = lateRefund();
+      const start = new Date(Date.parse(refund.created_at) - 10_000);
+      const { run, rawIds, emulator } = await setup({ clock: start });
+      // A minute passes while the payments are listed: the payment now names the new refund, which
+      // the refund list, bounded by the run's start, rightly leaves out.
+      emulator.faults.add({ kind: 'advance', ms: 60_000, path: '/v2/payments' });
+      const results = await run();
+      expect(results.map((r) => [r.stream, r.status, r.warnings])).toEqual(streams.map((s) => [s, 'ok', []]));
+      expect(await rawIds('refunds')).not.toContain(refund.id);
+      expect(emulator.requestCounts.get('/v2/refunds/:id')).toBe(1);
+
+      emulator.clock = new Date(start.getTime() + DAY);
+      expect((await run()).every((r) => r.status === 'ok')).toBe(true);
+      expect(await rawIds('refunds')).toContain(refund.id);
+    });
+
+    it('takes a refund the eventually consistent list does not show yet as a lag, re-read next run', async () => {
+      const refund = lateRefund();
+      const start = new Date(Date.parse(refund.created_at) + 20_000);
+      const { run, rawIds, db, emulator, log } = await setup({ clock: start, listLagMs: 60_000 });
+      const results = await run();
+      expect(results.map((r) => [r.stream, r.status])).toEqual(streams.map((s) => [s, 'ok']));
+      expect(results.find((r) => r.stream === 'refunds')?.warnings).toEqual([
+        `1 refund(s) of the last minutes not listed yet (${refund.id})`,
+      ]);
+      expect(log).toContainEqual(
+        expect.stringMatching(/^square\/refunds: warning: .*the next run reads it again$/),
+      );
+      expect(await rawIds('refunds')).not.toContain(refund.id);
+      // The window is held back to the refund, so the next run lists it.
+      expect(await windowUntil(db, 'refunds')).toEqual(new Date(refund.created_at));
+
+      emulator.clock = new Date(start.getTime() + DAY);
+      const next = await run();
+      expect(next.find((r) => r.stream === 'refunds')).toMatchObject({ status: 'ok', warnings: [] });
+      expect(await rawIds('refunds')).toContain(refund.id);
+    });
+
+    it('takes payments of the last seconds that the list does not show yet as a lag', async () => {
+      const payment = gym.square.payments(gym.asOf).at(-1)!;
+      const start = new Date(Date.parse(payment.created_at) + 20_000);
+      const { run, emulator } = await setup({ clock: start, listLagMs: 60_000 });
+      const results = await run();
+      const lagging = gym.square
+        .payments(start)
+        .filter((p) => Date.parse(p.created_at) > start.getTime() - 60_000)
+        .map((p) => p.id);
+      expect(lagging).toContain(payment.id);
+      expect(results.find((r) => r.stream === 'payments')).toMatchObject({
+        status: 'ok',
+        warnings: [
+          `${lagging.length} payment(s) of the last minutes not listed yet (${lagging.slice(0, 3).join(', ')})`,
+        ],
+      });
+      expect(emulator.clock).toEqual(start);
+    });
+
+    it('accepts an unlinked refund, which names no payment, and counts it in net revenue', async () => {
+      const square = gym.square;
+      const at = new Date(gym.asOf.getTime() - 3 * DAY);
+      const unlinked: SquareRefund = {
+        id: 'UNLINKEDREFUND0000000000001',
+        status: 'COMPLETED',
+        amount_money: { amount: 2_500, currency: 'USD' },
+        unlinked: true,
+        destination_type: 'CARD',
+        location_id: square.locations()[0]!.id,
+        created_at: at.toISOString(),
+        updated_at: at.toISOString(),
+        reason: 'Returned item',
+      };
+      const dataset: SandboxDataset = {
+        ...gym,
+        square: {
+          ...square,
+          refunds: (clock) => [...square.refunds(clock), ...(clock >= at ? [unlinked] : [])],
+        },
+      };
+      const { run, rawIds, db, stageAll } = await setup({ dataset });
+      const results = await run();
+      expect(results.find((r) => r.stream === 'refunds')).toMatchObject({ status: 'ok', rejected: 0 });
+      expect(await rawIds('refunds')).toContain(unlinked.id);
+      await stageAll();
+      expect(
+        await db.query('select payment_id, amount_cents from stg_square__refunds where refund_id = $id', {
+          id: unlinked.id,
+        }),
+      ).toEqual([{ payment_id: null, amount_cents: 2_500n }]);
+    });
   });
 
   it('rejects a payment whose amount is not in cents, with the reason, and keeps the rest', async () => {

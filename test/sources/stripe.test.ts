@@ -1,11 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { SandboxDataset, StripePaymentIntent } from '../../src/sandbox/dataset.ts';
 import { createStripeEmulator } from '../../src/sandbox/emulators/stripe.ts';
+import { chargeObject, paymentIntentObject } from '../../src/sandbox/emulators/stripe-objects.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { type StripeSourceOptions, stripeSource } from '../../src/sources/stripe/index.ts';
 import { openSourceHarness } from '../support/source-harness.ts';
@@ -18,10 +20,10 @@ type Stream = (typeof streams)[number];
 /** Payment intents as the fetcher asks for them: the latest charge expanded inline. */
 function expandedIntents(dataset: SandboxDataset, clock: Date) {
   const charges = new Map(dataset.stripe.charges(clock).map((c) => [c.id, c]));
-  return dataset.stripe.paymentIntents(clock).map((intent) => ({
-    ...intent,
-    latest_charge: intent.latest_charge === null ? null : (charges.get(intent.latest_charge) ?? null),
-  }));
+  return dataset.stripe.paymentIntents(clock).map((intent) => {
+    const charge = intent.latest_charge === null ? undefined : charges.get(intent.latest_charge);
+    return paymentIntentObject(intent, charge ? chargeObject(charge) : null);
+  });
 }
 
 function expectedIds(dataset: SandboxDataset, clock: Date): Record<Stream, string[]> {
@@ -219,6 +221,59 @@ describe('Stripe source', () => {
     expect(await rawIds('refunds')).toEqual(expectedIds(gym, emulator.clock).refunds);
   });
 
+  it('takes a refund made while the run reads intents as the next run’s, not as a gap', async () => {
+    const intents = gym.stripe.paymentIntents(gym.asOf);
+    const refund = [...gym.stripe.refunds(gym.asOf)]
+      .filter((r) => {
+        const intent = intents.find((i) => i.id === r.payment_intent);
+        return intent && r.created - intent.created > 3_600;
+      })
+      .sort((a, b) => a.created - b.created)
+      .at(-1)!;
+    const start = new Date((refund.created - 10) * 1000);
+    const { run, rawIds, emulator } = await setup({ clock: start });
+    // A minute passes while the intents are listed: the charge now counts the new refund, which the
+    // refund list, bounded by the run's start, rightly leaves out.
+    emulator.faults.add({ kind: 'advance', ms: 60_000, path: '/v1/payment_intents' });
+    const results = await run();
+    expect(results.map((r) => [r.stream, r.status, r.warnings])).toEqual(streams.map((s) => [s, 'ok', []]));
+    expect(await rawIds('refunds')).not.toContain(refund.id);
+    // The charge's own refunds were listed once, to tell the new refund from a lost one.
+    const byCharge =
+      emulator.requestCounts.get('/v1/refunds')! - Math.ceil((await rawIds('refunds')).length / 100);
+    expect(byCharge).toBe(1);
+
+    emulator.clock = new Date(start.getTime() + DAY);
+    expect((await run()).every((r) => r.status === 'ok')).toBe(true);
+    expect(await rawIds('refunds')).toContain(refund.id);
+  });
+
+  it('reports customers a truncated page lost, named by the intents that name them', async () => {
+    const { run, rawIds, emulator } = await setup();
+    const customers = gym.stripe.customers(emulator.clock);
+    expect(customers.length).toBeLessThanOrEqual(100);
+    emulator.faults.add({ kind: 'truncate', path: '/v1/customers' });
+    const results = await run();
+    expect(results.map((r) => [r.stream, r.status])).toEqual([
+      ['customers', 'failed'],
+      ['payment_intents', 'ok'],
+      ['refunds', 'ok'],
+    ]);
+    const stored = new Set(await rawIds('customers'));
+    const named = new Set(
+      gym.stripe.paymentIntents(emulator.clock).flatMap((i) => (i.customer ? [i.customer] : [])),
+    );
+    const lost = [...named].filter((id) => !stored.has(id));
+    expect(lost.length).toBeGreaterThan(0);
+    expect(results[0]?.error).toMatch(
+      new RegExp(`^customers: ${lost.length} customer\\(s\\) named by payment intents were not listed \\(`),
+    );
+
+    const retried = await run();
+    expect(retried[0]).toMatchObject({ status: 'ok' });
+    expect(await rawIds('customers')).toEqual(expectedIds(gym, emulator.clock).customers);
+  });
+
   it('reports a stream that keeps failing by name while the others complete', async () => {
     const { run, rawIds, emulator } = await setup({ source: { retry: { retries: 2, minTimeoutMs: 5 } } });
     emulator.faults.add({ kind: 'status', status: 500, path: '/v1/customers', times: 3 });
@@ -308,7 +363,7 @@ describe('Stripe source', () => {
       for (const intent of expandedIntents(gym, gym.asOf)) {
         const row = byId.get(intent.id)!;
         const created = new Date(intent.created * 1000);
-        const charge = intent.latest_charge!;
+        const charge = intent.latest_charge as Stripe.Charge;
         expect(row).toMatchObject({
           status: intent.status,
           livemode: intent.livemode,
@@ -322,7 +377,6 @@ describe('Stripe source', () => {
           receipt_email: charge.receipt_email,
           billing_name: charge.billing_details.name,
           billing_email: charge.billing_details.email,
-          promo_code: intent.metadata.promotion_code ?? null,
           decline_code: intent.last_payment_error?.decline_code ?? null,
           failure_message: intent.last_payment_error?.message ?? null,
           membership_id: /Capitan membership #(\d+)/.exec(intent.description ?? '')?.[1] ?? null,

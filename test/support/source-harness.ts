@@ -36,9 +36,11 @@ export async function openSourceHarness(options: SourceHarnessOptions) {
       log: (line) => logs.push(line),
     });
   const rawIds = async (stream: string) =>
-    (await db.query(`select distinct record_id from raw_${name}__${stream} order by 1`)).map((r) =>
-      String(r.record_id),
-    );
+    (await db.lake.table(`raw/${name}/${stream}`))
+      ? (await db.query(`select distinct record_id from raw_${name}__${stream} order by 1`)).map((r) =>
+          String(r.record_id),
+        )
+      : [];
   const stageAll = () => stage(db, { time_zone: config.timeZone }, { onlySource: name });
   const close = async () => {
     db.close();

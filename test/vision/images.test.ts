@@ -45,7 +45,7 @@ describe('Instagram images read once by Claude, cached by the hash of their byte
       env: {
         INSTAGRAM_ACCESS_TOKEN: sandboxCredentials.instagramAccessToken,
         INSTAGRAM_ACCOUNT_ID: gym.instagram.account(gym.asOf).id,
-        INSTAGRAM_API_URL: `${graph.url}/v21.0`,
+        META_GRAPH_URL: graph.url,
         BASIN_TIMEZONE: gym.timeZone,
       },
       cwd: dir,

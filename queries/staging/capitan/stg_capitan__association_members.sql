@@ -50,13 +50,13 @@ final as (
         try_strptime(birthday_raw, '%Y-%m-%d')::date as birthday,
         birthday_raw,
         -- `created_at` is the date the customer was added to the association.
-        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
+        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
             as created_at,
         created_at_raw,
-        timezone($time_zone, try_strptime(approved_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
+        timezone($time_zone, try_strptime(approved_at_raw, ['%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
             as approved_at,
         approved_at_raw,
-        timezone($time_zone, try_strptime(updated_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
+        timezone($time_zone, try_strptime(updated_at_raw, ['%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
             as updated_at,
         updated_at_raw
     from renamed

@@ -55,7 +55,7 @@ renamed as (
 parsed as (
     select
         *,
-        try_strptime(checked_in_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']) as checked_in_local,
+        try_strptime(checked_in_at_raw, ['%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']) as checked_in_local,
         lower(coalesce(entry_method_description, '')) as description_text,
         regexp_extract(
             coalesce(entry_method_description, ''),
@@ -115,7 +115,7 @@ final as (
         pass_purchaser_name is not null and not is_guest_pass as is_transferred_pass,
         pass_purchaser_name,
         remaining_text::integer as passes_remaining,
-        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
+        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
             as created_at,
         created_at_raw
     from passes

@@ -62,7 +62,7 @@ final as (
         active_waiver_exists,
         try_strptime(latest_waiver_expiration_date_raw, '%Y-%m-%d')::date as latest_waiver_expiration_date,
         latest_waiver_expiration_date_raw,
-        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
+        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
             as created_at,
         created_at_raw,
         relations_url

@@ -69,10 +69,10 @@ final as (
         start_local_date_raw,
         try_strptime(end_local_date_raw, '%Y-%m-%d')::date as end_local_date,
         end_local_date_raw,
-        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
+        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
             as created_at,
         created_at_raw,
-        timezone($time_zone, try_strptime(updated_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
+        timezone($time_zone, try_strptime(updated_at_raw, ['%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
             as updated_at,
         updated_at_raw
     from renamed

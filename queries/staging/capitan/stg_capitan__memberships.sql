@@ -112,7 +112,7 @@ parsed as (
         try_strptime(frozen_until_date_raw, '%Y-%m-%d')::date as frozen_until_date,
         try_strptime(owner_birthday_raw, '%Y-%m-%d')::date as owner_birthday,
         list_transform(upcoming_bill_dates_raw, d -> try_strptime(d, '%Y-%m-%d')::date) as upcoming_bill_dates,
-        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
+        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
             as created_at
     from features
 ),

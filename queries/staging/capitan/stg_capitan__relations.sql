@@ -49,7 +49,7 @@ final as (
         case relation when 'CHI' then related_customer_id when 'PRE' then customer_id end as child_customer_id,
         related_first_name,
         related_last_name,
-        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
+        timezone($time_zone, try_strptime(created_at_raw, ['%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S']))
             as created_at,
         created_at_raw
     from renamed

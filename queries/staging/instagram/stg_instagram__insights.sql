@@ -18,7 +18,8 @@ unpacked as (
         unnest(json_transform(payload, '{
             "media_id": "VARCHAR",
             "reach": "VARCHAR",
-            "saved": "VARCHAR"
+            "saved": "VARCHAR",
+            "unavailable": "VARCHAR"
         }'))
     from insights
 ),
@@ -28,6 +29,7 @@ final as (
         media_id as post_id,
         reach::bigint as reach,
         saved::bigint as saved,
+        unavailable,
         fetched_at,
         raw_version(fetched_at, run_id, payload_hash) as raw_version
     from unpacked

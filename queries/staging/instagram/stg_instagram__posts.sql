@@ -12,6 +12,9 @@ insights as (
         post_id,
         arg_max(reach, raw_version) filter (where reach is not null) as reach,
         arg_max(saved, raw_version) filter (where saved is not null) as saved,
+        -- Why Graph gave none, when its latest answer for the post was a refusal (too few viewers,
+        -- posted before the business conversion).
+        arg_max_null(unavailable, raw_version) as insights_unavailable,
         max(fetched_at) as insights_fetched_at
     from stg_instagram__insights
     group by post_id
@@ -39,6 +42,7 @@ final as (
         parsed.comments,
         insights.reach,
         insights.saved,
+        insights.insights_unavailable,
         round((parsed.likes + parsed.comments + coalesce(insights.saved, 0)) * 100.0 / nullif(insights.reach, 0), 2)
             as engagement_rate,
         parsed.media_fetched_at,

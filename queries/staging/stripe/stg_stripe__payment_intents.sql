@@ -1,6 +1,8 @@
 -- One row per Stripe payment intent, every status and mode: revenue filters (succeeded, livemode)
 -- happen downstream, and failed intents feed payment-failure events. The latest charge arrives
 -- expanded inline, so billing details and the charge id (which refunds point at) need no extra call.
+-- No promo code: Stripe keeps one only on Checkout Sessions, invoices and subscriptions, and this
+-- gym's intents come from Capitan billing and Calendly, which use none of them (see the README).
 -- record_id: payment_intent_id
 with
 
@@ -23,7 +25,6 @@ unpacked as (
         "customer": "VARCHAR",
         "receipt_email": "VARCHAR",
         "latest_charge": "JSON",
-        "metadata": {"promotion_code": "VARCHAR"},
         "last_payment_error": {"code": "VARCHAR", "decline_code": "VARCHAR", "message": "VARCHAR"}
     }'))
     from source
@@ -72,7 +73,6 @@ renamed as (
         trim(charge.billing_details.address.line1) as billing_address_line1,
         trim(charge.billing_details.address.city) as billing_city,
         trim(charge.billing_details.address.postal_code) as billing_postal_code,
-        nullif(trim(metadata.promotion_code), '') as promo_code,
         last_payment_error.code as failure_code,
         last_payment_error.decline_code as decline_code,
         last_payment_error.message as failure_message
@@ -106,7 +106,6 @@ final as (
         billing_address_line1,
         billing_city,
         billing_postal_code,
-        promo_code,
         failure_code,
         decline_code,
         failure_message

@@ -3,13 +3,16 @@ import type { CapitanCustomer, SandboxDataset } from '../dataset.ts';
 import { type EmulatorRequest, type EmulatorResponse, HttpEmulator, type Route } from './http-emulator.ts';
 import { memoizeByClock } from './paging.ts';
 
-/** DRF's PAGE_SIZE when the client sends no (or an unusable) `page_size`. */
-const DEFAULT_PAGE_SIZE = 100;
 /**
- * Above this the real API's upstream times out and nginx answers 502 (10^10 did in production; 1000
- * works), so clients must learn to keep pages small.
+ * "By default, collections are listed in groups of 10, but a custom page size up to 100 may be
+ * specified" (https://api.hellocapitan.com/api/docs): DRF caps a larger `page_size` at 100.
  */
+const DEFAULT_PAGE_SIZE = 10;
+const MAX_PAGE_SIZE = 100;
+/** Above this the real API's upstream times out and nginx answers 502 (10^10 did in production). */
 const MAX_WORKING_PAGE_SIZE = 1000;
+/** About 10 requests a second per token, as the original pipeline measured (its loop slept 0.11 s). */
+export const CAPITAN_REQUESTS_PER_SECOND = 10;
 
 const BAD_GATEWAY_HTML =
   '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n' +
@@ -20,6 +23,8 @@ const notFound: EmulatorResponse = { status: 404, json: { detail: 'Not found.' }
 interface ListOptions<T> {
   /** Fields a client may name in `ordering` (with an optional leading `-`). */
   orderingFields?: (keyof T & string)[];
+  /** The collection's own order when the client names none, as its reference page states. */
+  defaultOrdering?: string;
   /** Returns a 400 body when a filter value is invalid, else narrows the list. */
   filter?: (items: T[], query: URLSearchParams) => { items: T[] } | { errors: Record<string, string[]> };
 }
@@ -30,7 +35,12 @@ interface ListOptions<T> {
  */
 export function createCapitanEmulator(
   dataset: SandboxDataset,
-  options: { clock?: Date; apiKey?: string } = {},
+  options: {
+    clock?: Date;
+    apiKey?: string;
+    /** Requests a second before DRF's throttle answers 429 (the sandbox's demo may allow more). */
+    requestsPerSecond?: number;
+  } = {},
 ): HttpEmulator {
   const token = options.apiKey ?? sandboxCredentials.capitanApiToken;
   const capitan = dataset.capitan;
@@ -68,11 +78,15 @@ export function createCapitanEmulator(
       pattern: '/api/customers/:id/emergency-contacts/',
       handler: (req) => (customerById(req.params.id!, req.clock) ? paginate(req, []) : notFound),
     },
+    // "Results are ordered by membership start date, newest first" (…/docs/customer-memberships/).
     list('/api/customer-memberships/', (req) => capitan.memberships(req.clock), {
       orderingFields: ['id', 'created_at', 'start_date'],
+      defaultOrdering: '-start_date,-id',
     }),
+    // "Results are ordered by check-in time, newest first" (…/docs/check-ins/).
     list('/api/check-ins/', (req) => capitan.checkins(req.clock), {
       orderingFields: ['id', 'check_in_datetime', 'created_at'],
+      defaultOrdering: '-check_in_datetime,-id',
       filter: (items, query) => filterCheckins(items, query, dataset.timeZone),
     }),
     list('/api/associations/', (req) => capitan.associations(req.clock), {
@@ -92,7 +106,23 @@ export function createCapitanEmulator(
     clock: options.clock ?? dataset.asOf,
     authenticate: (req) => authenticate(req, token),
     notFound: () => notFound,
+    rateLimit: {
+      perSecond: options.requestsPerSecond ?? CAPITAN_REQUESTS_PER_SECOND,
+      reject: throttledResponse,
+    },
   });
+}
+
+/** DRF's `Throttled`: 429, `Retry-After` in whole seconds, and the wait in words. */
+function throttledResponse(waitMs: number): EmulatorResponse {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return {
+    status: 429,
+    headers: { 'retry-after': String(seconds) },
+    json: {
+      detail: `Request was throttled. Expected available in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+    },
+  };
 }
 
 function list<T>(pattern: string, load: (req: EmulatorRequest) => T[], options: ListOptions<T> = {}): Route {
@@ -121,7 +151,11 @@ function select<T>(items: T[], query: URLSearchParams, options: ListOptions<T>):
     if ('errors' in filtered) return { status: 400, json: filtered.errors };
     selected = filtered.items;
   }
-  return order(selected, query.get('ordering'), options.orderingFields ?? []);
+  return order(
+    selected,
+    query.get('ordering') ?? options.defaultOrdering ?? null,
+    options.orderingFields ?? [],
+  );
 }
 
 /** DRF TokenAuthentication: the keyword is matched case-insensitively, other schemes count as absent. */
@@ -148,11 +182,12 @@ function renderCustomer(customer: CapitanCustomer, origin: string): CapitanCusto
 }
 
 function paginate<T>(req: EmulatorRequest, items: T[]): EmulatorResponse {
-  const pageSize = parsePageSize(req.query.get('page_size'));
-  if (pageSize > MAX_WORKING_PAGE_SIZE) {
+  const asked = parsePageSize(req.query.get('page_size'));
+  if (asked > MAX_WORKING_PAGE_SIZE) {
     return { status: 502, bytes: Buffer.from(BAD_GATEWAY_HTML), contentType: 'text/html' };
   }
 
+  const pageSize = Math.min(asked, MAX_PAGE_SIZE);
   const pageCount = Math.max(1, Math.ceil(items.length / pageSize));
   const pageParam = req.query.get('page') ?? '1';
   const page = pageParam === 'last' ? pageCount : /^\d+$/.test(pageParam) ? Number(pageParam) : 0;
@@ -186,7 +221,7 @@ function withPage(base: string, query: URLSearchParams, page: number): string {
   return text ? `${base}?${text}` : base;
 }
 
-/** DRF OrderingFilter: unknown fields are ignored; without `ordering` the dataset's order (by id) stands. */
+/** DRF OrderingFilter: unknown fields are ignored; without any ordering the dataset's order (by id) stands. */
 function order<T>(items: T[], ordering: string | null, allowed: string[]): T[] {
   const keys = (ordering ?? '')
     .split(',')
@@ -237,7 +272,7 @@ const LOCAL_INPUT =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*(Z|[+\- ]\d{2}:?\d{2})?)?$/;
 
 /**
- * A filter value as a comparable `YYYY-MM-DD HH:MM:SS.ffffff` gym-local string. Like Django's
+ * A filter value as a comparable `YYYY-MM-DDTHH:MM:SS.ffffff` gym-local string. Like Django's
  * DateTimeFilter, a bare date means midnight (so `__lte=<date>` excludes that day) and a naive
  * datetime is gym-local; a value with an offset is converted to gym-local. A `+` offset that arrived
  * unencoded decodes as a space, so a space there is read as `+`.
@@ -258,7 +293,7 @@ function toCapitanLocal(value: string, timeZone: string): string | undefined {
     return undefined;
   }
   const micros = fraction.padEnd(6, '0');
-  if (offset === undefined) return `${y}-${mo}-${d} ${h}:${mi}:${s}.${micros}`;
+  if (offset === undefined) return `${y}-${mo}-${d}T${h}:${mi}:${s}.${micros}`;
 
   const sign = offset === 'Z' || offset.startsWith('-') ? -1 : 1;
   const digits = offset === 'Z' ? '0000' : offset.slice(1).replace(':', '');
@@ -282,5 +317,5 @@ function formatLocal(instant: Date, timeZone: string): string {
       .formatToParts(instant)
       .map((part) => [part.type, part.value]),
   );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
 }

@@ -19,6 +19,23 @@ export const faultRuleSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('malformed') }),
   /** 200 with a valid JSON page whose record list has lost its second half. */
   z.object({ kind: z.literal('truncate') }),
+  /**
+   * Time passes during the run: the clock moves `ms` forward before this request is answered, so
+   * records made meanwhile (a refund while the run reads payments) show from here on.
+   */
+  z.object({ kind: z.literal('advance'), ms: z.number().int().positive() }),
+  /**
+   * Answers with this status and body instead: an API's own failure modes, such as Graph's throttling
+   * (400 with error code 4) or Mailchimp's bare 403, built by the emulator that documents them.
+   */
+  z.object({
+    kind: z.literal('respond'),
+    status: z.number().int().min(400).max(599),
+    json: z.unknown().optional(),
+    text: z.string().optional(),
+    contentType: z.string().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  }),
 ]);
 
 export const faultSchema = z.intersection(

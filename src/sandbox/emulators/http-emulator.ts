@@ -43,6 +43,11 @@ export interface EmulatorOptions {
   clock: Date;
   /** Answers `reject` instead of serving when `limit` requests are already in flight (Mailchimp's 10). */
   concurrency?: { limit: number; reject: (req: EmulatorRequest) => EmulatorResponse };
+  /**
+   * Answers `reject` to a request beyond `perSecond` in the last second of real time (Capitan's
+   * throttle), with how long until one is allowed again.
+   */
+  rateLimit?: { perSecond: number; reject: (waitMs: number) => EmulatorResponse };
 }
 
 const clockBodySchema = z.object({ clock: z.iso.datetime({ offset: true }) });
@@ -59,6 +64,8 @@ export class HttpEmulator {
   clock: Date;
   /** Requests being served right now (admin requests excluded). */
   inFlight = 0;
+  /** Wall-clock times of the requests of the last second, for `rateLimit`. */
+  private readonly recent: number[] = [];
   private readonly server: Server;
   private readonly options: EmulatorOptions;
   private readonly compiled: { route: Route; regex: RegExp; names: string[] }[];
@@ -132,6 +139,9 @@ export class HttpEmulator {
 
     if (url.pathname.startsWith('/__sandbox/')) return send(res, this.admin(request));
 
+    const wait = this.throttled();
+    if (wait !== undefined) return send(res, this.options.rateLimit!.reject(wait));
+
     const concurrency = this.options.concurrency;
     if (concurrency && this.inFlight >= concurrency.limit) return send(res, concurrency.reject(request));
     this.inFlight += 1;
@@ -140,11 +150,16 @@ export class HttpEmulator {
     });
 
     const fault = this.faults.take(method, url.pathname);
+    if (fault?.kind === 'advance') {
+      this.clock = new Date(this.clock.getTime() + fault.ms);
+      request.clock = this.clock;
+    }
     if (fault?.kind === 'drop') {
       req.socket.destroy();
       return;
     }
     if (fault?.kind === 'status') return send(res, faultStatusResponse(fault));
+    if (fault?.kind === 'respond') return send(res, faultResponse(fault));
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
 
     const authError = this.options.authenticate(request);
@@ -163,6 +178,17 @@ export class HttpEmulator {
     }
     if (fault?.kind === 'truncate' && 'json' in response) return send(res, truncateFirstList(response));
     return send(res, response);
+  }
+
+  /** Milliseconds until another request is allowed, or undefined when this one is (and is counted). */
+  private throttled(): number | undefined {
+    const limit = this.options.rateLimit;
+    if (!limit) return undefined;
+    const now = Date.now();
+    while (this.recent.length > 0 && this.recent[0]! <= now - 1000) this.recent.shift();
+    if (this.recent.length >= limit.perSecond) return this.recent[0]! + 1000 - now;
+    this.recent.push(now);
+    return undefined;
   }
 
   private match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
@@ -198,6 +224,16 @@ function faultStatusResponse(fault: Extract<Fault, { kind: 'status' }>): Emulato
   const headers: Record<string, string> = {};
   if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
   return { status: fault.status, json: { error: { message: `injected ${fault.status}` } }, headers };
+}
+
+function faultResponse(fault: Extract<Fault, { kind: 'respond' }>): EmulatorResponse {
+  if (fault.json !== undefined)
+    return { status: fault.status, json: fault.json, headers: fault.headers ?? {} };
+  return {
+    status: fault.status,
+    bytes: Buffer.from(fault.text ?? ''),
+    contentType: fault.contentType ?? 'text/html',
+  };
 }
 
 function truncateFirstList(response: Extract<EmulatorResponse, { json: unknown }>): EmulatorResponse {

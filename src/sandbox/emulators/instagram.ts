@@ -8,7 +8,12 @@ const MAX_LIMIT = 100;
 /** Image bytes live under this prefix, served like the CDN: no token. */
 const IMAGE_PREFIX = '/media/';
 
-/** Metrics a media object's insights answer; `impressions` was removed in Graph v22. */
+/**
+ * Metrics a media object's insights answer since Graph v22.0: `impressions`, `plays`,
+ * `clips_replays_count`, `ig_reels_aggregated_all_plays_count` and `video_views` were removed (for
+ * every version from 2025-04-21), and `views` arrived for feed, story and reel media
+ * (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights).
+ */
 const MEDIA_METRICS = {
   reach: {
     title: 'Accounts reached',
@@ -17,8 +22,109 @@ const MEDIA_METRICS = {
   saved: { title: 'Saved', description: 'The number of saves of your post.' },
   likes: { title: 'Likes', description: 'The number of likes on your post.' },
   comments: { title: 'Comments', description: 'The number of comments on your post.' },
+  shares: { title: 'Shares', description: 'The number of shares of your post.' },
+  views: { title: 'Views', description: 'The number of times your post was played or displayed.' },
+  total_interactions: {
+    title: 'Interactions',
+    description:
+      'The number of likes, saves, comments and shares on your post, minus the number of unlikes, unsaves and deleted comments.',
+  },
+  follows: {
+    title: 'Follows',
+    description: 'The number of accounts that started following you from this post.',
+  },
+  profile_visits: {
+    title: 'Profile visits',
+    description: 'The number of times your profile was visited from this post.',
+  },
+  profile_activity: {
+    title: 'Profile activity',
+    description:
+      'The number of actions people take when they visit your profile after engaging with your post.',
+  },
 } as const;
 type MediaMetric = keyof typeof MEDIA_METRICS;
+
+/**
+ * Graph's versions with the day each arrived and the day it stops working, from Meta's changelog
+ * (https://developers.facebook.com/docs/graph-api/changelog/versions/). A call to a version past its
+ * end is "defaulted to the next oldest, usable version" (the Platform Versioning guide), and every
+ * answer names the version that served it in `facebook-api-version`.
+ */
+const GRAPH_VERSIONS: readonly { version: string; introduced: string; expires: string | null }[] = [
+  { version: 'v17.0', introduced: '2023-05-23', expires: '2025-09-12' },
+  { version: 'v18.0', introduced: '2023-09-12', expires: '2026-01-26' },
+  { version: 'v19.0', introduced: '2024-01-23', expires: '2026-05-21' },
+  { version: 'v20.0', introduced: '2024-05-21', expires: '2026-09-24' },
+  { version: 'v21.0', introduced: '2024-10-02', expires: '2027-01-21' },
+  { version: 'v22.0', introduced: '2025-01-21', expires: '2027-05-20' },
+  { version: 'v23.0', introduced: '2025-05-29', expires: '2027-10-08' },
+  { version: 'v24.0', introduced: '2025-10-08', expires: '2028-02-18' },
+  { version: 'v25.0', introduced: '2026-02-18', expires: '2028-07-29' },
+  { version: 'v26.0', introduced: '2026-07-29', expires: null },
+];
+
+/** The version that answers a call to `asked` at `clock`, or undefined for one that does not exist yet. */
+export function servedGraphVersion(asked: string, clock: Date): string | undefined {
+  const day = clock.toISOString().slice(0, 10);
+  const usable = GRAPH_VERSIONS.filter((v) => v.introduced <= day && (v.expires === null || day < v.expires));
+  const known = GRAPH_VERSIONS.find((v) => v.version === asked && v.introduced <= day);
+  if (!known) return undefined;
+  if (usable.some((v) => v.version === asked)) return asked;
+  return usable[0]?.version;
+}
+
+/** Graph's rate-limit errors (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). */
+const THROTTLES = {
+  4: '(#4) Application request limit reached',
+  17: '(#17) User request limit reached',
+  32: '(#32) Page request limit reached',
+  613: '(#613) Calls to this api have exceeded the rate limit.',
+} as const;
+
+/** The body Graph throttles with: HTTP 400 (or 403), an error code, `is_transient: true`. */
+export function graphThrottle(code: keyof typeof THROTTLES, status: 400 | 403 = 400) {
+  return {
+    status,
+    json: {
+      error: {
+        message: THROTTLES[code],
+        type: 'OAuthException',
+        is_transient: true,
+        code,
+        fbtrace_id: randomBytes(8).toString('base64url'),
+      },
+    },
+  };
+}
+
+/**
+ * The errors the insights of one post can answer while others work: a post too few people saw
+ * ("(#10) Not enough viewers for the media to show insights", per the media insights reference) and
+ * one posted before the account became a business account (code 100, subcode 2108006).
+ */
+export function insightsUnavailable(reason: 'too-few-viewers' | 'before-business-conversion') {
+  const error =
+    reason === 'too-few-viewers'
+      ? {
+          message: '(#10) Not enough viewers for the media to show insights',
+          type: 'OAuthException',
+          code: 10,
+        }
+      : {
+          message: 'Invalid parameter',
+          type: 'OAuthException',
+          code: 100,
+          error_subcode: 2108006,
+          error_user_title: 'Media Posted Before Business Account Conversion',
+          error_user_msg:
+            'The media was posted before the most recent time that the user’s account was converted to a business account from a personal account.',
+        };
+  return {
+    status: 400,
+    json: { error: { ...error, is_transient: false, fbtrace_id: randomBytes(8).toString('base64url') } },
+  };
+}
 
 /** Fields the real node types have; requested ones the sandbox cannot fill are omitted, as Graph omits empty ones. */
 const USER_FIELDS = new Set([
@@ -71,6 +177,7 @@ function graphError(
         type: options.type ?? 'OAuthException',
         code: options.code,
         ...(options.subcode ? { error_subcode: options.subcode } : {}),
+        is_transient: false,
         fbtrace_id: randomBytes(8).toString('base64url'),
       },
     },
@@ -84,7 +191,7 @@ const unsupportedGet = (id: string): EmulatorResponse =>
   );
 
 /**
- * The Instagram Graph API under any `/vNN.N` prefix: `access_token` query auth, field selection,
+ * The Instagram Graph API under its versioned prefix (`/v25.0`): `access_token` query auth, field selection,
  * cursor paging with absolute `next` links, media insights, and a token-free image route standing in
  * for the CDN.
  */
@@ -120,11 +227,19 @@ export function createInstagramEmulator(
       if (!media || !insights) return unsupportedGet(req.params.id!);
       const metrics = parseMetrics(req.query.get('metric'));
       if ('error' in metrics) return metrics.error;
+      // The sandbox knows reach and saves; the other metrics follow from them and the counts.
+      const shares = Math.round(insights.saved * 0.6);
       const values: Record<MediaMetric, number> = {
         reach: insights.reach,
         saved: insights.saved,
         likes: media.like_count,
         comments: media.comments_count,
+        shares,
+        views: Math.round(insights.reach * 1.4),
+        total_interactions: media.like_count + media.comments_count + insights.saved + shares,
+        follows: Math.round(insights.reach / 400),
+        profile_visits: Math.round(insights.reach / 40),
+        profile_activity: Math.round(insights.reach / 120),
       };
       return {
         status: 200,
@@ -163,10 +278,14 @@ function versioned(pattern: string, handler: (req: EmulatorRequest) => EmulatorR
   return {
     method: 'GET',
     pattern,
-    handler: (req) =>
-      /^v\d+\.\d+$/.test(req.params.version!)
-        ? handler(req)
-        : graphError(`Unknown path components: ${req.path}`, { code: 2500 }),
+    handler: (req) => {
+      const served = servedGraphVersion(req.params.version!, req.clock);
+      if (!served) return graphError(`Unknown path components: ${req.path}`, { code: 2500 });
+      const response = handler(req);
+      return 'json' in response
+        ? { ...response, headers: { ...response.headers, 'facebook-api-version': served } }
+        : response;
+    },
   };
 }
 

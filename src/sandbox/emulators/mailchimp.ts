@@ -37,9 +37,27 @@ const resourceNotFound = (): EmulatorResponse =>
  * with `total_items`, problem+json errors, `fields`/`exclude_fields` projection, and the
  * ten-connections-per-key limit.
  */
+export interface MailchimpEmulatorOptions {
+  clock?: Date;
+  apiKey?: string;
+  /**
+   * What `since` does to a recipient with no activity after it. The reference is silent: `listed`
+   * (the default, see `filterActivitySince`) keeps them with an empty list; `omitted` leaves them out
+   * while `total_items` still counts every recipient, the reading a client must survive too.
+   */
+  inactiveRecipientsSince?: 'listed' | 'omitted';
+}
+
+/** The page Mailchimp's edge answers a throttled key with at high volume: a bare 403, not problem+json. */
+export const mailchimpEdgeThrottle = {
+  status: 403,
+  text: "<HTML><HEAD><TITLE>Access Denied</TITLE></HEAD><BODY>You don't have permission to access this resource.</BODY></HTML>",
+  contentType: 'text/html',
+} as const;
+
 export function createMailchimpEmulator(
   dataset: SandboxDataset,
-  options: { clock?: Date; apiKey?: string } = {},
+  options: MailchimpEmulatorOptions = {},
 ): HttpEmulator {
   const apiKey = options.apiKey ?? sandboxCredentials.mailchimpApiKey;
   const mailchimp = dataset.mailchimp;
@@ -67,7 +85,12 @@ export function createMailchimpEmulator(
       if (!campaignAt(id, req.clock)) return resourceNotFound();
       const since = parseTimeParams(req.query, ['since']);
       if ('error' in since) return since.error;
-      const emails = filterActivitySince(mailchimp.emailActivity(id, req.clock), since.times.since);
+      const all = mailchimp.emailActivity(id, req.clock);
+      const emails = filterActivitySince(all, since.times.since);
+      if (options.inactiveRecipientsSince === 'omitted' && since.times.since !== undefined) {
+        const active = emails.filter((email) => email.activity.length > 0);
+        return page(req, active, 'emails', { campaign_id: id }, all.length);
+      }
       return page(req, emails, 'emails', { campaign_id: id });
     }),
     get('/3.0/lists', (req) => page(req, mailchimp.lists(req.clock), 'lists', {})),
@@ -182,15 +205,21 @@ function listCampaigns(req: EmulatorRequest, all: MailchimpCampaign[]): Emulator
   return page(req, campaigns, 'campaigns', {});
 }
 
-/** `since` keeps only the activity after it, and so only the recipients who had some. */
+/**
+ * `since` keeps only each recipient's activity after it. The reference does not say whether
+ * recipients left with none stay listed; its note on the newer activity filter (`filter_bots`:
+ * "removes events from a member's activity, but never removes the member from the response") says
+ * they do, so they stay, with an empty list, and `total_items` counts every recipient.
+ */
 function filterActivitySince(
   emails: MailchimpEmailActivity[],
   since: number | undefined,
 ): MailchimpEmailActivity[] {
   if (since === undefined) return emails;
-  return emails
-    .map((email) => ({ ...email, activity: email.activity.filter((a) => Date.parse(a.timestamp) > since) }))
-    .filter((email) => email.activity.length > 0);
+  return emails.map((email) => ({
+    ...email,
+    activity: email.activity.filter((a) => Date.parse(a.timestamp) > since),
+  }));
 }
 
 function page<T>(
@@ -198,10 +227,11 @@ function page<T>(
   items: T[],
   key: string,
   extra: Record<string, unknown>,
+  total = items.length,
 ): EmulatorResponse {
   const count = Math.min(nonNegativeInt(req.query.get('count')) || DEFAULT_COUNT, MAX_COUNT);
   const offset = nonNegativeInt(req.query.get('offset'));
-  return ok({ [key]: items.slice(offset, offset + count), ...extra, total_items: items.length });
+  return ok({ [key]: items.slice(offset, offset + count), ...extra, total_items: total });
 }
 
 function nonNegativeInt(value: string | null): number {

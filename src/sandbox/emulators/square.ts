@@ -13,6 +13,12 @@ import { compareKeyed, memoizeByClock, type SortKey } from './paging.ts';
 export interface SquareEmulatorOptions {
   clock?: Date;
   apiKey?: string;
+  /**
+   * Square's payment and refund lists are eventually consistent: "new payments or changes to payments
+   * might take several seconds to appear". A record shows in a list only this long after it was made;
+   * retrieving it by id, and the ids other records name, show it at once.
+   */
+  listLagMs?: number;
 }
 
 interface SquareError {
@@ -53,6 +59,9 @@ export function createSquareEmulator(
   options: SquareEmulatorOptions = {},
 ): HttpEmulator {
   const token = options.apiKey ?? sandboxCredentials.squareAccessToken;
+  const lagMs = options.listLagMs ?? 0;
+  const listedBy = (clock: Date) => (record: { created_at: string }) =>
+    Date.parse(record.created_at) <= clock.getTime() - lagMs;
   const square = dataset.square;
   const payments = sortableView((clock) => square.payments(clock));
   const orders = sortableView((clock) => square.orders(clock));
@@ -83,8 +92,10 @@ export function createSquareEmulator(
       const sortField = q.oneOf('sort_field', ['CREATED_AT', 'UPDATED_AT'], 'CREATED_AT');
       const order = sortOrder(q);
       const listed = payments(req.clock, sortField === 'CREATED_AT' ? 'created_at' : 'updated_at', order);
+      const visible = listedBy(req.clock);
       const selected = listed.filter(
         ({ record: p }) =>
+          visible(p) &&
           inRange(p.created_at, range) &&
           (!updated || inRange(p.updated_at, updated)) &&
           p.location_id === locationId &&
@@ -145,8 +156,10 @@ export function createSquareEmulator(
       const sortField = q.oneOf('sort_field', ['CREATED_AT', 'UPDATED_AT'], 'CREATED_AT');
       const order = sortOrder(q);
       const listed = refunds(req.clock, sortField === 'CREATED_AT' ? 'created_at' : 'updated_at', order);
+      const visible = listedBy(req.clock);
       const selected = listed.filter(
         ({ record: r }) =>
+          visible(r) &&
           inRange(r.created_at, range) &&
           (!updated || inRange(r.updated_at, updated)) &&
           (!locationId || r.location_id === locationId) &&

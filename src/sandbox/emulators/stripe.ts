@@ -1,7 +1,9 @@
+import type Stripe from 'stripe';
 import { sandboxCredentials } from '../credentials.ts';
 import type { SandboxDataset } from '../dataset.ts';
 import { type EmulatorRequest, type EmulatorResponse, HttpEmulator, type Route } from './http-emulator.ts';
 import { memoizeByClock } from './paging.ts';
+import { chargeObject, customerObject, paymentIntentObject, refundObject } from './stripe-objects.ts';
 
 export interface StripeEmulatorOptions {
   clock?: Date;
@@ -36,7 +38,7 @@ interface SortedView<T> {
   positionById: Map<string, number>;
 }
 
-interface ResourceSpec<T extends StripeRecord> {
+interface ResourceSpec<T extends StripeRecord, O> {
   /** URL segment, e.g. `payment_intents`. */
   path: string;
   /** The object's name in error messages, e.g. `payment_intent`. */
@@ -44,11 +46,11 @@ interface ResourceSpec<T extends StripeRecord> {
   view: (clock: Date) => SortedView<T>;
   /** List filters other than paging and `created`, by query parameter. */
   filters: Record<string, (record: T, value: string) => boolean>;
-  expandable: Expanders;
+  /** Fields that `expand` may replace by the object they reference. */
+  expandable: readonly string[];
+  /** The record as Stripe returns it, with the requested fields expanded. */
+  render: (record: T, expand: ReadonlySet<string>, clock: Date) => O;
 }
-
-/** Fields that `expand` replaces by the object they reference, with how to find that object. */
-type Expanders = Record<string, (id: string, clock: Date) => unknown>;
 
 const MAX_LIMIT = 100;
 const DEFAULT_LIMIT = 10;
@@ -70,13 +72,23 @@ export function createStripeEmulator(
   const paymentIntents = sortedView((clock) => dataset.stripe.paymentIntents(clock));
   const charges = sortedView((clock) => dataset.stripe.charges(clock));
   const refunds = sortedView((clock) => dataset.stripe.refunds(clock));
-  const expandTo =
-    <T extends StripeRecord>(view: (clock: Date) => SortedView<T>) =>
-    (id: string, clock: Date): unknown => {
-      const { records, positionById } = view(clock);
-      const position = positionById.get(id);
-      return position === undefined ? id : records[position];
-    };
+  const find = <T extends StripeRecord>(view: (clock: Date) => SortedView<T>, id: string, clock: Date) => {
+    const { records, positionById } = view(clock);
+    const position = positionById.get(id);
+    return position === undefined ? undefined : records[position];
+  };
+  const customerOf = (id: string | null, clock: Date): Stripe.Customer | string | null => {
+    const customer = id === null ? undefined : find(customers, id, clock);
+    return customer ? customerObject(customer) : id;
+  };
+  const chargeOf = (id: string | null, clock: Date): Stripe.Charge | string | null => {
+    const charge = id === null ? undefined : find(charges, id, clock);
+    return charge ? chargeObject(charge) : id;
+  };
+  const intentOf = (id: string | null, clock: Date): Stripe.PaymentIntent | string | null => {
+    const intent = id === null ? undefined : find(paymentIntents, id, clock);
+    return intent ? paymentIntentObject(intent) : id;
+  };
 
   const routes: Route[] = [
     ...resourceRoutes(requestIds, {
@@ -84,28 +96,46 @@ export function createStripeEmulator(
       object: 'payment_intent',
       view: paymentIntents,
       filters: { customer: (r, v) => r.customer === v },
-      expandable: { latest_charge: expandTo(charges), customer: expandTo(customers) },
+      expandable: ['latest_charge', 'customer'],
+      render: (r, expand, clock): Stripe.PaymentIntent => ({
+        ...paymentIntentObject(
+          r,
+          expand.has('latest_charge') ? chargeOf(r.latest_charge, clock) : r.latest_charge,
+        ),
+        customer: expand.has('customer') ? customerOf(r.customer, clock) : r.customer,
+      }),
     }),
     ...resourceRoutes(requestIds, {
       path: 'charges',
       object: 'charge',
       view: charges,
       filters: { customer: (r, v) => r.customer === v, payment_intent: (r, v) => r.payment_intent === v },
-      expandable: { customer: expandTo(customers), payment_intent: expandTo(paymentIntents) },
+      expandable: ['customer', 'payment_intent'],
+      render: (r, expand, clock): Stripe.Charge => ({
+        ...chargeObject(r),
+        customer: expand.has('customer') ? customerOf(r.customer, clock) : r.customer,
+        payment_intent: expand.has('payment_intent') ? intentOf(r.payment_intent, clock) : r.payment_intent,
+      }),
     }),
     ...resourceRoutes(requestIds, {
       path: 'refunds',
       object: 'refund',
       view: refunds,
       filters: { charge: (r, v) => r.charge === v, payment_intent: (r, v) => r.payment_intent === v },
-      expandable: { charge: expandTo(charges), payment_intent: expandTo(paymentIntents) },
+      expandable: ['charge', 'payment_intent'],
+      render: (r, expand, clock): Stripe.Refund => ({
+        ...refundObject(r),
+        charge: expand.has('charge') ? chargeOf(r.charge, clock) : r.charge,
+        payment_intent: expand.has('payment_intent') ? intentOf(r.payment_intent, clock) : r.payment_intent,
+      }),
     }),
     ...resourceRoutes(requestIds, {
       path: 'customers',
       object: 'customer',
       view: customers,
       filters: { email: (r, v) => r.email === v },
-      expandable: {},
+      expandable: [],
+      render: (r): Stripe.Customer => customerObject(r),
     }),
   ];
 
@@ -125,7 +155,10 @@ export function createStripeEmulator(
   });
 }
 
-function resourceRoutes<T extends StripeRecord>(requestIds: () => string, spec: ResourceSpec<T>): Route[] {
+function resourceRoutes<T extends StripeRecord, O>(
+  requestIds: () => string,
+  spec: ResourceSpec<T, O>,
+): Route[] {
   const respond =
     (handler: (req: EmulatorRequest) => unknown) =>
     (req: EmulatorRequest): EmulatorResponse => {
@@ -153,7 +186,10 @@ function sortedView<T extends StripeRecord>(records: (clock: Date) => T[]): (clo
   });
 }
 
-function listPage<T extends StripeRecord>(spec: ResourceSpec<T>, req: EmulatorRequest): unknown {
+function listPage<T extends StripeRecord, O>(
+  spec: ResourceSpec<T, O>,
+  req: EmulatorRequest,
+): Stripe.ApiList<O> {
   const query = parseListQuery(spec, req.query);
   const { records, positionById } = spec.view(req.clock);
   const cursorPosition = (param: 'starting_after' | 'ending_before', id: string): number => {
@@ -204,15 +240,16 @@ function listPage<T extends StripeRecord>(spec: ResourceSpec<T>, req: EmulatorRe
     }
   }
 
+  const expand = new Set(query.expand);
   return {
     object: 'list',
-    data: page.map((record) => expand(record, query.expand, spec.expandable, req.clock)),
+    data: page.map((record) => spec.render(record, expand, req.clock)),
     has_more: hasMore,
     url: `/v1/${spec.path}`,
-  };
+  } satisfies Stripe.ApiList<O>;
 }
 
-function retrieve<T extends StripeRecord>(spec: ResourceSpec<T>, req: EmulatorRequest): unknown {
+function retrieve<T extends StripeRecord, O>(spec: ResourceSpec<T, O>, req: EmulatorRequest): O {
   const expandPaths: string[] = [];
   for (const key of new Set(req.query.keys())) {
     if (!isExpandKey(key)) throw unknownParameter(key);
@@ -228,7 +265,7 @@ function retrieve<T extends StripeRecord>(spec: ResourceSpec<T>, req: EmulatorRe
       param: 'id',
     });
   }
-  return expand(records[position]!, expandFields(spec, expandPaths, ''), spec.expandable, req.clock);
+  return spec.render(records[position]!, new Set(expandFields(spec, expandPaths, '')), req.clock);
 }
 
 interface ListQuery<T> {
@@ -241,7 +278,10 @@ interface ListQuery<T> {
   expand: string[];
 }
 
-function parseListQuery<T extends StripeRecord>(spec: ResourceSpec<T>, query: URLSearchParams): ListQuery<T> {
+function parseListQuery<T extends StripeRecord, O>(
+  spec: ResourceSpec<T, O>,
+  query: URLSearchParams,
+): ListQuery<T> {
   const parsed: ListQuery<T> = {
     limit: DEFAULT_LIMIT,
     createdMin: Number.NEGATIVE_INFINITY,
@@ -291,14 +331,14 @@ function parseListQuery<T extends StripeRecord>(spec: ResourceSpec<T>, query: UR
 }
 
 /** Validates `expand` paths (one level deep, as the fetchers use it) and returns the field names. */
-function expandFields<T extends StripeRecord>(
-  spec: ResourceSpec<T>,
+function expandFields<T extends StripeRecord, O>(
+  spec: ResourceSpec<T, O>,
   paths: string[],
   prefix: string,
 ): string[] {
   return paths.map((path) => {
     const field = path.startsWith(prefix) ? path.slice(prefix.length) : undefined;
-    if (field === undefined || !Object.hasOwn(spec.expandable, field)) {
+    if (field === undefined || !spec.expandable.includes(field)) {
       throw new StripeRequestError(400, {
         type: 'invalid_request_error',
         message: `This property cannot be expanded (${path}).`,
@@ -306,16 +346,6 @@ function expandFields<T extends StripeRecord>(
     }
     return field;
   });
-}
-
-function expand(record: StripeRecord, fields: string[], expandable: Expanders, clock: Date): unknown {
-  if (fields.length === 0) return record;
-  const expanded: Record<string, unknown> = { ...record };
-  for (const field of fields) {
-    const id = expanded[field];
-    if (typeof id === 'string') expanded[field] = expandable[field]!(id, clock);
-  }
-  return expanded;
 }
 
 /** Form encoding sends arrays as `expand[]`, `expand[0]` or a bare repeated `expand`. */
@@ -384,11 +414,11 @@ function maskKey(key: string): string {
   return `${prefix}${'*'.repeat(rest.length - shown.length)}${shown}`;
 }
 
-function errorJson(body: StripeErrorBody): unknown {
+function errorJson(body: StripeErrorBody): { error: Stripe.StripeRawError } {
   const docUrl = body.code
     ? { doc_url: `https://stripe.com/docs/error-codes/${body.code.replace(/_/g, '-')}` }
     : {};
-  return { error: { ...body, ...docUrl } };
+  return { error: { ...body, ...docUrl } satisfies Stripe.StripeRawError };
 }
 
 function requestIdSequence(): () => string {

@@ -9,6 +9,7 @@ import type {
   CapitanCustomer,
   CapitanCustomerMembership,
   CapitanRelation,
+  GymTruth,
   MailchimpActivity,
   MailchimpMember,
   PersonTruth,
@@ -113,12 +114,7 @@ export interface RelationFact {
   value: CapitanRelation;
 }
 
-export interface Redemption {
-  source: 'stripe' | 'square';
-  payment_id: string;
-  code: string;
-  amount_cents: number;
-}
+export type Redemption = GymTruth['redemptions'][number];
 
 /** Everything one household unit (a core household and its satellites) contributes. */
 export interface HouseholdOutput {

@@ -4,6 +4,12 @@
  * chunks are rendered independently; gym-wide streams come last, from counts the chunks report.
  */
 import { sandboxCredentials } from '../credentials.ts';
+import {
+  chargeObject,
+  customerObject,
+  paymentIntentObject,
+  refundObject,
+} from '../emulators/stripe-objects.ts';
 import type { CampaignFact } from './campaigns.ts';
 import { GYM_NAME, INSTAGRAM_USERNAME, SQUARE_LOCATION_ID } from './catalog.ts';
 import type { GenContext } from './context.ts';
@@ -91,17 +97,22 @@ export function emitChunkRows(
     });
   }
 
-  for (const c of out.stripeCustomers) if (exists(c)) emit('stripe/customers', c.value.id, c.value);
+  for (const c of out.stripeCustomers)
+    if (exists(c)) emit('stripe/customers', c.value.id, customerObject(c.value));
   const charges = new Map(out.charges.map((c) => [c.value.id, c]));
   for (const p of out.paymentIntents) {
     if (!exists(p)) continue;
     const charge = p.value.latest_charge ? charges.get(p.value.latest_charge) : undefined;
-    emit('stripe/payment_intents', p.value.id, {
-      ...p.value,
-      latest_charge: charge ? renderCharge(charge, clockMs) : p.value.latest_charge,
-    });
+    emit(
+      'stripe/payment_intents',
+      p.value.id,
+      paymentIntentObject(
+        p.value,
+        charge ? chargeObject(renderCharge(charge, clockMs)) : p.value.latest_charge,
+      ),
+    );
   }
-  for (const r of out.stripeRefunds) if (exists(r)) emit('stripe/refunds', r.value.id, r.value);
+  for (const r of out.stripeRefunds) if (exists(r)) emit('stripe/refunds', r.value.id, refundObject(r.value));
 
   for (const c of out.squareCustomers) if (exists(c)) emit('square/customers', c.value.id, c.value);
   for (const p of out.squarePayments)

@@ -8,6 +8,7 @@ import type {
   CapitanCheckin,
   CapitanEntryMethod,
   SquareLineItem,
+  SquareOrder,
   SquareOrderDiscount,
   StripeCharge,
   StripeCustomer,
@@ -206,7 +207,11 @@ export class Ledger {
     return id;
   }
 
-  /** One Stripe payment (PaymentIntent and its charge), succeeded or declined, maybe refunded later. */
+  /**
+   * One Stripe payment (PaymentIntent and its charge), succeeded or declined, maybe refunded later. A
+   * promo lowers the amount only: Capitan and Calendly create plain payment intents, which carry no
+   * discount (Stripe keeps promotion codes on Checkout Sessions, invoices and subscriptions).
+   */
   stripePayment(args: {
     payer: Person;
     at: number;
@@ -251,7 +256,6 @@ export class Ledger {
       failure_message: decline ? decline.message : null,
       refunded: false,
     };
-    const metadata: Record<string, string> = args.promo ? { promotion_code: args.promo.code } : {};
     this.out.paymentIntents.push({
       at,
       value: {
@@ -269,7 +273,7 @@ export class Ledger {
         last_payment_error: decline
           ? { code: decline.code, decline_code: decline.decline, message: decline.message }
           : null,
-        metadata,
+        metadata: {},
       },
     });
     const refunds: { at: number; amount: number }[] = [];
@@ -306,11 +310,14 @@ export class Ledger {
       person_id: payer.personId,
     });
     if (args.promo && !decline) {
+      // Capitan took the code at its own checkout and charged the discounted price through Stripe;
+      // the code stays in Capitan, which its API does not show, and Stripe never sees it.
       this.out.redemptions.push({
         source: 'stripe',
         payment_id: piId,
         code: args.promo.code,
         amount_cents: discount,
+        code_recorded_in: 'capitan',
       });
     }
     return { paymentIntentId: piId, chargeId, cents: amount };
@@ -404,24 +411,43 @@ export class Ledger {
     const orderId = this.rng.chars(SQUARE_ID_MIXED, 27);
     const paidAt = at + this.rng.int(2_000, 40_000);
     const card = this.rng.chance(0.86);
-    this.out.squareOrders.push({
-      at,
-      value: {
-        id: orderId,
-        location_id: SQUARE_LOCATION_ID,
-        created_at: squareTime(at),
-        updated_at: squareTime(paidAt),
-        closed_at: squareTime(paidAt),
-        state: 'COMPLETED',
-        ...(customerId ? { customer_id: customerId } : {}),
-        line_items: lineItems,
-        ...(discounts ? { discounts } : {}),
-        total_money: { amount: total, currency: 'USD' },
-        total_tax_money: { amount: tax, currency: 'USD' },
-        total_discount_money: { amount: discount, currency: 'USD' },
-      },
-    });
+    const order: SquareOrder = {
+      id: orderId,
+      location_id: SQUARE_LOCATION_ID,
+      created_at: squareTime(at),
+      updated_at: squareTime(paidAt),
+      closed_at: squareTime(paidAt),
+      state: 'COMPLETED',
+      ...(customerId ? { customer_id: customerId } : {}),
+      line_items: lineItems,
+      ...(discounts ? { discounts } : {}),
+      total_money: { amount: total, currency: 'USD' },
+      total_tax_money: { amount: tax, currency: 'USD' },
+      total_discount_money: { amount: discount, currency: 'USD' },
+    };
+    this.out.squareOrders.push({ at, value: order });
     const paymentId = this.rng.chars(SQUARE_ID_MIXED, 29);
+    const money = { amount: total, currency: 'USD' } as const;
+    order.tenders = [
+      {
+        id: paymentId,
+        location_id: SQUARE_LOCATION_ID,
+        transaction_id: orderId,
+        created_at: squareTime(paidAt),
+        amount_money: money,
+        ...(customerId ? { customer_id: customerId } : {}),
+        type: card ? 'CARD' : 'CASH',
+        ...(card
+          ? { card_details: { status: 'CAPTURED', entry_method: 'EMV' } as const }
+          : {
+              cash_details: {
+                buyer_tendered_money: money,
+                change_back_money: { amount: 0, currency: 'USD' },
+              },
+            }),
+        payment_id: paymentId,
+      },
+    ];
     const buyerEmail = card && args.payer.email && this.rng.chance(0.3) ? args.payer.email : undefined;
     const refunds: { at: number; amount: number; id: string }[] = [];
     if (card && this.rng.chance(0.008)) {
@@ -466,6 +492,7 @@ export class Ledger {
         payment_id: paymentId,
         code: args.promo.code,
         amount_cents: discount,
+        code_recorded_in: 'square_order_discount',
       });
     }
   }

@@ -120,8 +120,10 @@ export class GymClock {
   }
 
   /**
-   * Capitan's `YYYY-MM-DD HH:MM:SS.ffffff` in gym wall-clock time. Instants are whole milliseconds or
-   * seconds, so `jitter` (0-999,999) supplies the microsecond digits a real server clock would have.
+   * Capitan's ISO-8601 datetime without an offset, `YYYY-MM-DDTHH:MM:SS.ffffff`, in gym wall-clock time
+   * ("ISO-8601 datetime, no offset", https://api.hellocapitan.com/api/docs/check-ins/). Instants are
+   * whole milliseconds or seconds, so `jitter` (0-999,999) supplies the microsecond digits a real
+   * server clock would have.
    */
   capitanLocal(utcMs: number, jitter = 0): string {
     const localMs = utcMs + this.offsetAt(utcMs);
@@ -133,7 +135,7 @@ export class GymClock {
     rest -= minute * MINUTE_MS;
     const second = Math.floor(rest / 1000);
     const frac = ((rest - second * 1000) * 1000 + jitter) % 1_000_000;
-    return `${this.dayToIso(day)} ${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${String(frac).padStart(6, '0')}`;
+    return `${this.dayToIso(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${String(frac).padStart(6, '0')}`;
   }
 
   /** `YYYY-MM-DD` of the local calendar day of an instant. */

@@ -1,10 +1,11 @@
+import pThrottle from 'p-throttle';
 import type { CapitanSettings } from '../../config.ts';
 import { getJson } from '../../fetch/http-json.ts';
 import { HttpStatusError, MalformedResponseError, type RetryOptions } from '../../fetch/retry.ts';
 import { IncompleteStreamError } from '../../fetch/source.ts';
 import { drfPageSchema } from './schemas.ts';
 
-/** Larger pages time out on the real API and nginx answers 502 (10^10 did; 100 is what works). */
+/** Capitan's largest page ("a custom page size up to 100"); far larger ones made its nginx answer 502. */
 export const PAGE_SIZE = 100;
 
 const LIST_TIMEOUT_MS = 30_000;
@@ -16,10 +17,18 @@ export type QueryParams = Record<string, string>;
 export class CapitanClient {
   private readonly base: string;
   private readonly headers: Record<string, string>;
+  /** Every call waits its turn: Capitan throttles a token beyond about 10 requests a second. */
+  private readonly paced: <T>(call: () => Promise<T>) => Promise<T>;
 
   constructor(settings: CapitanSettings) {
     this.base = settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/`;
     this.headers = { authorization: `token ${settings.apiToken}` };
+    const throttle = pThrottle({ limit: settings.requestsPerSecond, interval: 1000, strict: true });
+    const turn = throttle(() => undefined);
+    this.paced = async (call) => {
+      await turn();
+      return call();
+    };
   }
 
   /** A resource URL under the configured base; `path` is relative, e.g. `check-ins/`. */
@@ -74,7 +83,7 @@ export class CapitanClient {
 
   private async getPage(path: string, params: QueryParams, retry: RetryOptions, timeoutMs: number) {
     const url = this.url(path, { ...params, page_size: String(PAGE_SIZE) });
-    const body = await getJson(url, { ...retry, headers: this.headers, timeoutMs });
+    const body = await this.paced(() => getJson(url, { ...retry, headers: this.headers, timeoutMs }));
     const parsed = drfPageSchema.safeParse(body);
     if (!parsed.success) {
       throw new MalformedResponseError(

@@ -6,7 +6,7 @@ import type { CapitanClient } from './client.ts';
 
 /** Every customer's relations are re-read at least this often, however unchanged their record. */
 export const RELATIONS_RECHECK_DAYS = 7;
-/** Calls in flight at once; beyond the real API's ~10 requests a second its 429s are retried. */
+/** Calls in flight at once; the client paces them to Capitan's rate whatever this allows. */
 const CONCURRENCY = 8;
 /** Customers per yielded page, so progress shows and memory stays flat on the real gym. */
 const BATCH = 250;

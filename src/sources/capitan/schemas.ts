@@ -9,12 +9,15 @@ import { z } from 'zod';
 const id = z.number().int().positive();
 const text = z.string().nullish();
 const flag = z.boolean().nullish();
-/** `YYYY-MM-DD HH:MM:SS.ffffff`, the gym's wall-clock time. */
+/**
+ * The gym's wall-clock time as ISO-8601 without an offset, `YYYY-MM-DDTHH:MM:SS.ffffff` (Capitan's
+ * reference); the space-separated form older exports show is accepted too.
+ */
 const capitanLocal = z
   .string()
   .regex(
-    /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/,
-    'expected Capitan local time YYYY-MM-DD HH:MM:SS.ffffff',
+    /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/,
+    'expected Capitan local time YYYY-MM-DDTHH:MM:SS.ffffff',
   );
 
 /** DRF's page envelope. */

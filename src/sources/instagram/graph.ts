@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
+import { z } from 'zod';
 import type { InstagramSettings } from '../../config.ts';
 import { getJson } from '../../fetch/http-json.ts';
 import { HttpStatusError, type RetryOptions, retryAfterMs, withRetry } from '../../fetch/retry.ts';
+import type { StreamContext } from '../../fetch/source.ts';
 
 /** Graph allows about 200 calls an hour per user; a few at a time is plenty for one account. */
 const graphCalls = pLimit(4);
@@ -10,21 +12,103 @@ const graphCalls = pLimit(4);
 const downloads = pLimit(8);
 const timeoutMs = 30_000;
 
+/**
+ * Graph's error codes that mean "slow down": application (4), user (17), page (32) and custom (613)
+ * rate limits, answered as 400 or 403 rather than 429; plus unknown (1) and temporary (2) errors,
+ * which Graph's error handling guide says to retry. `is_transient` in the body also marks one.
+ */
+const TRANSIENT_CODES = new Set([1, 2, 4, 17, 32, 613]);
+
+const graphErrorSchema = z.looseObject({
+  error: z.looseObject({
+    message: z.string().optional(),
+    type: z.string().optional(),
+    code: z.number().optional(),
+    error_subcode: z.number().optional(),
+    is_transient: z.boolean().optional(),
+  }),
+});
+
+/** A Graph error, with the code and subcode its body gives. */
+export class GraphError extends HttpStatusError {
+  constructor(
+    status: number,
+    message: string,
+    readonly code: number | undefined,
+    readonly subcode: number | undefined,
+    /** Graph's own message, e.g. `(#10) Not enough viewers for the media to show insights`. */
+    readonly detail: string | undefined,
+    retryAfter: number | undefined,
+    transient: boolean | undefined,
+  ) {
+    super(status, message, retryAfter, transient);
+    this.name = 'GraphError';
+  }
+}
+
+function graphError(status: number, body: string, message: string, retryAfter: number | undefined): Error {
+  let parsed: z.infer<typeof graphErrorSchema> | undefined;
+  try {
+    parsed = graphErrorSchema.safeParse(JSON.parse(body)).data;
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed) return new HttpStatusError(status, message, retryAfter);
+  const { code, error_subcode: subcode, is_transient: flagged, message: detail } = parsed.error;
+  // A throttle says so by its code whatever the status; otherwise the status decides, as for any API.
+  const throttled = flagged === true || (code !== undefined && TRANSIENT_CODES.has(code));
+  // Graph's own words first: a progress line keeps only the start of a message.
+  const summary = `Graph answered ${status}, error ${code ?? '?'}${subcode ? `/${subcode}` : ''}: ${detail ?? ''}; ${message}`;
+  return new GraphError(status, summary, code, subcode, detail, retryAfter, throttled ? true : undefined);
+}
+
 /** A Graph URL under the configured version, carrying the token as Graph expects: in the query. */
 export function graphUrl(
   settings: InstagramSettings,
   path: string,
   params: Record<string, string> = {},
 ): string {
-  const url = new URL(`${settings.apiUrl.replace(/\/+$/, '')}/${path}`);
+  const base = `${settings.graph.url.replace(/\/+$/, '')}/${settings.graph.version}`;
+  const url = new URL(`${base}/${path}`);
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   url.searchParams.set('access_token', settings.accessToken);
   return url.toString();
 }
 
-/** GETs a Graph document; `next` links already carry the token. Errors never show it. */
-export function graphGet(url: string, retry: RetryOptions): Promise<unknown> {
-  return graphCalls(() => getJson(url, { ...retry, timeoutMs }));
+/**
+ * GETs a Graph document; `next` links already carry the token. Errors never show it. Graph names
+ * the version that answered in `facebook-api-version`: a configured version past its end of life is
+ * answered as the oldest one still supported, which the stream reports rather than ignores.
+ */
+export function graphGet(url: string, settings: InstagramSettings, context: StreamContext): Promise<unknown> {
+  return graphCalls(() =>
+    getJson(url, {
+      ...context.retry,
+      timeoutMs,
+      errorFor: (status, body, message, retryAfter) => {
+        const error = graphError(status, body, message, retryAfter);
+        // An unknown version is answered as an unknown path; say which setting names it.
+        if (
+          error instanceof GraphError &&
+          error.code === 2500 &&
+          message.includes(`/${settings.graph.version}/`)
+        )
+          error.message = `META_GRAPH_VERSION ${settings.graph.version} is not a version Graph serves: ${error.message}`;
+        return error;
+      },
+      onHeaders: (headers) => checkVersion(headers.get('facebook-api-version'), settings, context),
+    }),
+  );
+}
+
+const warnedVersions = new WeakSet<StreamContext>();
+
+function checkVersion(answered: string | null, settings: InstagramSettings, context: StreamContext): void {
+  if (!answered || answered === settings.graph.version || warnedVersions.has(context)) return;
+  warnedVersions.add(context);
+  context.warn(
+    `Graph answered as ${answered}, not META_GRAPH_VERSION ${settings.graph.version}, which is past its end of life: set META_GRAPH_VERSION to a supported version`,
+  );
 }
 
 export interface DownloadedImage {

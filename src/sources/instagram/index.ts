@@ -7,7 +7,7 @@ import {
   type StreamContext,
 } from '../../fetch/source.ts';
 import { storedRecordIds } from '../../fetch/stored.ts';
-import { downloadImage, graphGet, graphUrl } from './graph.ts';
+import { downloadImage, GraphError, graphGet, graphUrl } from './graph.ts';
 import { gymDay, isGymMonday } from './gym-day.ts';
 import {
   type Account,
@@ -24,6 +24,14 @@ const DAY_MS = 86_400_000;
 const MEDIA_FIELDS =
   'id,caption,media_type,media_url,thumbnail_url,permalink,timestamp,like_count,comments_count';
 const perChunk = 16;
+/** Stored posts looked up one by one when a window's listing left them out; more is a broken list. */
+const MAX_LOOKUPS = 20;
+
+function lostPosts(ids: string[]): IncompleteStreamError {
+  return new IncompleteStreamError(
+    `media: ${ids.length} stored post(s) of the window were not listed again (${ids.slice(0, 3).join(', ')})`,
+  );
+}
 
 const instagram: SourceDefinition<InstagramSettings> = {
   name: 'instagram',
@@ -45,7 +53,7 @@ const instagram: SourceDefinition<InstagramSettings> = {
         });
         let received = 0;
         while (next) {
-          const page = mediaPageSchema.parse(await graphGet(next, context.retry));
+          const page = mediaPageSchema.parse(await graphGet(next, settings, context));
           // Graph lists newest first; anything older than the window is dropped here too, in case
           // `since` was ignored, and a page reaching past the window is the last one needed.
           const inWindow = since ? page.data.filter((m) => !(postedAt(m) < since.getTime())) : page.data;
@@ -59,6 +67,34 @@ const instagram: SourceDefinition<InstagramSettings> = {
             `media: the account reports ${account.media_count} posts but ${received} arrived`,
           );
         }
+      },
+      // A daily window lists the recent posts only, and Graph's listing has no total for a window: every
+      // post already stored from inside the window must be listed again, unless it was deleted.
+      async verify(context) {
+        const since = context.window.since;
+        if (!since) return;
+        const received = context.receivedIds('media');
+        const rows = await context.db.query(
+          `select distinct record_id from raw_instagram__media
+           where try_strptime(payload->>'timestamp', '%Y-%m-%dT%H:%M:%S%z') >= $since::timestamptz`,
+          { since: since.toISOString() },
+        );
+        const unlisted = rows.map((r) => String(r.record_id)).filter((id) => !received.has(id));
+        if (unlisted.length > MAX_LOOKUPS) throw lostPosts(unlisted);
+        const lost: string[] = [];
+        for (const id of unlisted) {
+          const url = graphUrl(settings, id, { fields: 'id' });
+          const exists = await graphGet(url, settings, context).then(
+            () => true,
+            (error: unknown) => {
+              // Graph answers a deleted post as an object it cannot load (code 100, subcode 33).
+              if (error instanceof GraphError && error.code === 100) return false;
+              throw error;
+            },
+          );
+          if (exists) lost.push(id);
+        }
+        if (lost.length > 0) throw lostPosts(lost);
       },
     }),
 
@@ -79,7 +115,15 @@ const instagram: SourceDefinition<InstagramSettings> = {
         const day = gymDay(context.window.until, context.timeZone);
         yield* inChunks(due, perChunk, async (media) => {
           const url = graphUrl(settings, `${media.id}/insights`, { metric: 'reach,saved' });
-          const { data } = insightsResponseSchema.parse(await graphGet(url, context.retry));
+          let body: unknown;
+          try {
+            body = await graphGet(url, settings, context);
+          } catch (error) {
+            const reason = unavailableReason(error);
+            if (reason === undefined) throw error;
+            return { media_id: media.id, reach: null, saved: null, fetched_at_day: day, unavailable: reason };
+          }
+          const { data } = insightsResponseSchema.parse(body);
           const value = (name: string) => data.find((m) => m.name === name)?.values[0]?.value ?? null;
           return { media_id: media.id, reach: value('reach'), saved: value('saved'), fetched_at_day: day };
         });
@@ -121,7 +165,7 @@ function accountStream(settings: InstagramSettings) {
     async *pages(context) {
       day = gymDay(context.window.until, context.timeZone);
       const url = graphUrl(settings, settings.accountId, { fields: 'username,followers_count,media_count' });
-      yield [await graphGet(url, context.retry)];
+      yield [await graphGet(url, settings, context)];
     },
   });
 }
@@ -146,6 +190,18 @@ function insightsDue(ageDays: number, monday: boolean, fetchedBefore: boolean): 
   if (ageDays <= 7) return true;
   if (ageDays <= 30) return !fetchedBefore || monday;
   return false;
+}
+
+/**
+ * Why Graph will not give one post's insights, when that is about the post and not the run: posted
+ * before the account became a business account (code 100, subcode 2108006), or seen by too few
+ * people (code 10). The post keeps null metrics with the reason; the stream goes on.
+ */
+function unavailableReason(error: unknown): string | undefined {
+  if (!(error instanceof GraphError)) return undefined;
+  const aboutThePost = error.code === 10 || (error.code === 100 && error.subcode === 2108006);
+  if (!aboutThePost) return undefined;
+  return `code ${error.code}${error.subcode ? `/${error.subcode}` : ''}: ${error.detail ?? error.message}`;
 }
 
 /** A video's image is its thumbnail; a post without either has nothing to download. */

@@ -41,12 +41,16 @@ export const insightsResponseSchema = z.looseObject({
   ),
 });
 
-/** The reach and saves of one post as of one gym-local day. */
+/**
+ * The reach and saves of one post as of one gym-local day; `unavailable` is Graph's reason when it
+ * will not give them for that post (both metrics are then null).
+ */
 export const insightsSchema = z.object({
   media_id: z.string().min(1),
   reach: z.number().int().nonnegative().nullable(),
   saved: z.number().int().nonnegative().nullable(),
   fetched_at_day: z.iso.date(),
+  unavailable: z.string().min(1).optional(),
 });
 
 /** A post's image bytes, kept for the vision analysis (the CDN's URLs expire). */

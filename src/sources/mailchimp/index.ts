@@ -110,9 +110,9 @@ export function mailchimpSource(options: MailchimpOptions = {}): SourceDefinitio
         window: recentCampaigns,
         async *pages(context) {
           const previous = (await readFetchState(context.db)).get(stateKey('mailchimp', 'email_activity'));
-          const perCampaign = inChunks(campaignsOf(context), campaignsPerChunk, (campaign) => {
+          const perCampaign = inChunks(campaignsOf(context), campaignsPerChunk, async (campaign) => {
             const since = activitySince(campaign, previous);
-            return allPages(
+            const recipients = await allPages(
               settings,
               `campaign ${campaign.id} email activity`,
               'emails',
@@ -124,6 +124,11 @@ export function mailchimpSource(options: MailchimpOptions = {}): SourceDefinitio
                 }),
               context.retry,
             );
+            // With `since`, a recipient with nothing new may still be listed (with no activity): the
+            // recipient was stored when the campaign was first fetched whole, so it adds nothing.
+            return since
+              ? recipients.filter((r) => ((r as { activity?: unknown[] }).activity?.length ?? 0) > 0)
+              : recipients;
           });
           for await (const chunk of perCampaign) yield chunk.flat();
         },
@@ -157,8 +162,8 @@ function campaignsOf(context: StreamContext): Campaign[] {
 /**
  * Only the activity after the last successful run, for a campaign that run had already fetched whole
  * (sent inside its window). Re-reading every recipient of every recent campaign each day was the old
- * pipeline's slowest step. Mailchimp answers `since` with the recipients who had new activity, carrying
- * only that activity, so a recipient's newest raw version holds just the latest events; staging
+ * pipeline's slowest step. Mailchimp answers `since` with each recipient's activity after it (only the
+ * recipients with some are kept), so a recipient's newest raw version holds just the latest events; staging
  * therefore merges the events of every version (see stg_mailchimp__recipients.sql) rather than
  * reading the newest alone. There is no overlap with the previous window: a re-run would otherwise
  * store a partial-history version of records it already holds.

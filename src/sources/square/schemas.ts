@@ -43,6 +43,13 @@ const lineItemSchema = z.looseObject({
   total_money: money,
 });
 
+/** How an order was paid; a tender names its payment, which is how the payments list is checked. */
+const tenderSchema = z.looseObject({
+  type: z.string(),
+  created_at: z.string().nullish(),
+  payment_id: z.string().nullish(),
+});
+
 export const squareOrderSchema = z.looseObject({
   id: z.string().min(1),
   location_id: z.string(),
@@ -50,12 +57,14 @@ export const squareOrderSchema = z.looseObject({
   created_at: z.string(),
   line_items: z.array(lineItemSchema).nullish(),
   discounts: z.array(z.looseObject({ name: z.string().nullish(), applied_money: money.nullish() })).nullish(),
+  tenders: z.array(tenderSchema).nullish(),
 });
 
+/** An unlinked refund (money returned without the original sale) names no payment. */
 export const squareRefundSchema = z.looseObject({
   id: z.string().min(1),
   status: z.string(),
-  payment_id: z.string(),
+  payment_id: z.string().nullish(),
   created_at: z.string(),
   amount_money: money,
 });
@@ -63,3 +72,4 @@ export const squareRefundSchema = z.looseObject({
 export type SquarePaymentRecord = z.infer<typeof squarePaymentSchema>;
 export type SquareLocationRecord = z.infer<typeof squareLocationSchema>;
 export type SquareRefundRecord = z.infer<typeof squareRefundSchema>;
+export type SquareOrderRecord = z.infer<typeof squareOrderSchema>;

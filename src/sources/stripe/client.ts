@@ -51,6 +51,13 @@ export async function* listPages(
   }
 }
 
+/** One retried call, its failure described with Stripe's status and error type. */
+export function stripeCall<T>(label: string, call: () => Promise<T>, retry: RetryOptions): Promise<T> {
+  return withRetry(call, retry).catch((error: unknown) => {
+    throw new Error(`${label}: ${describeStripeError(error)}`, { cause: error });
+  });
+}
+
 /** Stripe's `created` filter for a fetch window, in unix seconds; no lower bound means everything. */
 export function createdRange(window: { since: Date | undefined; until: Date }): {
   gte?: number;

@@ -55,7 +55,6 @@ export const stripePaymentIntentSchema = z.looseObject({
       message: z.string().nullish(),
     })
     .nullish(),
-  metadata: z.record(z.string(), z.string()).nullish(),
 });
 
 export const stripeRefundSchema = z.looseObject({

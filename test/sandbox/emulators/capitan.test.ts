@@ -54,7 +54,8 @@ describe('Capitan emulator over the tiny gym', () => {
 
   beforeAll(async () => {
     dataset = await generateGym({ size: 'tiny' });
-    emulator = createCapitanEmulator(dataset);
+    // The throttle has its own test; here the collections are read as fast as they answer.
+    emulator = createCapitanEmulator(dataset, { requestsPerSecond: 100_000 });
     origin = await emulator.listen();
     api = `${origin}/api`;
   });
@@ -69,8 +70,15 @@ describe('Capitan emulator over the tiny gym', () => {
 
   it('pages through memberships (with all_customers), associations, association members and events', async () => {
     const clock = dataset.asOf;
-    const memberships = await pageThrough(`${api}/customer-memberships/?page_size=100`, origin);
-    expect(memberships).toEqual(dataset.capitan.memberships(clock));
+    const memberships = await pageThrough<{ id: number; start_date: string }>(
+      `${api}/customer-memberships/?page_size=100`,
+      origin,
+    );
+    // Unasked, newest start date first, as Capitan's reference says.
+    const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
+    expect([...memberships].sort(byId)).toEqual([...dataset.capitan.memberships(clock)].sort(byId));
+    const starts = memberships.map((m) => m.start_date);
+    expect(starts).toEqual([...starts].sort().reverse());
     expect(dataset.capitan.memberships(clock).some((m) => m.all_customers.length > 1)).toBe(true);
 
     expect(await pageThrough(`${api}/associations/?page_size=100`, origin)).toEqual(
@@ -156,6 +164,39 @@ describe('Capitan emulator over the tiny gym', () => {
     const response = await fetch(`${api}/customers/?page_size=100&page=${beyond}`, { headers: auth });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ detail: 'Invalid page.' });
+  });
+
+  it('lists 10 a page unless asked, and at most 100 however many are asked for', async () => {
+    expect((await getPage(`${api}/customers/`)).results).toHaveLength(10);
+    const capped = await getPage(`${api}/customers/?page_size=1000`);
+    expect(capped.results).toHaveLength(100);
+    expect(new URL(capped.next!).searchParams.get('page_size')).toBe('1000');
+  });
+
+  it('throttles a token past 10 requests a second with 429, Retry-After and DRF’s detail', async () => {
+    const throttled = createCapitanEmulator(dataset);
+    const origin = await throttled.listen();
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 15 }, () =>
+          fetch(`${origin}/api/associations/`, { headers: auth }).then(async (r) => ({
+            status: r.status,
+            retryAfter: r.headers.get('retry-after'),
+            body: await r.json(),
+          })),
+        ),
+      );
+      expect(statuses.filter((r) => r.status === 200)).toHaveLength(10);
+      const refused = statuses.filter((r) => r.status === 429);
+      expect(refused).toHaveLength(5);
+      expect(refused[0]).toEqual({
+        status: 429,
+        retryAfter: '1',
+        body: { detail: 'Request was throttled. Expected available in 1 second.' },
+      });
+    } finally {
+      await throttled.close();
+    }
   });
 
   it('answers 502 from nginx for a huge page_size, as the real API did', async () => {
@@ -250,7 +291,7 @@ describe('Capitan emulator over the tiny gym', () => {
 describe('Capitan emulator over the demo gym', () => {
   it('pages through every check-in, as many as the generator made', async () => {
     const dataset = generateGym({ size: 'demo' });
-    const emulator = createCapitanEmulator(dataset);
+    const emulator = createCapitanEmulator(dataset, { requestsPerSecond: 100_000 });
     try {
       const origin = await emulator.listen();
       const expected = dataset.capitan.checkins(dataset.asOf);

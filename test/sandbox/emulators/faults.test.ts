@@ -24,7 +24,8 @@ describe('fault injection', () => {
 
   beforeAll(async () => {
     dataset = await generateGym({ size: 'tiny' });
-    capitan = createCapitanEmulator(dataset);
+    // Many requests at once; Capitan's throttle is tested on its own.
+    capitan = createCapitanEmulator(dataset, { requestsPerSecond: 100_000 });
     mailchimp = createMailchimpEmulator(dataset);
     instagram = createInstagramEmulator(dataset);
     [capitanUrl, mailchimpUrl, instagramUrl] = await Promise.all([
@@ -110,7 +111,7 @@ describe('fault injection', () => {
 
   it('truncates an Instagram page while paging.next stays', async () => {
     const id = dataset.instagram.account(dataset.asOf).id;
-    const url = `${instagramUrl}/v21.0/${id}/media?limit=10&access_token=${sandboxCredentials.instagramAccessToken}`;
+    const url = `${instagramUrl}/v25.0/${id}/media?limit=10&access_token=${sandboxCredentials.instagramAccessToken}`;
     const whole = (await (await fetch(url)).json()) as { data: unknown[]; paging: { next: string } };
     inject(instagram, { kind: 'truncate' });
     const cut = (await (await fetch(url)).json()) as typeof whole;
@@ -192,6 +193,39 @@ describe('fault injection', () => {
     expect(dataset.capitan.checkins(earlier).length).toBeLessThan(
       dataset.capitan.checkins(dataset.asOf).length,
     );
+  });
+
+  it('moves the clock mid-run with an advance fault, so records made meanwhile show from then on', async () => {
+    const start = new Date(dataset.asOf.getTime() - 86_400_000);
+    capitan.clock = start;
+    try {
+      inject(capitan, { kind: 'advance', ms: 86_400_000, path: '/api/check-ins/' });
+      const count = async () =>
+        (
+          (await (
+            await fetch(`${capitanUrl}/api/check-ins/?page_size=1`, { headers: capitanAuth })
+          ).json()) as {
+            count: number;
+          }
+        ).count;
+      expect(await count()).toBe(dataset.capitan.checkins(dataset.asOf).length);
+      expect(capitan.clock).toEqual(dataset.asOf);
+    } finally {
+      capitan.clock = dataset.asOf;
+    }
+  });
+
+  it('answers with an API’s own error body through a respond fault, HTML included', async () => {
+    inject(capitan, {
+      kind: 'respond',
+      status: 403,
+      text: '<html>Access Denied</html>',
+      path: '/api/customers/',
+    });
+    const response = await fetch(`${capitanUrl}/api/customers/`, { headers: capitanAuth });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('content-type')).toBe('text/html');
+    expect(await response.text()).toBe('<html>Access Denied</html>');
   });
 
   it('answers Mailchimp 429 to the 11th simultaneous connection', async () => {

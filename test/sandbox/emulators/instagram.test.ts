@@ -64,11 +64,11 @@ describe('Instagram Graph emulator over the tiny gym', () => {
   afterAll(() => emulator.close());
 
   const mediaUrl = (query: string) =>
-    `${origin}/v21.0/${accountId}/media?fields=${MEDIA_FIELDS}&access_token=${token}${query}`;
+    `${origin}/v25.0/${accountId}/media?fields=${MEDIA_FIELDS}&access_token=${token}${query}`;
 
   it('serves the account with the fields asked for', async () => {
     const account = await getJson(
-      `${origin}/v21.0/${accountId}?fields=username,followers_count,media_count&access_token=${token}`,
+      `${origin}/v25.0/${accountId}?fields=username,followers_count,media_count&access_token=${token}`,
     );
     expect(account).toEqual(dataset.instagram.account(dataset.asOf));
   });
@@ -114,7 +114,7 @@ describe('Instagram Graph emulator over the tiny gym', () => {
 
   it('returns only the id when no fields are asked for, and caps limit at 100', async () => {
     const page = await getJson<MediaPage>(
-      `${origin}/v21.0/${accountId}/media?limit=500&access_token=${token}`,
+      `${origin}/v25.0/${accountId}/media?limit=500&access_token=${token}`,
     );
     expect(page.data.length).toBe(Math.min(100, dataset.instagram.media(dataset.asOf).length));
     expect(Object.keys(page.data[0]!)).toEqual(['id']);
@@ -139,7 +139,7 @@ describe('Instagram Graph emulator over the tiny gym', () => {
     for (const media of dataset.instagram.media(dataset.asOf).slice(0, 5)) {
       const insights = dataset.instagram.insights(media.id, dataset.asOf)!;
       const body = await getJson<{ data: { name: string; period: string; values: { value: number }[] }[] }>(
-        `${origin}/v21.0/${media.id}/insights?metric=reach,saved&access_token=${token}`,
+        `${origin}/v25.0/${media.id}/insights?metric=reach,saved&access_token=${token}`,
       );
       expect(body.data.map((d) => [d.name, d.period, d.values[0]!.value])).toEqual([
         ['reach', 'lifetime', insights.reach],
@@ -149,13 +149,48 @@ describe('Instagram Graph emulator over the tiny gym', () => {
 
     const [media] = dataset.instagram.media(dataset.asOf);
     const response = await fetch(
-      `${origin}/v21.0/${media!.id}/insights?metric=impressions,reach&access_token=${token}`,
+      `${origin}/v25.0/${media!.id}/insights?metric=impressions,reach&access_token=${token}`,
     );
     expect(response.status).toBe(400);
     const { error } = (await response.json()) as { error: { message: string; type: string; code: number } };
     expect(error.code).toBe(100);
     expect(error.type).toBe('OAuthException');
     expect(error.message).toMatch(/^\(#100\) metric\[0\] must be one of the following values: .*reach/);
+  });
+
+  it('accepts the current metrics views, shares and total_interactions', async () => {
+    const [media] = dataset.instagram.media(dataset.asOf);
+    const body = await getJson<{ data: { name: string; values: { value: number }[] }[] }>(
+      `${origin}/v25.0/${media!.id}/insights?metric=views,shares,total_interactions,follows,profile_visits&access_token=${token}`,
+    );
+    expect(body.data.map((d) => d.name)).toEqual([
+      'views',
+      'shares',
+      'total_interactions',
+      'follows',
+      'profile_visits',
+    ]);
+    for (const d of body.data) expect(d.values[0]!.value).toBeGreaterThanOrEqual(0);
+  });
+
+  it('names the version that answered, serving one past its end of life as the oldest still usable', async () => {
+    const url = (version: string) =>
+      `${origin}/${version}/${accountId}?fields=username&access_token=${token}`;
+    emulator.clock = new Date('2026-11-20T12:00:00Z');
+    const current = await fetch(url('v25.0'));
+    expect(current.headers.get('facebook-api-version')).toBe('v25.0');
+    // v20.0 stopped on 2026-09-24: Meta defaults such calls to the next oldest usable version.
+    const expired = await fetch(url('v20.0'));
+    expect(expired.status).toBe(200);
+    expect(expired.headers.get('facebook-api-version')).toBe('v21.0');
+    // v21.0 itself stops on 2027-01-21.
+    emulator.clock = new Date('2027-01-22T12:00:00Z');
+    expect((await fetch(url('v21.0'))).headers.get('facebook-api-version')).toBe('v22.0');
+    // A version that does not exist yet is an unknown path.
+    emulator.clock = dataset.asOf;
+    const future = await fetch(url('v29.0'));
+    expect(future.status).toBe(400);
+    expect(((await future.json()) as { error: { code: number } }).error.code).toBe(2500);
   });
 
   it('shows exactly each new day of media as the clock advances one day at a time', async () => {
@@ -186,7 +221,7 @@ describe('Instagram Graph emulator over the tiny gym', () => {
 
   it('rejects a missing or wrong access token with OAuthException 190', async () => {
     for (const query of ['', `?access_token=wrong${token}`]) {
-      const response = await fetch(`${origin}/v21.0/${accountId}${query}`);
+      const response = await fetch(`${origin}/v25.0/${accountId}${query}`);
       expect(response.status).toBe(400);
       const body = (await response.json()) as { error: Record<string, unknown> };
       expect(body.error).toMatchObject({

@@ -17,12 +17,13 @@ const SETTINGS = [
   'SQUARE_API_URL',
   'CAPITAN_API_TOKEN',
   'CAPITAN_API_URL',
+  'CAPITAN_REQUESTS_PER_SECOND',
   'MAILCHIMP_API_KEY',
   'MAILCHIMP_AUDIENCE_ID',
   'MAILCHIMP_API_URL',
   'INSTAGRAM_ACCESS_TOKEN',
   'INSTAGRAM_ACCOUNT_ID',
-  'INSTAGRAM_API_URL',
+  'META_GRAPH_URL',
   'ANTHROPIC_API_KEY',
   'ANTHROPIC_BASE_URL',
   'BASIN_TIMEZONE',
@@ -61,7 +62,7 @@ describe('startEmulators', () => {
     expect(env.CAPITAN_API_URL).toBe(`${urls.capitan}/api/`);
     expect(env.MAILCHIMP_API_URL).toBe(`${urls.mailchimp}/3.0`);
     expect(env.MAILCHIMP_API_KEY).toMatch(/-us\d+$/);
-    expect(env.INSTAGRAM_API_URL).toBe(`${urls.instagram}/v21.0`);
+    expect(env.META_GRAPH_URL).toBe(urls.instagram);
     expect(env.ANTHROPIC_BASE_URL).toBe(urls.anthropic);
     expect(env.BASIN_TIMEZONE).toBe(dataset.timeZone);
   });
@@ -88,7 +89,7 @@ describe('startEmulators', () => {
         }),
       instagram: () =>
         fetch(
-          `${env.INSTAGRAM_API_URL}/${env.INSTAGRAM_ACCOUNT_ID}?fields=username&access_token=${env.INSTAGRAM_ACCESS_TOKEN}`,
+          `${env.META_GRAPH_URL}/v25.0/${env.INSTAGRAM_ACCOUNT_ID}?fields=username&access_token=${env.INSTAGRAM_ACCESS_TOKEN}`,
         ),
       anthropic: () =>
         fetch(`${env.ANTHROPIC_BASE_URL}/v1/messages`, {

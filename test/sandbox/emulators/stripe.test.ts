@@ -4,6 +4,12 @@ import { sandboxCredentials } from '../../../src/sandbox/credentials.ts';
 import type { SandboxDataset } from '../../../src/sandbox/dataset.ts';
 import type { HttpEmulator } from '../../../src/sandbox/emulators/http-emulator.ts';
 import { createStripeEmulator } from '../../../src/sandbox/emulators/stripe.ts';
+import {
+  chargeObject,
+  customerObject,
+  paymentIntentObject,
+  refundObject,
+} from '../../../src/sandbox/emulators/stripe-objects.ts';
 import { generateGym } from '../../../src/sandbox/generate.ts';
 
 const DAY_MS = 86_400_000;
@@ -88,8 +94,9 @@ describe('Stripe emulator over the tiny gym, through the official SDK', () => {
     const byId = new Map(expected.map((p) => [p.id, p]));
     for (const intent of listed) {
       const truth = byId.get(intent.id)!;
-      expect({ ...intent, latest_charge: truth.latest_charge }).toEqual(truth);
-      if (truth.latest_charge) expect(intent.latest_charge).toEqual(charges.get(truth.latest_charge));
+      expect({ ...intent, latest_charge: truth.latest_charge }).toEqual(paymentIntentObject(truth));
+      if (truth.latest_charge)
+        expect(intent.latest_charge).toEqual(chargeObject(charges.get(truth.latest_charge)!));
     }
     const received = (records: { amount_received: number }[]) =>
       records.reduce((s, r) => s + r.amount_received, 0);
@@ -99,9 +106,9 @@ describe('Stripe emulator over the tiny gym, through the official SDK', () => {
   it('pages charges, refunds and customers completely and unchanged', async () => {
     const clock = dataset.asOf;
     const cases = [
-      [await all(stripe.charges.list({ limit: 100 })), dataset.stripe.charges(clock)],
-      [await all(stripe.refunds.list({ limit: 100 })), dataset.stripe.refunds(clock)],
-      [await all(stripe.customers.list({ limit: 37 })), dataset.stripe.customers(clock)],
+      [await all(stripe.charges.list({ limit: 100 })), dataset.stripe.charges(clock).map(chargeObject)],
+      [await all(stripe.refunds.list({ limit: 100 })), dataset.stripe.refunds(clock).map(refundObject)],
+      [await all(stripe.customers.list({ limit: 37 })), dataset.stripe.customers(clock).map(customerObject)],
     ] as const;
     for (const [listed, expected] of cases) {
       expect(expected.length).toBeGreaterThan(0);
@@ -316,7 +323,7 @@ describe('Stripe emulator over the demo gym', () => {
     const chargeOf = new Map(expected.map((p) => [p.id, p.latest_charge]));
     for (const intent of intents) {
       const chargeId = chargeOf.get(intent.id);
-      expect(intent.latest_charge).toEqual(chargeId ? charges.get(chargeId) : null);
+      expect(intent.latest_charge).toEqual(chargeId ? chargeObject(charges.get(chargeId)!) : null);
     }
 
     const refunds = await all(stripe.refunds.list({ limit: 100 }));
