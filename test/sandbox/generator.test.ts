@@ -160,6 +160,14 @@ describe('the clock', () => {
     expect(gym.capitan.customers(new Date('2020-01-01T00:00:00Z'))).toEqual([]);
   });
 
+
+  it('creates every Stripe customer before the first payment that names it', () => {
+    const createdById = new Map(gym.stripe.customers(gym.horizon).map((c) => [c.id, c.created]));
+    const early = gym.stripe
+      .paymentIntents(gym.horizon)
+      .filter((p) => p.customer !== null && !(createdById.get(p.customer)! <= p.created));
+    expect(early).toEqual([]);
+  });
   it('renders mutable state as of the clock', () => {
     const early = new Date(gym.asOf.getTime() - 200 * DAY);
     const ended = gym.capitan

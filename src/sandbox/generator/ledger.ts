@@ -15,7 +15,7 @@ import type {
 } from '../dataset.ts';
 import { CAPITAN_API_BASE, CAPITAN_LOCATION, DECLINES, SQUARE_LOCATION_ID } from './catalog.ts';
 import type { GenContext, IdCounters } from './context.ts';
-import { type CustomerFact, emptyOutput, type HouseholdOutput } from './facts.ts';
+import { type CustomerFact, emptyOutput, type HouseholdOutput, type Timed } from './facts.ts';
 import { deskPhone, formatPhone, lastNameOn, type Person, typedEmail, typo } from './people.ts';
 import type { Rng } from './prng.ts';
 import { DAY_MS, squareTime, stripeTime } from './time.ts';
@@ -58,7 +58,7 @@ interface Presentation {
 export class Ledger {
   readonly out: HouseholdOutput = emptyOutput();
   private readonly accounts = new Map<string, CustomerFact[]>();
-  private readonly stripeCustomers = new Map<string, string>();
+  private readonly stripeCustomers = new Map<string, Timed<StripeCustomer>>();
   private readonly squareCustomers = new Map<string, string>();
   private readonly presentations = new Map<string, Presentation>();
   private readonly pending: PendingCheckin[] = [];
@@ -189,7 +189,14 @@ export class Ledger {
 
   stripeCustomer(p: Person, at: number): string {
     const known = this.stripeCustomers.get(p.personId);
-    if (known) return known;
+    if (known) {
+      // Payments are not generated in time order: the customer exists from the person's first payment.
+      if (at < known.at) {
+        known.at = at;
+        known.value.created = stripeTime(at);
+      }
+      return known.value.id;
+    }
     const id = `cus_${this.rng.base62(14)}`;
     const customer: StripeCustomer = {
       id,
@@ -201,8 +208,9 @@ export class Ledger {
       livemode: true,
       metadata: {},
     };
-    this.stripeCustomers.set(p.personId, id);
-    this.out.stripeCustomers.push({ at, value: customer });
+    const timed = { at, value: customer };
+    this.stripeCustomers.set(p.personId, timed);
+    this.out.stripeCustomers.push(timed);
     this.out.records.push({ source: 'stripe', record_id: `stripe:customer:${id}`, person_id: p.personId });
     return id;
   }
