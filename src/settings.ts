@@ -106,9 +106,9 @@ export const settings: readonly Setting[] = [
   setting(
     'capitan',
     'CAPITAN_REQUESTS_PER_SECOND',
-    'Requests a second to Capitan: its throttle allows about 10 per token.',
+    'Requests a second to Capitan, evenly spaced: its throttle allows about 10 per token, less network jitter.',
     z.string().regex(/^[1-9]\d*$/, 'must be a whole number of requests a second'),
-    { default: '10' },
+    { default: '9' },
   ),
   setting(
     'mailchimp',

@@ -7,6 +7,7 @@ import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { SandboxDataset } from '../../src/sandbox/dataset.ts';
 import { createCapitanEmulator } from '../../src/sandbox/emulators/capitan.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
+import { settings } from '../../src/settings.ts';
 import capitan from '../../src/sources/capitan/index.ts';
 import { openSourceHarness } from '../support/source-harness.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
@@ -250,9 +251,10 @@ describe('Capitan source', () => {
       };
     };
 
-    it('is never hit when the client paces itself at CAPITAN_REQUESTS_PER_SECOND', async () => {
+    it('is never hit when the client paces itself at the default CAPITAN_REQUESTS_PER_SECOND', async () => {
       const dataset = fewCustomers();
-      const opened = await openCapitan(await tempDir(), dataset, gym.asOf, { emulator: 10, client: 10 });
+      const client = Number(settings.find((s) => s.name === 'CAPITAN_REQUESTS_PER_SECOND')!.default);
+      const opened = await openCapitan(await tempDir(), dataset, gym.asOf, { emulator: 10, client });
       closers.push(opened.close);
       const started = Date.now();
       const results = await opened.run();
@@ -261,8 +263,8 @@ describe('Capitan source', () => {
       expect(opened.logs.filter((l) => l.includes('429'))).toEqual([]);
       const requests = opened.emulator.totalRequests();
       expect(requests).toBeGreaterThan(30);
-      // Ten a second: the run cannot have been quicker than its requests allow.
-      expect(seconds).toBeGreaterThanOrEqual((requests - 10) / 10);
+      // Paced: the run cannot have been quicker than its requests allow.
+      expect(seconds).toBeGreaterThanOrEqual((requests - 1) / client);
       expect(await opened.rawIds('customers')).toEqual(
         dataset.capitan
           .customers(gym.asOf)
@@ -507,9 +509,12 @@ describe('Capitan source', () => {
       const kinds = (test: (p: (typeof passes)[number]) => boolean) => passes.filter(test).length;
       expect(kinds((p) => p.is_guest_pass === true)).toBeGreaterThan(0);
       expect(kinds((p) => p.is_transferred_pass === true)).toBeGreaterThan(0);
-      expect(passes.filter((p) => p.is_two_week_pass === true)).toEqual([
-        expect.objectContaining({ description: '2-Week Climbing Pass', is_day_pass: false }),
-      ]);
+      const twoWeekPasses = passes.filter((p) => p.is_two_week_pass === true);
+      expect(twoWeekPasses.length).toBeGreaterThan(0);
+      for (const pass of twoWeekPasses)
+        expect(pass).toEqual(
+          expect.objectContaining({ description: '2-Week Climbing Pass', is_day_pass: false }),
+        );
       expect(kinds((p) => p.is_day_pass === true && (p.is_guest_pass || p.is_two_week_pass) === true)).toBe(
         0,
       );

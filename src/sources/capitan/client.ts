@@ -17,13 +17,16 @@ export type QueryParams = Record<string, string>;
 export class CapitanClient {
   private readonly base: string;
   private readonly headers: Record<string, string>;
-  /** Every call waits its turn: Capitan throttles a token beyond about 10 requests a second. */
+  /**
+   * Every call waits its turn, evenly spaced rather than in bursts: Capitan throttles a token beyond
+   * about 10 requests in any second as they arrive, and bursts that leave on time can arrive bunched.
+   */
   private readonly paced: <T>(call: () => Promise<T>) => Promise<T>;
 
   constructor(settings: CapitanSettings) {
     this.base = settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/`;
     this.headers = { authorization: `token ${settings.apiToken}` };
-    const throttle = pThrottle({ limit: settings.requestsPerSecond, interval: 1000, strict: true });
+    const throttle = pThrottle({ limit: 1, interval: Math.ceil(1000 / settings.requestsPerSecond) });
     const turn = throttle(() => undefined);
     this.paced = async (call) => {
       await turn();
