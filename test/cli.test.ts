@@ -49,6 +49,26 @@ describe('command line', () => {
     expect(query.stderr).toContain('missing parameter(s) $name_like');
   });
 
+  it('refuses impossible dates with exit 2, naming the option as it was typed', async () => {
+    const cwd = await tempDir();
+    const cases = [
+      { entry: 'src/daily.ts', args: ['--since', '2026-02-31'], option: '--since' },
+      { entry: 'src/daily.ts', args: ['--as-of', '0000-00-00'], option: '--as-of' },
+      {
+        entry: 'src/cli.ts',
+        args: ['snapshot', '-t', 'core/transactions', '-m', '2026-13-01'],
+        option: '-m/--month',
+      },
+      { entry: 'src/cli.ts', args: ['check', '--as-of', '2026-02-30'], option: '--as-of' },
+    ];
+    const results = await Promise.all(cases.map(({ entry, args }) => runEntry(entry, args, { cwd })));
+    results.forEach((result, i) => {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${cases[i]!.option}: must be a real date written YYYY-MM-DD`);
+      expect(result.stderr).not.toMatch(/asOf|Invalid time value/);
+    });
+  });
+
   it('gives the daily entry point --help and validates its options', async () => {
     const cwd = await tempDir();
     const help = await runEntry('src/daily.ts', ['--help'], { cwd });
@@ -56,6 +76,6 @@ describe('command line', () => {
     expect(help.stdout).toContain('--no-fetch');
     const bad = await runEntry('src/daily.ts', ['--since', 'yesterday'], { cwd });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--since: dates are written YYYY-MM-DD');
+    expect(bad.stderr).toContain('--since: must be a real date written YYYY-MM-DD');
   });
 });
