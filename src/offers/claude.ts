@@ -69,7 +69,7 @@ export function claudeClient(
           model,
           max_tokens: maxTokens,
           system,
-          tools: [{ name, description, input_schema: toolInputSchema(schema) }],
+          tools: [{ name, description, input_schema: toolInputSchema(schema), strict: true }],
           tool_choice: { type: 'tool', name },
           messages: [{ role: 'user', content }],
         });
