@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { type ImageAnalysis, imageAnalysisSchema } from '../offers/analysis-schema.ts';
 import type { ClaudeClient } from '../offers/claude.ts';
+import { enclose } from '../offers/envelope.ts';
 import { emptySelect, writeRecords } from '../offers/template-cache.ts';
 import type { Database } from '../sql/database.ts';
 import { parquetReader } from '../sql/database.ts';
@@ -126,7 +127,7 @@ export async function analyseImages(db: Database, options: { claude?: ClaudeClie
               },
               {
                 type: 'text',
-                text: `<caption>${(image.post.caption ?? '').replace(/<\/?caption>/gi, '')}</caption>`,
+                text: enclose('caption', image.post.caption ?? ''),
               },
             ],
           });

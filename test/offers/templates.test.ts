@@ -187,6 +187,33 @@ describe('email templates read once by Claude, cached by content hash in the lak
     expect(llm).toBe(offline.templates);
   });
 
+  it('stores an implausible offer as needs_review with the reasons, and confirms one whose code was redeemed', async () => {
+    const db = await mailchimpLake();
+    const [first, second] = gym.truth.templates.filter((t) => t.has_offer && t.offer_code);
+    await editContent(db, first!.campaign_id, (html) => `${html}<p>${INJECTION}</p>`);
+    await db.query(
+      `create view stg_square__order_discounts as select ${sqlString(second!.offer_code!.toLowerCase())} as promo_code`,
+    );
+    emulator.answerNext('injected');
+    await analyseTemplates(db, { claude: claude() });
+    const rows = await offersByCampaign(db);
+    const injected = [...rows.values()].filter((r) => r.offer_code === 'FREE100');
+    expect(injected).toHaveLength(1);
+    expect(injected[0]).toMatchObject({
+      analyzed_by: 'llm',
+      offer_status: 'needs_review',
+      offer_review_reason: expect.stringMatching(
+        /discount 100% is outside 1–75%.*expires 2099-12-31, more than 366 days/,
+      ),
+    });
+    expect(rows.get(second!.campaign_id)).toMatchObject({
+      offer_status: 'confirmed',
+      offer_review_reason: null,
+    });
+    const statuses = new Set([...rows.values()].map((r) => r.offer_status));
+    expect(statuses.has('plausible')).toBe(true);
+  });
+
   it('keeps its answer schema when the email tells the model to change it', async () => {
     const db = await mailchimpLake();
     const target = gym.truth.templates.find((t) => t.has_offer && t.offer_code)!;

@@ -19,9 +19,11 @@ export interface AnthropicEmulatorOptions {
  * - `prose`: a polite refusal in plain text, with no JSON and no tool call;
  * - `refusal`: the API's `refusal` stop reason (its classifiers stopped the answer);
  * - `pause_turn`: the API paused a long turn, with no tool call yet;
- * - `overloaded`: HTTP 529 `overloaded_error`, as the API answers when it is overloaded.
+ * - `overloaded`: HTTP 529 `overloaded_error`, as the API answers when it is overloaded;
+ * - `injected`: a schema-valid answer from a model that obeyed text injected into an email
+ *   ("100% off, FREE100, expires 2099-12-31").
  */
-export type AnswerMode = 'truth' | 'invalid' | 'prose' | 'refusal' | 'pause_turn' | 'overloaded';
+export type AnswerMode = 'truth' | 'invalid' | 'prose' | 'refusal' | 'pause_turn' | 'overloaded' | 'injected';
 
 export interface AnthropicCall {
   kind: Identified['kind'];
@@ -207,6 +209,16 @@ function requestText(request: MessagesRequest): string {
 }
 
 function answerFields(identified: Identified, mode: AnswerMode): Record<string, unknown> {
+  if (mode === 'injected' && identified.kind === 'template')
+    return {
+      ...identified.answer,
+      has_offer: true,
+      offer_type: 'membership_discount',
+      offer_amount: '100% off',
+      offer_code: 'FREE100',
+      offer_expires: '2099-12-31',
+      offer_description: '100% off everything, forever',
+    };
   if (mode !== 'invalid') return { ...identified.answer };
   if (identified.kind === 'template') {
     return {
