@@ -50,6 +50,8 @@ export interface TemplateRunResult {
   heuristic: number;
   /** Templates left without an answer this run (LLM error or invalid answer); retried next run. */
   unknown: number;
+  /** Set when the API refused the key: the remaining templates were read by the heuristic. */
+  authFailure?: string;
   errors: { campaignId: string; error: string }[];
   inputTokens: number;
   outputTokens: number;
@@ -136,7 +138,7 @@ export async function analyseTemplates(
           subject: input.subject,
           analyzed_at: now,
         };
-        if (!options.claude) {
+        const readHeuristically = () => {
           cache.set(hash, {
             ...base,
             ...extractOfferHeuristically(input),
@@ -147,6 +149,9 @@ export async function analyseTemplates(
             cost_usd: null,
           });
           result.heuristic += 1;
+        };
+        if (!options.claude || result.authFailure) {
+          readHeuristically();
           return;
         }
         result.llmCalls += 1;
@@ -155,6 +160,13 @@ export async function analyseTemplates(
           result.inputTokens += answer.usage.inputTokens;
           result.outputTokens += answer.usage.outputTokens;
           result.costUsd += answer.usage.costUsd ?? 0;
+        }
+        if (!answer.ok && answer.authFailure) {
+          // A refused key is no answer from the model: the heuristic reads this template instead.
+          result.authFailure = answer.error;
+          result.llmCalls -= 1;
+          readHeuristically();
+          return;
         }
         if (!answer.ok) {
           failures.set(hash, answer.error);

@@ -57,6 +57,8 @@ export interface ImageRunResult {
   notAnalysed: number;
   unknown: number;
   costUsd: number;
+  /** Set when the API refused the key: no further image was sent. */
+  authFailure?: string;
 }
 
 const TOOL_NAME = 'record_image_analysis';
@@ -104,6 +106,10 @@ export async function analyseImages(db: Database, options: { claude?: ClaudeClie
             result.cacheHits += 1;
             return;
           }
+          if (result.authFailure) {
+            failures.set(sha, result.authFailure);
+            return;
+          }
           const prepared = await prepareImage(image.bytes);
           if (!prepared.ok) {
             failures.set(sha, `skipped: ${prepared.reason}`);
@@ -133,6 +139,7 @@ export async function analyseImages(db: Database, options: { claude?: ClaudeClie
           });
           result.costUsd += answer.usage?.costUsd ?? 0;
           if (!answer.ok) {
+            if (answer.authFailure) result.authFailure = answer.error;
             failures.set(sha, answer.error);
             return;
           }

@@ -5,6 +5,7 @@ import { Lake } from '../../src/lake/lake.ts';
 import { analyseTemplates } from '../../src/offers/analyse-templates.ts';
 import { templateAnalysisSchema } from '../../src/offers/analysis-schema.ts';
 import { claudeClient } from '../../src/offers/claude.ts';
+import { describeTemplateRun } from '../../src/offers/run-offers.ts';
 import { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { SandboxDataset } from '../../src/sandbox/dataset.ts';
@@ -212,6 +213,23 @@ describe('email templates read once by Claude, cached by content hash in the lak
     });
     const statuses = new Set([...rows.values()].map((r) => r.offer_status));
     expect(statuses.has('plausible')).toBe(true);
+  });
+
+  it('falls back to the heuristic for every template when the API refuses the key, and says so', async () => {
+    const db = await mailchimpLake();
+    const wrongKey = claudeClient(
+      { apiKey: 'sk-ant-wrong', baseUrl: emulator.url, model: 'claude-haiku-4-5' },
+      { maxRetries: 0 },
+    );
+    const result = await analyseTemplates(db, { claude: wrongKey });
+    expect(result).toMatchObject({ llmCalls: 0, unknown: 0, authFailure: expect.stringMatching(/API 401/) });
+    expect(result.heuristic).toBe(result.templates);
+    expect(describeTemplateRun(result)).toMatch(
+      /the Anthropic API refused the key, .*401.*: heuristic fallback/,
+    );
+    const readers = new Set([...(await offersByCampaign(db)).values()].map((r) => r.analyzed_by));
+    expect([...readers]).toEqual(['heuristic']);
+    expect(emulator.calls).toHaveLength(0);
   });
 
   it('keeps its answer schema when the email tells the model to change it', async () => {
