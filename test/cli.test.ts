@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { dateOption, monthOption, parseDateOption } from '../src/date-options.ts';
+import { CliError } from '../src/errors.ts';
 import { runEntry } from './support/run-cli.ts';
 import { useTempDirs } from './support/temp-dir.ts';
 
@@ -52,13 +54,7 @@ describe('command line', () => {
   it('refuses impossible dates with exit 2, naming the option as it was typed', async () => {
     const cwd = await tempDir();
     const cases = [
-      { entry: 'src/daily.ts', args: ['--since', '2026-02-31'], option: '--since' },
       { entry: 'src/daily.ts', args: ['--as-of', '0000-00-00'], option: '--as-of' },
-      {
-        entry: 'src/cli.ts',
-        args: ['snapshot', '-t', 'core/transactions', '-m', '2026-13-01'],
-        option: '-m/--month',
-      },
       { entry: 'src/cli.ts', args: ['check', '--as-of', '2026-02-30'], option: '--as-of' },
     ];
     const results = await Promise.all(cases.map(({ entry, args }) => runEntry(entry, args, { cwd })));
@@ -67,6 +63,27 @@ describe('command line', () => {
       expect(result.stderr).toContain(`${cases[i]!.option}: must be a real date written YYYY-MM-DD`);
       expect(result.stderr).not.toMatch(/asOf|Invalid time value/);
     });
+    // The same parser, in process, for the options of the other commands.
+    for (const [option, value, schema] of [
+      ['--since', '2026-02-31', dateOption],
+      ['-m/--month', '2026-13-01', monthOption],
+      ['-m/--month', '2026-02-15', monthOption],
+    ] as const) {
+      const error = (() => {
+        try {
+          parseDateOption(option, value, schema);
+        } catch (caught) {
+          return caught;
+        }
+      })();
+      expect(error).toBeInstanceOf(CliError);
+      expect(error).toMatchObject({
+        exitCode: 2,
+        message: expect.stringMatching(new RegExp(`^${option}: `)),
+      });
+    }
+    expect(parseDateOption('-m/--month', '2024-02-01', monthOption)).toBe('2024-02-01');
+    expect(parseDateOption('--since', '2024-02-29')).toBe('2024-02-29');
   });
 
   it('gives the daily entry point --help and validates its options', async () => {
