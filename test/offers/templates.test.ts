@@ -138,18 +138,26 @@ describe('email templates read once by Claude, cached by content hash in the lak
 
   it('leaves a template unknown after an API error or an invalid answer, and reads it again next run', async () => {
     const db = await mailchimpLake();
-    // One 500 (no SDK retries, so it is final), a schema-breaking answer and a prose refusal.
+    // One 500 (no SDK retries, so it is final), a schema-breaking answer, a prose refusal, the
+    // API's refusal and pause_turn stop reasons, and a 529 overloaded_error.
     emulator.faults.add({ kind: 'status', status: 500, path: '/v1/messages', times: 1 });
-    emulator.answerNext('invalid');
-    emulator.answerNext('prose');
+    for (const mode of ['invalid', 'prose', 'refusal', 'pause_turn', 'overloaded'] as const)
+      emulator.answerNext(mode);
     const first = await analyseTemplates(db, { claude: claude({ maxRetries: 0 }) });
-    expect(first.unknown).toBe(3);
-    expect(first.errors).toHaveLength(3);
+    expect(first.unknown).toBe(6);
+    expect(first.errors).toHaveLength(6);
     const errors = first.errors.map((e) => e.error).join('\n');
-    for (const reason of [/API 500/, /invalid answer/, /no record_email_analysis tool call/])
+    for (const reason of [
+      /API 500/,
+      /invalid answer/,
+      /no record_email_analysis tool call \(stop reason end_turn\)/,
+      /stop reason refusal/,
+      /stop reason pause_turn/,
+      /API 529/,
+    ])
       expect(errors).toMatch(reason);
     const unknown = [...(await offersByCampaign(db)).values()].filter((r) => r.analyzed_by === 'unknown');
-    expect(unknown).toHaveLength(3);
+    expect(unknown).toHaveLength(6);
     for (const row of unknown) {
       expect(row.has_offer).toBeNull();
       expect(row.analysis_error).toBeTruthy();
@@ -164,7 +172,7 @@ describe('email templates read once by Claude, cached by content hash in the lak
 
     emulator.calls.length = 0;
     const second = await analyseTemplates(db, { claude: claude() });
-    expect(second).toMatchObject({ llmCalls: 3, unknown: 0 });
+    expect(second).toMatchObject({ llmCalls: 6, unknown: 0 });
     expect(new Set(emulator.calls.map((c) => c.subjectId))).toEqual(
       new Set(unknown.map((r) => r.campaign_id)),
     );
