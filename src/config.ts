@@ -70,6 +70,8 @@ export interface Config {
   llmModel: string;
   /** Days after an email in which a recipient's purchase counts as a conversion. */
   offerWindowDays: number;
+  /** `BASIN_MAX_RETRY_AFTER_SECONDS`, in milliseconds. */
+  maxRetryAfterMs: number;
   /** One line per source left out for lack of credentials. */
   notices: string[];
 }
@@ -160,6 +162,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     ...(anthropic ? { anthropic } : {}),
     llmModel,
     offerWindowDays: Number(get('BASIN_OFFER_WINDOW_DAYS')),
+    maxRetryAfterMs: Number(get('BASIN_MAX_RETRY_AFTER_SECONDS')) * 1000,
     notices,
   };
 }

@@ -1,13 +1,13 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { sourceNames } from './config.ts';
+import { dateOption } from './date-options.ts';
 import { optionError } from './errors.ts';
 import { runMain } from './main.ts';
 import { runDaily } from './pipeline/daily-run.ts';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates are written YYYY-MM-DD');
-const startOfDay = isoDate.transform((value) => new Date(`${value}T00:00:00Z`));
-const endOfDay = isoDate.transform((value) => new Date(`${value}T23:59:59Z`));
+const startOfDay = dateOption.transform((value) => new Date(`${value}T00:00:00Z`));
+const endOfDay = dateOption.transform((value) => new Date(`${value}T23:59:59Z`));
 const optionsSchema = z.object({
   sandbox: z.boolean().default(false),
   only: z

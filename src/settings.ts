@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultMaxRetryAfterSeconds } from './fetch/retry.ts';
 
 /**
  * Every setting basin-cdp reads, in one table: `config.ts` validates them, `.env.example` and the
@@ -69,6 +70,13 @@ export const settings: readonly Setting[] = [
   setting('general', 'BASIN_TIMEZONE', "The gym's time zone; local dates are computed in it.", timeZone, {
     default: 'America/Chicago',
   }),
+  setting(
+    'general',
+    'BASIN_MAX_RETRY_AFTER_SECONDS',
+    'Longest Retry-After a fetch waits for; past it the stream fails and the next run retries it.',
+    z.string().regex(/^[1-9]\d*$/, 'must be a whole number of seconds'),
+    { default: String(defaultMaxRetryAfterSeconds) },
+  ),
   setting('lake', 'BASIN_LAKE_URL', 'Where the lake lives: a folder, or s3://bucket/prefix.', lakeUrl, {
     default: 'data',
   }),

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { dateOption, monthOption, parseDateOption } from '../src/date-options.ts';
+import { CliError } from '../src/errors.ts';
 import { runEntry } from './support/run-cli.ts';
 import { useTempDirs } from './support/temp-dir.ts';
 
@@ -49,6 +51,41 @@ describe('command line', () => {
     expect(query.stderr).toContain('missing parameter(s) $name_like');
   });
 
+  it('refuses impossible dates with exit 2, naming the option as it was typed', async () => {
+    const cwd = await tempDir();
+    const cases = [
+      { entry: 'src/daily.ts', args: ['--as-of', '0000-00-00'], option: '--as-of' },
+      { entry: 'src/cli.ts', args: ['check', '--as-of', '2026-02-30'], option: '--as-of' },
+    ];
+    const results = await Promise.all(cases.map(({ entry, args }) => runEntry(entry, args, { cwd })));
+    results.forEach((result, i) => {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${cases[i]!.option}: must be a real date written YYYY-MM-DD`);
+      expect(result.stderr).not.toMatch(/asOf|Invalid time value/);
+    });
+    // The same parser, in process, for the options of the other commands.
+    for (const [option, value, schema] of [
+      ['--since', '2026-02-31', dateOption],
+      ['-m/--month', '2026-13-01', monthOption],
+      ['-m/--month', '2026-02-15', monthOption],
+    ] as const) {
+      const error = (() => {
+        try {
+          parseDateOption(option, value, schema);
+        } catch (caught) {
+          return caught;
+        }
+      })();
+      expect(error).toBeInstanceOf(CliError);
+      expect(error).toMatchObject({
+        exitCode: 2,
+        message: expect.stringMatching(new RegExp(`^${option}: `)),
+      });
+    }
+    expect(parseDateOption('-m/--month', '2024-02-01', monthOption)).toBe('2024-02-01');
+    expect(parseDateOption('--since', '2024-02-29')).toBe('2024-02-29');
+  });
+
   it('gives the daily entry point --help and validates its options', async () => {
     const cwd = await tempDir();
     const help = await runEntry('src/daily.ts', ['--help'], { cwd });
@@ -56,6 +93,6 @@ describe('command line', () => {
     expect(help.stdout).toContain('--no-fetch');
     const bad = await runEntry('src/daily.ts', ['--since', 'yesterday'], { cwd });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--since: dates are written YYYY-MM-DD');
+    expect(bad.stderr).toContain('--since: must be a real date written YYYY-MM-DD');
   });
 });

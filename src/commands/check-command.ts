@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { CliError, ExitCode } from '../errors.ts';
+import { dateOption } from '../date-options.ts';
+import { CliError, optionError } from '../errors.ts';
 import {
   errorFailures,
   formatHeadline,
@@ -13,7 +14,7 @@ import {
 import { openContext } from './context.ts';
 
 const optionsSchema = z.object({
-  asOf: z.iso.date('dates are written YYYY-MM-DD').optional(),
+  asOf: dateOption.optional(),
   store: z.boolean(),
 });
 
@@ -27,11 +28,7 @@ export function registerCheckCommand(program: Command): void {
     .option('--no-store', 'do not append the results to state/quality_results')
     .action(async (raw: unknown) => {
       const parsed = optionsSchema.safeParse(raw);
-      if (!parsed.success)
-        throw new CliError(
-          `--${String(parsed.error.issues[0]?.path[0])}: ${parsed.error.issues[0]?.message}`,
-          ExitCode.usage,
-        );
+      if (!parsed.success) throw optionError(parsed.error.issues[0]!);
       const ctx = await openContext();
       try {
         const now = new Date();

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { dateOption } from '../date-options.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import { evaluateClusters } from '../identity/evaluate.ts';
 import { explainCustomers, renderExplanation } from '../identity/explain.ts';
@@ -28,7 +29,7 @@ const resolveOptions = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a column name')
       .optional(),
-    asOf: z.iso.date('dates are written YYYY-MM-DD').optional(),
+    asOf: dateOption.optional(),
     memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*[KMGT]i?B$/i, 'a size such as 2500MB or 3GB'),
   })
   .refine((o) => Boolean(o.input) === Boolean(o.out), { message: '--input and --out go together' });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { monthOption, parseDateOption } from '../date-options.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import { Lake } from '../lake/lake.ts';
 import { loadModelGraph, openRunner } from '../pipeline/model-graph.ts';
@@ -7,7 +8,6 @@ import { openContext } from './context.ts';
 import { formatBytes, formatTable } from './format.ts';
 
 const paramSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*=/, 'parameters are written name=value');
-const monthSchema = z.string().regex(/^\d{4}-\d{2}-01$/, 'a snapshot month is written YYYY-MM-01');
 
 export function registerLakeCommands(program: Command): void {
   program
@@ -99,9 +99,10 @@ export function registerLakeCommands(program: Command): void {
     )
     .option('-m, --month <YYYY-MM-01>', 'snapshot name (default: this month)')
     .action(async (options: { tables: string; month?: string }) => {
-      const month = options.month ?? Lake.snapshotName(new Date());
-      const parsed = monthSchema.safeParse(month);
-      if (!parsed.success) throw new CliError(`--month: ${parsed.error.issues[0]?.message}`, ExitCode.usage);
+      const month =
+        options.month === undefined
+          ? Lake.snapshotName(new Date())
+          : parseDateOption('-m/--month', options.month, monthOption);
       const ctx = await openContext();
       try {
         const copied = await ctx.lake.snapshot(

@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import { parseDateOption } from '../date-options.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import type { ModelGraph } from '../models/graph.ts';
 import { type Model, relationsOf } from '../models/model.ts';
 import { loadModelGraph, openRunner } from '../pipeline/model-graph.ts';
 import { openContext } from './context.ts';
 import { formatTable } from './format.ts';
-
-const asOfSchema = z.iso.date('dates are written YYYY-MM-DD');
 
 /**
  * The models a selection names: a model's id (`core/transactions`, `resolve`), the relation it
@@ -61,8 +59,7 @@ export function registerModelCommands(program: Command): void {
     .option('--dry-run', 'print each chosen model and its SQL in build order, and build nothing')
     .option('--as-of <YYYY-MM-DD>', 'the day TypeScript steps (rules, resolve) run at (default today)')
     .action(async (selectors: string[], options: { upstream?: boolean; dryRun?: boolean; asOf?: string }) => {
-      if (options.asOf !== undefined && !asOfSchema.safeParse(options.asOf).success)
-        throw new CliError('--as-of: dates are written YYYY-MM-DD', ExitCode.usage);
+      if (options.asOf !== undefined) parseDateOption('--as-of', options.asOf);
       const graph = await loadModelGraph();
       const models = selectModels(graph, selectors, options.upstream).filter(
         (m) => m.kind === 'typescript' || m.materialized !== 'query',

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { startPreview } from '../../notebooks/lib/preview.ts';
+import { dateOption } from '../date-options.ts';
 import { CliError, ExitCode, optionError } from '../errors.ts';
 
 const portMessage = 'a port is a whole number from 1 to 65535';
@@ -13,7 +14,7 @@ const optionsSchema = z.object({
     .min(1, { error: portMessage })
     .max(65_535, { error: portMessage }),
   sandbox: z.boolean().default(false),
-  asOf: z.iso.date('dates are written YYYY-MM-DD').optional(),
+  asOf: dateOption.optional(),
   notebooks: z.string().min(1),
 });
 

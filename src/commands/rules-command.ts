@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { parseDateOption } from '../date-options.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import { evaluateOnSandbox, localDate, type SandboxEvaluation } from '../evaluate/rules.ts';
 import { loadRulesConfig, type RulesConfig } from '../rules/config.ts';
@@ -10,7 +11,6 @@ import { buildTimeline } from '../timeline/build-timeline.ts';
 import { openContext } from './context.ts';
 import { formatTable } from './format.ts';
 
-const dateSchema = z.iso.date('dates are written YYYY-MM-DD');
 const countSchema = z.coerce.number().int().min(0);
 const sizeSchema = z.union([z.enum(['tiny', 'demo']), z.coerce.number().positive()]);
 
@@ -25,9 +25,7 @@ async function rulesConfig(options: ConfigOption): Promise<RulesConfig> {
 
 function asOfDate(value: string | undefined, timeZone: string): string {
   if (value === undefined) return localDate(new Date(), timeZone);
-  if (!dateSchema.safeParse(value).success)
-    throw new CliError('--as-of: dates are written YYYY-MM-DD', ExitCode.usage);
-  return value;
+  return parseDateOption('--as-of', value);
 }
 
 export function registerRulesCommands(program: Command): void {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { parseDateOption } from '../date-options.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import {
   consecutivePorts,
@@ -13,7 +14,6 @@ const sizeSchema = z.union([
   z.coerce.number().positive('a scale factor is a positive number'),
 ]);
 const seedSchema = z.coerce.number().int('the seed is a whole number');
-const dateSchema = z.iso.date('dates are written YYYY-MM-DD');
 
 interface GymOptions {
   size: string;
@@ -27,9 +27,7 @@ function gymOptions(options: GymOptions) {
     throw new CliError(`--size: tiny, demo or a scale factor (got ${options.size})`, ExitCode.usage);
   const seed = seedSchema.safeParse(options.seed);
   if (!seed.success) throw new CliError(`--seed: ${seed.error.issues[0]?.message}`, ExitCode.usage);
-  if (options.asOf !== undefined && !dateSchema.safeParse(options.asOf).success) {
-    throw new CliError('--as-of: dates are written YYYY-MM-DD', ExitCode.usage);
-  }
+  if (options.asOf !== undefined) parseDateOption('--as-of', options.asOf);
   return {
     size: size.data,
     seed: seed.data,

@@ -1,10 +1,15 @@
-import pRetry from 'p-retry';
+import pRetry, { AbortError } from 'p-retry';
 
 export interface RetryOptions {
   /** Attempts after the first. */
   retries?: number;
   minTimeoutMs?: number;
   maxTimeoutMs?: number;
+  /**
+   * The longest `Retry-After` worth waiting for (`BASIN_MAX_RETRY_AFTER_SECONDS`); a longer one fails
+   * the call, so a run never sleeps for hours holding the lock. Defaults to that setting's default.
+   */
+  maxRetryAfterMs?: number;
   /** Called before each wait, for progress lines. */
   onRetry?: (error: Error, attempt: number, delayMs: number) => void;
 }
@@ -99,12 +104,16 @@ function retryAfterOf(error: unknown): number | undefined {
   return typeof value === 'string' ? retryAfterMs(value) : undefined;
 }
 
+/** `BASIN_MAX_RETRY_AFTER_SECONDS`'s default: five minutes. */
+export const defaultMaxRetryAfterSeconds = 300;
+
 /**
  * Runs one API call with exponential backoff on transient failures, waiting at least as long as a
  * `Retry-After` asks. Permanent failures (auth, 4xx) fail at once.
  */
 export async function withRetry<T>(call: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const minTimeout = options.minTimeoutMs ?? 500;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? defaultMaxRetryAfterSeconds * 1000;
   return pRetry(call, {
     retries: options.retries ?? 5,
     minTimeout,
@@ -114,6 +123,10 @@ export async function withRetry<T>(call: () => Promise<T>, options: RetryOptions
     shouldRetry: ({ error }) => isTransient(error),
     onFailedAttempt: async ({ error, attemptNumber }) => {
       const asked = retryAfterOf(error) ?? 0;
+      if (asked > maxRetryAfterMs)
+        throw new AbortError(
+          `the API asked to wait ${Math.round(asked / 1000)} s (Retry-After), more than BASIN_MAX_RETRY_AFTER_SECONDS=${Math.round(maxRetryAfterMs / 1000)}: giving up until the next run (${error.message})`,
+        );
       const backoff = minTimeout * 2 ** (attemptNumber - 1);
       options.onRetry?.(error, attemptNumber, Math.max(asked, backoff));
       // p-retry then adds its own backoff; this covers the part of a longer Retry-After beyond it.

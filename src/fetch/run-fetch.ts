@@ -164,6 +164,7 @@ async function runStream(
     earlier: (name) => seen.earlier.get(name) ?? [],
     receivedIds: (name) => seen.received.get(name) ?? new Set(),
     retry: {
+      maxRetryAfterMs: config.maxRetryAfterMs,
       onRetry: (e, attempt, delayMs) =>
         options.log(
           `${label}: retry ${attempt} in ${Math.round(delayMs)} ms after: ${e.message.slice(0, 160)}`,

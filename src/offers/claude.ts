@@ -30,7 +30,7 @@ export interface Usage {
 
 export type ToolAnswer<T> =
   | { ok: true; value: T; usage: Usage }
-  | { ok: false; error: string; usage?: Usage };
+  | { ok: false; error: string; usage?: Usage; authFailure?: true };
 
 export interface ClaudeClient {
   readonly model: string;
@@ -69,12 +69,18 @@ export function claudeClient(
           model,
           max_tokens: maxTokens,
           system,
-          tools: [{ name, description, input_schema: toolInputSchema(schema) }],
+          tools: [{ name, description, input_schema: toolInputSchema(schema), strict: true }],
           tool_choice: { type: 'tool', name },
           messages: [{ role: 'user', content }],
         });
       } catch (error) {
-        return { ok: false, error: describeError(error) };
+        const authFailure =
+          error instanceof Anthropic.AuthenticationError || error instanceof Anthropic.PermissionDeniedError;
+        return {
+          ok: false,
+          error: describeError(error),
+          ...(authFailure ? { authFailure: true as const } : {}),
+        };
       }
       const usage: Usage = {
         model,

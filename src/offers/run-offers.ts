@@ -31,13 +31,18 @@ export function describeContentRun(r: ContentRunResult): string {
   const images =
     `${i.images} images of ${i.posts} posts: ${i.cacheHits} cached, ${i.llmCalls} LLM calls` +
     (i.notAnalysed > 0 ? `, ${i.notAnalysed} not analysed` : '') +
-    (i.unknown > 0 ? `, ${i.unknown} unknown` : '');
+    (i.unknown > 0 ? `, ${i.unknown} unknown` : '') +
+    (i.authFailure ? ` (the Anthropic API refused the key, ${i.authFailure}: not analysed)` : '');
   const total = r.templates.costUsd + i.costUsd;
   return `${describeTemplateRun(r.templates)}; ${images}; run LLM cost $${total.toFixed(4)}`;
 }
 
 export function describeTemplateRun(r: TemplateRunResult): string {
-  const reader = r.llmCalls > 0 || r.cacheHits > 0 ? '' : ' (no Anthropic key: heuristic)';
+  const reader = r.authFailure
+    ? ` (the Anthropic API refused the key, ${r.authFailure}: heuristic fallback)`
+    : r.llmCalls > 0 || r.cacheHits > 0
+      ? ''
+      : ' (no Anthropic key: heuristic)';
   const unknown = r.unknown > 0 ? `, ${r.unknown} unknown (retried next run)` : '';
   return (
     `${r.templates} templates of ${r.campaigns} campaigns: ${r.cacheHits} cached, ${r.llmCalls} LLM calls, ` +

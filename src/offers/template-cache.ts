@@ -51,6 +51,8 @@ export const CAMPAIGN_OFFER_COLUMNS: [string, string][] = [
   ['analyzed_by', 'VARCHAR'],
   ...OFFER_COLUMNS,
   ['analysis_error', 'VARCHAR'],
+  ['offer_status', 'VARCHAR'],
+  ['offer_review_reason', 'VARCHAR'],
 ];
 
 /** Before the first template analysis, the timeline reads campaign offers as an empty table. */

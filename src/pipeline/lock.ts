@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { z } from 'zod';
 import { CliError, ExitCode, isEnoent } from '../errors.ts';
 
@@ -28,12 +28,18 @@ export interface LockOptions {
 }
 
 export const lockFileName = '.daily.lock';
+const maxTakeoverAttempts = 20;
 
 /**
  * One daily run at a time per lake. The lock is a file created exclusively in the lake's local
  * root, holding the run's id, pid and host; the holder touches it every heartbeat. A lock is stale
- * when its process is gone (same host) or its heartbeat stopped; a stale lock is moved aside in one
- * rename, so of two runs that both find it stale only one takes it.
+ * when its process is gone (same host) or its heartbeat stopped. Taking over a stale lock is a
+ * compare-and-swap on that one lock file: the run that exclusively creates the takeover token named
+ * after the stale file's identity (inode and change time) re-checks, under the token, that the same
+ * file is still there and still stale, and only then removes it and creates its own with an
+ * exclusive create. A run that loses any step starts again and finds the winner's fresh lock.
+ * The lock lives in the lake's local root: for an S3 lake that is the local cache, so it keeps out
+ * runs sharing that cache (one machine), not runs on other machines.
  */
 export async function acquireLock(dir: string, options: LockOptions): Promise<RunLock> {
   const staleAfterMs = options.staleAfterMs ?? 10 * 60_000;
@@ -52,7 +58,9 @@ export async function acquireLock(dir: string, options: LockOptions): Promise<Ru
       await writeFile(file, `${JSON.stringify(holder)}\n`, { flag: 'wx' });
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (attempt >= maxTakeoverAttempts)
+        throw new CliError(`could not take the lock ${file}: other runs kept replacing it`, ExitCode.failure);
     }
     const current = await readHolder(file);
     if (!(await isStale(file, current, staleAfterMs))) {
@@ -61,14 +69,9 @@ export async function acquireLock(dir: string, options: LockOptions): Promise<Ru
         : 'a run that is still writing it';
       throw new CliError(`another daily run holds the lock ${file}: ${who}`, ExitCode.failure);
     }
-    const aside = `${file}.stale-${randomBytes(4).toString('hex')}`;
-    try {
-      await rename(file, aside);
-      await rm(aside, { force: true });
-      replaced = current;
-    } catch (error) {
-      if (!isEnoent(error)) throw error;
-    }
+    if (await takeOverStale(file, staleAfterMs)) replaced = current;
+    // Another run is mid-takeover: give it a moment to finish before looking again.
+    else await setTimeout(1 + Math.random() * 4);
   }
   const timer = setInterval(() => {
     const now = new Date();
@@ -84,6 +87,38 @@ export async function acquireLock(dir: string, options: LockOptions): Promise<Ru
       if (current?.run_id === holder.run_id && current.pid === holder.pid) await rm(file, { force: true });
     },
   };
+}
+
+/** Removes the stale lock if this run wins its takeover token; true when it did. */
+async function takeOverStale(file: string, staleAfterMs: number): Promise<boolean> {
+  const identity = await fileIdentity(file);
+  if (!identity) return false;
+  const token = `${file}.takeover-${identity}`;
+  try {
+    await writeFile(token, '', { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    // Re-checked under the token: a slow run may hold a token for a lock already replaced.
+    if ((await fileIdentity(file)) !== identity) return false;
+    if (!(await isStale(file, await readHolder(file), staleAfterMs))) return false;
+    await rm(file, { force: true });
+    return true;
+  } finally {
+    await rm(token, { force: true });
+  }
+}
+
+async function fileIdentity(file: string): Promise<string | undefined> {
+  try {
+    const info = await stat(file, { bigint: true });
+    return `${info.ino}-${info.ctimeNs}`;
+  } catch (error) {
+    if (isEnoent(error)) return undefined;
+    throw error;
+  }
 }
 
 async function readHolder(file: string): Promise<LockHolder | undefined> {

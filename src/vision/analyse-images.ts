@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { type ImageAnalysis, imageAnalysisSchema } from '../offers/analysis-schema.ts';
 import type { ClaudeClient } from '../offers/claude.ts';
+import { enclose } from '../offers/envelope.ts';
 import { emptySelect, writeRecords } from '../offers/template-cache.ts';
 import type { Database } from '../sql/database.ts';
 import { parquetReader } from '../sql/database.ts';
+import { prepareImage } from './prepare-image.ts';
 
 export const IMAGE_CACHE_KEY = 'state/image_analyses';
 export const POST_IMAGES_KEY = 'core/post_image_analyses';
@@ -55,10 +57,10 @@ export interface ImageRunResult {
   notAnalysed: number;
   unknown: number;
   costUsd: number;
+  /** Set when the API refused the key: no further image was sent. */
+  authFailure?: string;
 }
 
-const MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
-type MediaType = (typeof MEDIA_TYPES)[number];
 const TOOL_NAME = 'record_image_analysis';
 const SYSTEM_PROMPT = `You describe photos a climbing gym posted on Instagram. Call the tool ${TOOL_NAME} once.
 description: two or three sentences on what the photo shows; activity_type: one or two words (e.g.
@@ -84,14 +86,13 @@ export async function analyseImages(db: Database, options: { claude?: ClaudeClie
     costUsd: 0,
   };
   const shaOf = new Map<string, string>();
-  const toRead = new Map<string, { bytes: Buffer; mediaType: MediaType; post: Post }>();
+  const toRead = new Map<string, { bytes: Buffer; post: Post }>();
   for (const post of posts) {
     if (!post.bytes_base64) continue;
     const bytes = Buffer.from(post.bytes_base64, 'base64');
     const sha = createHash('sha256').update(bytes).digest('hex');
     shaOf.set(post.post_id, sha);
-    const mediaType = MEDIA_TYPES.find((t) => t === post.content_type) ?? 'image/jpeg';
-    if (!toRead.has(sha)) toRead.set(sha, { bytes, mediaType, post });
+    if (!toRead.has(sha)) toRead.set(sha, { bytes, post });
   }
   result.images = toRead.size;
   const failures = new Map<string, string>();
@@ -105,6 +106,15 @@ export async function analyseImages(db: Database, options: { claude?: ClaudeClie
             result.cacheHits += 1;
             return;
           }
+          if (result.authFailure) {
+            failures.set(sha, result.authFailure);
+            return;
+          }
+          const prepared = await prepareImage(image.bytes);
+          if (!prepared.ok) {
+            failures.set(sha, `skipped: ${prepared.reason}`);
+            return;
+          }
           result.llmCalls += 1;
           const answer = await claude.answerWithTool<ImageAnalysis>({
             name: TOOL_NAME,
@@ -115,16 +125,21 @@ export async function analyseImages(db: Database, options: { claude?: ClaudeClie
             content: [
               {
                 type: 'image',
-                source: { type: 'base64', media_type: image.mediaType, data: image.bytes.toString('base64') },
+                source: {
+                  type: 'base64',
+                  media_type: prepared.mediaType,
+                  data: prepared.bytes.toString('base64'),
+                },
               },
               {
                 type: 'text',
-                text: `<caption>${(image.post.caption ?? '').replace(/<\/?caption>/gi, '')}</caption>`,
+                text: enclose('caption', image.post.caption ?? ''),
               },
             ],
           });
           result.costUsd += answer.usage?.costUsd ?? 0;
           if (!answer.ok) {
+            if (answer.authFailure) result.authFailure = answer.error;
             failures.set(sha, answer.error);
             return;
           }

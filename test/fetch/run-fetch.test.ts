@@ -176,6 +176,24 @@ describe('runFetch', () => {
     expect(truncated[0]).toMatchObject({ status: 'failed', error: 'expected 6 items, got 5' });
   });
 
+  it('fails a stream at once when Retry-After asks for more than the cap, keeping the other streams', async () => {
+    const { api, db, config } = await setup([{ id: 1, name: 'Robert' }]);
+    api.faults.add({ kind: 'status', status: 429, retryAfter: 86_400, path: '/items' });
+    const results = await runFetch(db, config, [itemsSource(() => api.url)], {
+      runId: 'run-1',
+      log: () => {},
+    });
+    expect(config.maxRetryAfterMs).toBe(300_000);
+    expect(results.find((r) => r.stream === 'items')).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(
+        /asked to wait 86400 s \(Retry-After\), more than BASIN_MAX_RETRY_AFTER_SECONDS=300: giving up until the next run/,
+      ),
+    });
+    expect(results.find((r) => r.stream === 'broken')).toMatchObject({ status: 'ok' });
+    expect(api.faults.fired).toHaveLength(1);
+  });
+
   it('runs cross-stream checks after every stream, failing the checked stream and keeping its window', async () => {
     const items = [
       { id: 1, name: 'Robert' },

@@ -5,6 +5,7 @@ import { Lake } from '../../src/lake/lake.ts';
 import { analyseTemplates } from '../../src/offers/analyse-templates.ts';
 import { templateAnalysisSchema } from '../../src/offers/analysis-schema.ts';
 import { claudeClient } from '../../src/offers/claude.ts';
+import { describeTemplateRun } from '../../src/offers/run-offers.ts';
 import { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { SandboxDataset } from '../../src/sandbox/dataset.ts';
@@ -137,18 +138,26 @@ describe('email templates read once by Claude, cached by content hash in the lak
 
   it('leaves a template unknown after an API error or an invalid answer, and reads it again next run', async () => {
     const db = await mailchimpLake();
-    // One 500 (no SDK retries, so it is final), a schema-breaking answer and a prose refusal.
+    // One 500 (no SDK retries, so it is final), a schema-breaking answer, a prose refusal, the
+    // API's refusal and pause_turn stop reasons, and a 529 overloaded_error.
     emulator.faults.add({ kind: 'status', status: 500, path: '/v1/messages', times: 1 });
-    emulator.answerNext('invalid');
-    emulator.answerNext('prose');
+    for (const mode of ['invalid', 'prose', 'refusal', 'pause_turn', 'overloaded'] as const)
+      emulator.answerNext(mode);
     const first = await analyseTemplates(db, { claude: claude({ maxRetries: 0 }) });
-    expect(first.unknown).toBe(3);
-    expect(first.errors).toHaveLength(3);
+    expect(first.unknown).toBe(6);
+    expect(first.errors).toHaveLength(6);
     const errors = first.errors.map((e) => e.error).join('\n');
-    for (const reason of [/API 500/, /invalid answer/, /no record_email_analysis tool call/])
+    for (const reason of [
+      /API 500/,
+      /invalid answer/,
+      /no record_email_analysis tool call \(stop reason end_turn\)/,
+      /stop reason refusal/,
+      /stop reason pause_turn/,
+      /API 529/,
+    ])
       expect(errors).toMatch(reason);
     const unknown = [...(await offersByCampaign(db)).values()].filter((r) => r.analyzed_by === 'unknown');
-    expect(unknown).toHaveLength(3);
+    expect(unknown).toHaveLength(6);
     for (const row of unknown) {
       expect(row.has_offer).toBeNull();
       expect(row.analysis_error).toBeTruthy();
@@ -163,7 +172,7 @@ describe('email templates read once by Claude, cached by content hash in the lak
 
     emulator.calls.length = 0;
     const second = await analyseTemplates(db, { claude: claude() });
-    expect(second).toMatchObject({ llmCalls: 3, unknown: 0 });
+    expect(second).toMatchObject({ llmCalls: 6, unknown: 0 });
     expect(new Set(emulator.calls.map((c) => c.subjectId))).toEqual(
       new Set(unknown.map((r) => r.campaign_id)),
     );
@@ -185,6 +194,50 @@ describe('email templates read once by Claude, cached by content hash in the lak
     expect(online.llmCalls).toBe(offline.templates);
     const llm = await scalar(db, "select count(*) filter (where analyzed_by = 'llm') from email_templates");
     expect(llm).toBe(offline.templates);
+  });
+
+  it('stores an implausible offer as needs_review with the reasons, and confirms one whose code was redeemed', async () => {
+    const db = await mailchimpLake();
+    const [first, second] = gym.truth.templates.filter((t) => t.has_offer && t.offer_code);
+    await editContent(db, first!.campaign_id, (html) => `${html}<p>${INJECTION}</p>`);
+    await db.query(
+      `create view stg_square__order_discounts as select ${sqlString(second!.offer_code!.toLowerCase())} as promo_code`,
+    );
+    emulator.answerNext('injected');
+    await analyseTemplates(db, { claude: claude() });
+    const rows = await offersByCampaign(db);
+    const injected = [...rows.values()].filter((r) => r.offer_code === 'FREE100');
+    expect(injected).toHaveLength(1);
+    expect(injected[0]).toMatchObject({
+      analyzed_by: 'llm',
+      offer_status: 'needs_review',
+      offer_review_reason: expect.stringMatching(
+        /discount 100% is outside 1–75%.*expires 2099-12-31, more than 366 days/,
+      ),
+    });
+    expect(rows.get(second!.campaign_id)).toMatchObject({
+      offer_status: 'confirmed',
+      offer_review_reason: null,
+    });
+    const statuses = new Set([...rows.values()].map((r) => r.offer_status));
+    expect(statuses.has('plausible')).toBe(true);
+  });
+
+  it('falls back to the heuristic for every template when the API refuses the key, and says so', async () => {
+    const db = await mailchimpLake();
+    const wrongKey = claudeClient(
+      { apiKey: 'sk-ant-wrong', baseUrl: emulator.url, model: 'claude-haiku-4-5' },
+      { maxRetries: 0 },
+    );
+    const result = await analyseTemplates(db, { claude: wrongKey });
+    expect(result).toMatchObject({ llmCalls: 0, unknown: 0, authFailure: expect.stringMatching(/API 401/) });
+    expect(result.heuristic).toBe(result.templates);
+    expect(describeTemplateRun(result)).toMatch(
+      /the Anthropic API refused the key, .*401.*: heuristic fallback/,
+    );
+    const readers = new Set([...(await offersByCampaign(db)).values()].map((r) => r.analyzed_by));
+    expect([...readers]).toEqual(['heuristic']);
+    expect(emulator.calls).toHaveLength(0);
   });
 
   it('keeps its answer schema when the email tells the model to change it', async () => {

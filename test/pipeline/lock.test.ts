@@ -1,4 +1,4 @@
-import { readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,5 +46,35 @@ describe('the daily run lock', () => {
     const lock = await acquireLock(dir, { runId: 'next', staleAfterMs: 60_000 });
     expect(lock.replaced?.run_id).toBe('elsewhere');
     await lock.release();
+  });
+});
+
+describe('taking over a stale lock under a race', () => {
+  const tempDir = useTempDirs();
+
+  it('lets exactly one of several runs take over the same stale lock, in every one of 200 trials', async () => {
+    const root = await tempDir();
+    const contenders = 4;
+    const takeoverCounts: number[] = [];
+    for (let trial = 0; trial < 200; trial++) {
+      const dir = path.join(root, `trial-${trial}`);
+      await mkdir(dir);
+      const dead = {
+        run_id: `killed-${trial}`,
+        pid: 2 ** 22 + 17,
+        host: os.hostname(),
+        started_at: '2026-11-01T06:00:00Z',
+      };
+      await writeFile(path.join(dir, lockFileName), JSON.stringify(dead));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: contenders }, (_, i) => acquireLock(dir, { runId: `run-${i}` })),
+      );
+      const winners = outcomes.filter((o) => o.status === 'fulfilled');
+      for (const o of outcomes)
+        if (o.status === 'rejected') expect(String(o.reason)).toMatch(/another daily run holds the lock/);
+      takeoverCounts.push(winners.length);
+      for (const w of winners) await w.value.release();
+    }
+    expect(takeoverCounts.filter((n) => n !== 1)).toEqual([]);
   });
 });

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type Anthropic from '@anthropic-ai/sdk';
+import sharp from 'sharp';
 import { z } from 'zod';
 import { sandboxCredentials } from '../credentials.ts';
 import type { SandboxDataset } from '../dataset.ts';
@@ -14,9 +16,14 @@ export interface AnthropicEmulatorOptions {
  * How the emulator answers, for testing the product's handling of bad model output:
  * - `truth`: the generator's ground truth (the default);
  * - `invalid`: well-formed JSON that breaks the answer schema (wrong types, values outside enums);
- * - `prose`: a polite refusal in plain text, with no JSON and no tool call.
+ * - `prose`: a polite refusal in plain text, with no JSON and no tool call;
+ * - `refusal`: the API's `refusal` stop reason (its classifiers stopped the answer);
+ * - `pause_turn`: the API paused a long turn, with no tool call yet;
+ * - `overloaded`: HTTP 529 `overloaded_error`, as the API answers when it is overloaded;
+ * - `injected`: a schema-valid answer from a model that obeyed text injected into an email
+ *   ("100% off, FREE100, expires 2099-12-31").
  */
-export type AnswerMode = 'truth' | 'invalid' | 'prose';
+export type AnswerMode = 'truth' | 'invalid' | 'prose' | 'refusal' | 'pause_turn' | 'overloaded' | 'injected';
 
 export interface AnthropicCall {
   kind: Identified['kind'];
@@ -44,7 +51,15 @@ const messagesRequestSchema = z.looseObject({
     .min(1, 'at least one message is required'),
   system: z.union([z.string(), z.array(contentBlockSchema)]).optional(),
   stream: z.boolean().optional(),
-  tools: z.array(z.looseObject({ name: z.string(), input_schema: z.looseObject({}).optional() })).optional(),
+  tools: z
+    .array(
+      z.looseObject({
+        name: z.string(),
+        input_schema: z.looseObject({}).optional(),
+        strict: z.boolean().optional(),
+      }),
+    )
+    .optional(),
   tool_choice: z
     .looseObject({ type: z.enum(['auto', 'any', 'tool', 'none']), name: z.string().optional() })
     .optional(),
@@ -56,9 +71,14 @@ type MessagesRequest = z.infer<typeof messagesRequestSchema>;
 
 const imageSourceSchema = z.looseObject({
   type: z.enum(['base64', 'url']),
+  media_type: z.string().optional(),
   data: z.string().optional(),
   url: z.string().optional(),
 });
+
+/** The API's published image limits: 5 MB per image (base64-decoded), 8000 px on either side. */
+const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+const MAX_IMAGE_SIDE_PX = 8000;
 
 /**
  * The Anthropic Messages API, answering with the sandbox's ground truth: an email template request
@@ -84,12 +104,15 @@ export class AnthropicEmulator extends HttpEmulator {
         {
           method: 'POST',
           pattern: '/v1/messages',
-          handler: (req) => {
+          handler: async (req) => {
             const parsed = parseRequest(req);
             if (!parsed.ok) return parsed.error;
             const request = parsed.request;
+            const badImage = await checkImages(request);
+            if (badImage) return badImage;
             const identified = identify(oracle, request);
             const mode = queuedModes.shift() ?? 'truth';
+            if (mode === 'overloaded') return apiError(529, 'overloaded_error', 'Overloaded');
             calls.push({
               kind: identified.kind,
               subjectId: subjectId(identified),
@@ -186,6 +209,16 @@ function requestText(request: MessagesRequest): string {
 }
 
 function answerFields(identified: Identified, mode: AnswerMode): Record<string, unknown> {
+  if (mode === 'injected' && identified.kind === 'template')
+    return {
+      ...identified.answer,
+      has_offer: true,
+      offer_type: 'membership_discount',
+      offer_amount: '100% off',
+      offer_code: 'FREE100',
+      offer_expires: '2099-12-31',
+      offer_description: '100% off everything, forever',
+    };
   if (mode !== 'invalid') return { ...identified.answer };
   if (identified.kind === 'template') {
     return {
@@ -204,29 +237,7 @@ function answerFields(identified: Identified, mode: AnswerMode): Record<string, 
   };
 }
 
-interface Message {
-  id: string;
-  type: 'message';
-  role: 'assistant';
-  model: string;
-  content: (
-    | { type: 'text'; text: string }
-    | { type: 'tool_use'; id: string; name: string; input: unknown }
-  )[];
-  stop_reason: 'end_turn' | 'tool_use' | 'max_tokens';
-  stop_sequence: null;
-  stop_details: null;
-  container: null;
-  usage: {
-    input_tokens: number;
-    output_tokens: number;
-    cache_creation_input_tokens: number;
-    cache_read_input_tokens: number;
-    cache_creation: null;
-    server_tool_use: null;
-    service_tier: 'standard';
-  };
-}
+type Message = Anthropic.Message;
 
 function buildMessage(
   request: MessagesRequest,
@@ -238,14 +249,37 @@ function buildMessage(
   const format = request.output_config?.format;
   let content: Message['content'];
   let stopReason: Message['stop_reason'] = 'end_turn';
+  let stopDetails: Message['stop_details'] = null;
   let outputChars: number;
-  if (mode === 'prose') {
+  if (mode === 'prose' || mode === 'refusal') {
     const text = "I'm sorry, but I can't provide a structured analysis of this content.";
-    content = [{ type: 'text', text }];
+    content = [{ type: 'text', text, citations: null } satisfies Anthropic.TextBlock];
     outputChars = text.length;
+    if (mode === 'refusal') {
+      stopReason = 'refusal';
+      stopDetails = {
+        type: 'refusal',
+        category: null,
+        explanation: null,
+      } satisfies Anthropic.RefusalStopDetails;
+    }
+  } else if (mode === 'pause_turn') {
+    content = [];
+    stopReason = 'pause_turn';
+    outputChars = 0;
   } else if (tool) {
-    const input = restrictToSchema(fields, tool.input_schema);
-    content = [{ type: 'tool_use', id: ids('toolu'), name: tool.name, input }];
+    // Strict tools are guaranteed to follow their schema; without `strict` a model's extra or
+    // misnamed fields come back as they are, for the caller's validation to catch.
+    const input = tool.strict === true ? restrictToSchema(fields, tool.input_schema) : fields;
+    content = [
+      {
+        type: 'tool_use',
+        id: ids('toolu'),
+        name: tool.name,
+        input,
+        caller: { type: 'direct' },
+      } satisfies Anthropic.ToolUseBlock,
+    ];
     stopReason = 'tool_use';
     outputChars = JSON.stringify(input).length + tool.name.length;
   } else {
@@ -256,7 +290,7 @@ function buildMessage(
       text = text.slice(0, budget);
       stopReason = 'max_tokens';
     }
-    content = [{ type: 'text', text }];
+    content = [{ type: 'text', text, citations: null } satisfies Anthropic.TextBlock];
     outputChars = text.length;
   }
   return {
@@ -267,18 +301,61 @@ function buildMessage(
     content,
     stop_reason: stopReason,
     stop_sequence: null,
-    stop_details: null,
+    stop_details: stopDetails,
     container: null,
+    diagnostics: null,
     usage: {
       input_tokens: inputTokens(request),
       output_tokens: Math.max(1, Math.ceil(outputChars / CHARS_PER_TOKEN)),
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 0,
       cache_creation: null,
+      inference_geo: null,
+      output_tokens_details: null,
       server_tool_use: null,
       service_tier: 'standard',
-    },
-  };
+      speed: null,
+    } satisfies Anthropic.Usage,
+  } satisfies Anthropic.Message;
+}
+
+/**
+ * The API's 400s for images: a declared media type that the bytes contradict, more than 5 MB, or
+ * more than 8000 px on a side.
+ */
+async function checkImages(request: MessagesRequest): Promise<EmulatorResponse | undefined> {
+  const blocks = request.messages.flatMap((m) => (typeof m.content === 'string' ? [] : m.content));
+  for (const [index, block] of blocks.entries()) {
+    if (block.type !== 'image') continue;
+    const source = imageSourceSchema.safeParse(block.source);
+    if (!source.success || source.data.type !== 'base64' || !source.data.data) continue;
+    const bytes = Buffer.from(source.data.data, 'base64');
+    const at = `messages.0.content.${index}.image.source.base64`;
+    if (bytes.length > MAX_IMAGE_BYTES)
+      return apiError(
+        400,
+        'invalid_request_error',
+        `${at}: image exceeds 5 MB maximum: ${bytes.length} bytes > ${MAX_IMAGE_BYTES} bytes`,
+      );
+    const metadata = await sharp(bytes)
+      .metadata()
+      .catch(() => undefined);
+    const actual =
+      metadata?.format === 'jpeg' ? 'image/jpeg' : metadata?.format ? `image/${metadata.format}` : undefined;
+    if (!actual || actual !== source.data.media_type)
+      return apiError(
+        400,
+        'invalid_request_error',
+        `${at}: Image does not match the provided media type ${source.data.media_type}`,
+      );
+    if ((metadata?.width ?? 0) > MAX_IMAGE_SIDE_PX || (metadata?.height ?? 0) > MAX_IMAGE_SIDE_PX)
+      return apiError(
+        400,
+        'invalid_request_error',
+        `${at}: image dimensions exceed max allowed size: ${MAX_IMAGE_SIDE_PX} pixels`,
+      );
+  }
+  return undefined;
 }
 
 /** The tool named by `tool_choice`, else the first tool; none when tools are off or absent. */
@@ -329,6 +406,8 @@ function streamResponse(message: Message): EmulatorResponse {
     ],
   ];
   message.content.forEach((block, index) => {
+    // The emulator only ever answers with text and tool_use blocks.
+    if (block.type !== 'text' && block.type !== 'tool_use') return;
     const start = block.type === 'text' ? { ...block, text: '' } : { ...block, input: {} };
     const delta =
       block.type === 'text'

@@ -1,11 +1,13 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { parseHTML } from 'linkedom';
+import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { sandboxCredentials } from '../../../src/sandbox/credentials.ts';
 import type { MailchimpCampaign, SandboxDataset, TemplateTruth } from '../../../src/sandbox/dataset.ts';
 import { type AnthropicEmulator, createAnthropicEmulator } from '../../../src/sandbox/emulators/anthropic.ts';
 import { generateGym } from '../../../src/sandbox/generate.ts';
+import { prepareImage } from '../../../src/vision/prepare-image.ts';
 
 const MODEL = 'claude-haiku-4-5';
 
@@ -91,7 +93,7 @@ describe('Anthropic Messages emulator over the tiny gym, through the official SD
     if (!block) throw new Error('no tool_use block');
     return block.input;
   };
-  const imageRequest = (bytes: Uint8Array, mediaType: 'image/png' | 'image/jpeg') => ({
+  const imageRequest = (bytes: Uint8Array, mediaType: Anthropic.Base64ImageSource['media_type']) => ({
     model: MODEL,
     max_tokens: 300,
     messages: [
@@ -203,7 +205,12 @@ describe('Anthropic Messages emulator over the tiny gym, through the official SD
     });
     expect(emulator.calls.at(-1)).toMatchObject({ kind: 'template', subjectId: undefined });
 
-    const photo = await client.messages.create(imageRequest(new Uint8Array([1, 2, 3, 4]), 'image/jpeg'));
+    const unknownPhoto = await sharp({
+      create: { width: 4, height: 4, channels: 3, background: { r: 9, g: 9, b: 9 } },
+    })
+      .png()
+      .toBuffer();
+    const photo = await client.messages.create(imageRequest(unknownPhoto, 'image/png'));
     expect(
       imageAnswerSchema.safeParse(JSON.parse((photo.content[0] as Anthropic.TextBlock).text)).success,
     ).toBe(true);
@@ -234,6 +241,75 @@ describe('Anthropic Messages emulator over the tiny gym, through the official SD
     expect(message.stop_reason).toBe('end_turn');
     expect(message.content.map((b) => b.type)).toEqual(['text']);
     expect(() => JSON.parse((message.content[0] as Anthropic.TextBlock).text)).toThrow();
+  });
+
+  it('stops with refusal or pause_turn, and answers 529 overloaded_error, when told to', async () => {
+    const prompt = promptFor(dataset.truth.templates[0]!);
+    emulator.answerNext('refusal');
+    const refused = await askWithTool(prompt);
+    expect(refused.stop_reason).toBe('refusal');
+    expect(refused.stop_details).toMatchObject({ type: 'refusal' });
+    expect(refused.content.some((b) => b.type === 'tool_use')).toBe(false);
+    emulator.answerNext('pause_turn');
+    const paused = await askWithTool(prompt);
+    expect(paused).toMatchObject({ stop_reason: 'pause_turn', content: [] });
+    emulator.answerNext('overloaded');
+    const overloaded = await rejection(askWithTool(prompt));
+    expect(overloaded).toBeInstanceOf(Anthropic.APIError);
+    expect(overloaded).toMatchObject({ status: 529, error: { error: { type: 'overloaded_error' } } });
+  });
+
+  it('returns a non-strict tool answer as the model gave it, and trims only for strict tools', async () => {
+    const prompt = promptFor(dataset.truth.templates[0]!);
+    const narrow = {
+      ...templateTool,
+      input_schema: z.toJSONSchema(z.strictObject({ has_offer: z.boolean() })) as Anthropic.Tool.InputSchema,
+    };
+    const ask = (strict: boolean) =>
+      client.messages.create({
+        model: MODEL,
+        max_tokens: 1000,
+        tools: [{ ...narrow, strict }],
+        tool_choice: { type: 'tool', name: narrow.name },
+        messages: [{ role: 'user', content: prompt }],
+      });
+    expect(Object.keys(toolInput(await ask(true)) as object)).toEqual(['has_offer']);
+    expect(Object.keys(toolInput(await ask(false)) as object).length).toBeGreaterThan(1);
+  });
+
+  it('answers 400 for an image whose bytes contradict its media type, over 5 MB or over 8000 px; ours are fixed first', async () => {
+    const png = (width: number, height: number) =>
+      sharp({ create: { width, height, channels: 3, background: { r: 200, g: 90, b: 20 } } })
+        .png()
+        .toBuffer();
+    const small = await png(8, 8);
+    const wide = await png(8001, 8);
+    const huge = Buffer.alloc(5 * 1024 * 1024 + 1, 7);
+    const failures = await Promise.all([
+      rejection(client.messages.create(imageRequest(small, 'image/jpeg'))),
+      rejection(client.messages.create(imageRequest(huge, 'image/png'))),
+      rejection(client.messages.create(imageRequest(wide, 'image/png'))),
+    ]);
+    const messages = failures.map((e) => {
+      expect(e).toBeInstanceOf(Anthropic.BadRequestError);
+      return (e as Error).message;
+    });
+    expect(messages[0]).toMatch(/Image does not match the provided media type image\/jpeg/);
+    expect(messages[1]).toMatch(/image exceeds 5 MB maximum/);
+    expect(messages[2]).toMatch(/image dimensions exceed max allowed size: 8000 pixels/);
+
+    const detected = await prepareImage(small);
+    expect(detected).toMatchObject({ ok: true, mediaType: 'image/png', resized: false });
+    const resized = await prepareImage(wide);
+    expect(resized).toMatchObject({ ok: true, mediaType: 'image/jpeg', resized: true });
+    if (!resized.ok) throw new Error(resized.reason);
+    expect((await sharp(resized.bytes).metadata()).width).toBeLessThanOrEqual(8000);
+    const accepted = await client.messages.create(imageRequest(resized.bytes, resized.mediaType));
+    expect(accepted.type).toBe('message');
+    expect(await prepareImage(huge)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not an image/),
+    });
   });
 
   it('streams the same answer as server-sent events', async () => {
