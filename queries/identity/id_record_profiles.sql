@@ -55,6 +55,12 @@ normalised as (
       )),
       ''
     ) as address,
+    nullif(upper(regexp_replace(i.national_id, '[^A-Za-z0-9]', '', 'g')), '') as nid,
+    case
+      when lower(trim(i.gender)) in ('f', 'female', 'w', 'woman') then 'f'
+      when lower(trim(i.gender)) in ('m', 'male', 'man') then 'm'
+    end as gender,
+    nullif(upper(regexp_replace(i.state, '[^A-Za-z]', '', 'g')), '') as state,
     i.capitan_customer_id,
     i.stripe_customer_id,
     i.square_customer_id,
@@ -76,7 +82,7 @@ keyed as (
   select
     *,
     hash(
-      fn, pf, ln, suffix, email_match, phone_e164, dob, dob_alt, city, postal, address,
+      fn, pf, ln, suffix, email_match, phone_e164, dob, dob_alt, city, postal, address, nid, gender, state,
       case when email_match is null and phone_e164 is null then record_id end
     ) as evidence_hash
   from normalised
