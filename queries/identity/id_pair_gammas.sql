@@ -46,12 +46,10 @@ joined as (
     r.gender as r_gender,
     l.state as l_state,
     r.state as r_state,
-    -- Two records at one email, phone or address, or already in one cluster: if they are two
-    -- people, they are people who live or act together (twins, a parent and child, a couple).
-    l.together
-      or coalesce(l.email_match = r.email_match, false)
-      or coalesce(l.phone_e164 = r.phone_e164, false)
-      or coalesce(l.address = r.address, false) as together,
+    -- Two records at one email or phone: if they are two people, they live or act together (twins,
+    -- a parent and child, a couple).
+    coalesce(l.email_match = r.email_match, false) or coalesce(l.phone_e164 = r.phone_e164, false) as share_contact,
+    l.in_cluster,
     l.tf_fn as l_tf_fn,
     l.tf_ln as l_tf_ln,
     l.tf_city as l_tf_city
@@ -95,7 +93,8 @@ compared as (
     r_suffix,
     l_hints,
     r_hints,
-    together,
+    share_contact,
+    in_cluster,
     {{gammas}},
     {{term_frequencies}}
   from aligned
@@ -103,7 +102,7 @@ compared as (
 
 final as (
   select
-    * exclude (l_suffix, r_suffix, l_hints, r_hints, together),
+    * exclude (l_suffix, r_suffix, l_hints, r_hints, share_contact, in_cluster),
     {{conflicts}}
   from compared
 )

@@ -48,7 +48,7 @@ grouped as (
     e.nid,
     e.gender,
     e.state,
-    false as together,
+    false as in_cluster,
     coalesce(g.sources, list_filter([e.source], x -> x is not null)) as sources,
     coalesce(g.capitan_ids, list_filter([e.capitan_customer_id], x -> x is not null)) as capitan_ids,
     coalesce(g.stripe_ids, list_filter([e.stripe_customer_id], x -> x is not null)) as stripe_ids,

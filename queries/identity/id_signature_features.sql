@@ -20,7 +20,7 @@ final as (
     p.dob_alt,
     p.household_hints,
     p.nid,
-    true as together,
+    true as in_cluster,
     null::varchar as gender,
     null::varchar as state,
     null::varchar as email_match,

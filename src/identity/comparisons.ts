@@ -185,10 +185,11 @@ export const COMPARISONS: readonly Comparison[] = [
 
 /**
  * Disagreements no score can outweigh. Each is a narrow rule for two different people, not a
- * disagreement that a typo could explain: a Jr and a Sr; people the source relates; and two people
- * who share a contact or an address (or already sit in one cluster) while their first names or birth
- * dates plainly differ — twins, a parent and child, a couple. The same national id overrides the
- * last: it names one person whatever the typos elsewhere.
+ * disagreement that a typo could explain: a Jr and a Sr; people the source relates; two people who
+ * share an email or a phone while their first names or birth dates plainly differ (twins, a parent
+ * and child, a couple); and, inside one cluster, two records whose first names and birth dates both
+ * plainly differ. One plainly different field alone is evidence, weighed by the model: files replace
+ * whole values by mistake. The same national id overrides the last two: it names one person.
  */
 export const CONFLICTS: readonly { name: string; label: string; sql: string }[] = [
   {
@@ -203,9 +204,14 @@ export const CONFLICTS: readonly { name: string; label: string; sql: string }[] 
     sql: 'coalesce(len(list_intersect(l_hints, r_hints)) > 0, false)',
   },
   {
-    name: 'two_people_together',
-    label: 'two people at one contact, address or cluster: first names or birth dates plainly differ',
-    sql: 'together and g_national_id <> {{same_national_id}} and (g_first_name = {{different_first_names}} or g_birth_date = {{different_birth_dates}})',
+    name: 'two_people_one_contact',
+    label: 'two people at one email or phone: first names or birth dates plainly differ',
+    sql: 'share_contact and g_national_id <> {{same_national_id}} and (g_first_name = {{different_first_names}} or g_birth_date = {{different_birth_dates}})',
+  },
+  {
+    name: 'two_people_one_cluster',
+    label: 'two people in one cluster: first names and birth dates both plainly differ',
+    sql: 'in_cluster and g_national_id <> {{same_national_id}} and g_first_name = {{different_first_names}} and g_birth_date = {{different_birth_dates}}',
   },
 ];
 
