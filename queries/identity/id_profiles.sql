@@ -113,24 +113,32 @@ city_freq as (
   select city, count(*) / sum(count(*)) over () as tf_city from grouped where city is not null group by city
 ),
 
--- Soundex once per distinct name, not once per profile.
+-- Soundex once per distinct name, not once per profile; a first name also sounds as its formal
+-- names (Bob as Robert), so nicknames meet in phonetic blocks.
 sounds as (
   select name, id_soundex(name) as sound
-  from (select fn as name from grouped union select ln as name from grouped)
+  from (select fn as name from grouped union select ln as name from grouped union select unnest(fn_forms) from described)
   where name is not null
+),
+
+form_sounds as (
+  select d.profile_id, list_sort(list_distinct(list(s.sound))) as fn_sounds
+  from (select profile_id, unnest(fn_forms) as name from described) as d
+  join sounds as s using (name)
+  group by d.profile_id
 ),
 
 final as (
   select
     d.*,
-    sf.sound as fn_sound,
     sl.sound as ln_sound,
+    coalesce(fs.fn_sounds, []::varchar[]) as fn_sounds,
     f.tf_fn,
     l.tf_ln,
     c.tf_city
   from described as d
-  left join sounds as sf on sf.name = d.fn
   left join sounds as sl on sl.name = d.ln
+  left join form_sounds as fs using (profile_id)
   left join fn_freq as f using (fn)
   left join ln_freq as l using (ln)
   left join city_freq as c using (city)
