@@ -266,7 +266,8 @@ export function conflictColumnsSql(): string {
     different_birth_dates: levelIndex('birth_date', 'different birth dates'),
   };
   return CONFLICTS.map(
-    (x) => `(${x.sql.replace(/\{\{(\w+)\}\}/g, (_, key: string) => String(levels[key]))}) as conflict_${x.name}`,
+    (x) =>
+      `(${x.sql.replace(/\{\{(\w+)\}\}/g, (_, key: string) => String(levels[key]))}) as conflict_${x.name}`,
   ).join(',\n    ');
 }
 

@@ -51,7 +51,9 @@ export function evidenceFragments(comparisons: readonly Comparison[] = COMPARISO
     const labels = `[${c.levels.map((l) => text(JSON.stringify(l.label))).join(', ')}]`;
     return `case when g_${c.name} > 0 then ${text(`"${c.name}":{"level":`)} || ${labels}[g_${c.name} + 1] || ${text(',"bayes_factor":')} || round(pow(2, w_${c.name}), 4) || '}' end`;
   });
-  const conflicts = CONFLICTS.map((x) => [`conflict_${x.name}`, x.label] as const).map(([column, label]) => `case when ${column} then ${text(JSON.stringify(label))} end`);
+  const conflicts = CONFLICTS.map((x) => [`conflict_${x.name}`, x.label] as const).map(
+    ([column, label]) => `case when ${column} then ${text(JSON.stringify(label))} end`,
+  );
   return {
     evidence: [
       `${text('{"match_weight":')} || round(match_weight, 3)`,

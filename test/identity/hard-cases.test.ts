@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSynthetic } from '../../src/evaluate/synthetic.ts';
 import type { IdentityRecord } from '../../src/identity/input.ts';
-import { generateSynthetic } from '../../src/identity/synthetic.ts';
 import type { Database, Row } from '../../src/sql/database.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 import { customersOf, openDb, readOutput, resolveRecords } from './support.ts';

@@ -1,4 +1,4 @@
-import type { IdentityRecord } from './input.ts';
+import type { IdentityRecord } from '../identity/input.ts';
 
 /**
  * A generator of noisy synthetic people for the resolver's tests and benchmark at any size, with
