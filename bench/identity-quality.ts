@@ -1,7 +1,7 @@
 /**
  * Identity quality benchmark: how well `resolve` finds people on data with known truth.
  *
- *   npm run bench:identity [-- --only febrl1,febrl2]
+ *   npm run bench:identity [-- --only febrl1,febrl2] [--dev-sets ../shared/identity-dev]
  *
  * Runs the resolver over the sandbox demo gym's identity records (generator truth), the two
  * development sets in ../shared/identity-dev/ (Febrl, with and without `national_id`), and prints for
@@ -24,7 +24,6 @@ import { generateGym } from '../src/sandbox/generate.ts';
 import { Database, sqlString } from '../src/sql/database.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
-const devSets = path.resolve(root, '../shared/identity-dev');
 const resultsFile = path.join(root, 'bench/results/identity-quality.json');
 
 interface CaseResult {
@@ -48,7 +47,14 @@ interface BenchCase {
   violations?: (db: Database, out: string) => Promise<number>;
 }
 
-const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const { values } = parseArgs({ options: { only: { type: 'string' }, 'dev-sets': { type: 'string' } } });
+/** The development sets sit beside the checkout (../shared), or beside the worktrees' folder. */
+const devSets =
+  values['dev-sets'] ??
+  (await firstExisting([
+    path.resolve(root, '../shared/identity-dev'),
+    path.resolve(root, '../../shared/identity-dev'),
+  ]));
 const only = values.only?.split(',');
 
 const resolvedSql = (out: string) =>
@@ -134,6 +140,11 @@ async function exists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+async function firstExisting(dirs: string[]): Promise<string> {
+  for (const dir of dirs) if (await exists(dir)) return dir;
+  return dirs[0]!;
 }
 
 const cases: (() => BenchCase)[] = [() => sandboxCase()];
