@@ -187,9 +187,9 @@ export const COMPARISONS: readonly Comparison[] = [
  * Disagreements no score can outweigh. Each is a narrow rule for two different people, not a
  * disagreement that a typo could explain: a Jr and a Sr; people the source relates; two people who
  * share an email or a phone while their first names or birth dates plainly differ (twins, a parent
- * and child, a couple); and, inside one cluster, two records whose first names and birth dates both
- * plainly differ. One plainly different field alone is evidence, weighed by the model: files replace
- * whole values by mistake. The same national id overrides the last two: it names one person.
+ * and child, a couple); and, inside one cluster, two records where one of first name and birth date
+ * plainly differs and the other does not agree (differs too, or is missing). One plainly different
+ * field beside an agreeing one is evidence, weighed by the model: files replace whole values by mistake. The same national id overrides the last two: it names one person.
  */
 export const CONFLICTS: readonly { name: string; label: string; sql: string }[] = [
   {
@@ -210,8 +210,11 @@ export const CONFLICTS: readonly { name: string; label: string; sql: string }[] 
   },
   {
     name: 'two_people_one_cluster',
-    label: 'two people in one cluster: first names and birth dates both plainly differ',
-    sql: 'in_cluster and g_national_id <> {{same_national_id}} and g_first_name = {{different_first_names}} and g_birth_date = {{different_birth_dates}}',
+    label: 'two people in one cluster: first name or birth date plainly differs, the other does not agree',
+    sql:
+      'in_cluster and g_national_id <> {{same_national_id}}' +
+      ' and g_first_name in (0, {{different_first_names}}) and g_birth_date in (0, {{different_birth_dates}})' +
+      ' and g_first_name + g_birth_date > 0',
   },
 ];
 
