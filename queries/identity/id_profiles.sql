@@ -35,6 +35,7 @@ grouped as (
     e.n_records,
     e.fn,
     e.pf,
+    e.fn_joined,
     e.ln,
     e.suffix,
     e.email_match,
@@ -60,7 +61,7 @@ grouped as (
 ),
 
 given_names as (
-  select profile_id, unnest(list_filter([fn, pf], x -> x is not null)) as name from grouped
+  select profile_id, unnest(list_filter([fn, pf, fn_joined], x -> x is not null)) as name from grouped
 ),
 
 forms as (
@@ -76,7 +77,7 @@ described as (
   select
     g.*,
     list_sort(list_distinct(
-      coalesce(fo.formal_forms, []::varchar[]) || list_filter([g.fn, g.pf], x -> x is not null)
+      coalesce(fo.formal_forms, []::varchar[]) || list_filter([g.fn, g.pf, g.fn_joined], x -> x is not null)
     )) as fn_forms,
     -- The letters of the email user name beyond the person's own names, whatever form of them
     -- (kittycat77 → kittycat; jessica.cox84 for Jess Cox → nothing). Longer forms go first so
