@@ -335,6 +335,38 @@ const cases: IdentityRecord[] = [
     email: 'abby.fenwright@icloud.com',
     phone: '2545550177',
   },
+  // One woman's three records, one with her name written the Polish way (Stefania: three edits
+  // from Stephanie). Birth date, surname and address agree: the cluster holds no real contradiction.
+  {
+    record_id: 'capitan:customer:922',
+    source: 'capitan',
+    first_name: 'Stephanie',
+    last_name: 'Wielochowska',
+    birth_date: '1958-08-22',
+    address: '42 Stone Place',
+    postal_code: '76633',
+    national_id: '772-10-5531',
+    capitan_customer_id: '922',
+  },
+  {
+    record_id: 'square:customer:sq_replaced_a',
+    source: 'square',
+    first_name: 'Stephanie',
+    last_name: 'Wielochowska',
+    birth_date: '1958-08-22',
+    address: '42 Stone Pl',
+    postal_code: '76633',
+  },
+  {
+    record_id: 'square:customer:sq_replaced_b',
+    source: 'square',
+    first_name: 'Stefania',
+    last_name: 'Wielochowska',
+    birth_date: '1958-08-22',
+    address: '42 Stone Place',
+    postal_code: '76633',
+    national_id: '772105531',
+  },
 ];
 
 describe('hard cases of identity resolution', () => {
@@ -421,6 +453,12 @@ describe('hard cases of identity resolution', () => {
   it('splits a mother and daughter of one name that a shared phone chained together', () => {
     expect(distinct('capitan:customer:920', 'capitan:customer:921')).toBe(true);
     expect(same('capitan:customer:920', 'mailchimp:member:mc_fenwright')).toBe(true);
+  });
+
+  it('keeps a cluster whole when one first name is far from the others but everything else agrees', () => {
+    expect(
+      same('capitan:customer:922', 'square:customer:sq_replaced_a', 'square:customer:sq_replaced_b'),
+    ).toBe(true);
   });
 
   it('never joins strangers through a role address', () => {
