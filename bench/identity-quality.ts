@@ -5,15 +5,17 @@
  *
  * Runs the resolver over the sandbox demo gym's identity records (generator truth), the two
  * development sets in ../shared/identity-dev/ (Febrl, with and without `national_id`), and prints for
- * each: pairwise precision, recall and F1, B-cubed F1, blocking recall (share of true pairs that
- * became candidates), must-not-merge violations (true people of one household merged through a
- * contact they share, for the sandbox) and seconds. Writes bench/results/identity-quality.json.
+ * each, and for each hard-case corpus (src/evaluate/hard-corpora.ts): pairwise precision, recall and
+ * F1, B-cubed F1, blocking recall (share of true pairs that became candidates), must-not-merge
+ * violations (true people of one household merged through a contact they share, for the sandbox;
+ * two people of one family in one customer, for the corpora) and seconds. Writes bench/results/identity-quality.json.
  */
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable } from '../src/commands/format.ts';
+import { type HardCorpus, hardCorpora } from '../src/evaluate/hard-corpora.ts';
 import { sandboxIdentityRecords } from '../src/evaluate/sandbox-records.ts';
 import { evaluateClusters, sharedContactMerges } from '../src/identity/evaluate.ts';
 import { createInputTable, createRecordsTable } from '../src/identity/input.ts';
@@ -101,6 +103,34 @@ function sandboxCase(): BenchCase {
   };
 }
 
+/** One of the hard-case corpora; a violation is two true people of one family in one customer. */
+function corpusCase(corpus: HardCorpus): BenchCase {
+  return {
+    name: corpus.name,
+    asOf: new Date('2026-11-20T12:00:00Z'),
+    load: async (db) => {
+      await createRecordsTable(db, 'bench_records', corpus.records, corpus.truth);
+      await createInputTable(db, 'select * from bench_records', 'truth_label');
+      await db.run('create or replace table true_families (truth_label varchar, family varchar)');
+      await db.appendRows('true_families', [...corpus.families]);
+    },
+    violations: async (db, out) => {
+      const [row] = await db.query(
+        `with people as (
+           select distinct r.customer_id, r.truth_label, f.family
+           from ${resolvedSql(out)} as r
+           join true_families as f using (truth_label)
+         )
+         select count(*)::bigint as n
+         from people as a
+         join people as b
+           on b.customer_id = a.customer_id and b.family = a.family and b.truth_label > a.truth_label`,
+      );
+      return Number(row?.n ?? 0);
+    },
+  };
+}
+
 async function runCase(benchCase: BenchCase): Promise<CaseResult> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'basin-bench-identity-'));
   const db = await Database.open(new Lake({ kind: 'local', dir: path.join(work, 'lake') }), {
@@ -158,6 +188,8 @@ if (await exists(devSets)) {
 } else {
   console.log(`(${devSets} not found: the development sets are skipped)`);
 }
+
+for (const corpus of hardCorpora()) cases.push(() => corpusCase(corpus));
 
 const results: CaseResult[] = [];
 for (const make of cases) {
