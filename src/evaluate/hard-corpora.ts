@@ -386,12 +386,15 @@ function families(rng: Random, households: number): HardCorpus {
   for (let h = 0; h < households; h++) {
     const base = customer(rng);
     const familyEmail = `${base.last.toLowerCase()}.family${rng.int(1, 99)}@${rng.pick(DOMAINS)}`;
-    const father = { ...base, forms: rng.pick(GIVEN), born: birth(rng, 1950, 1970) };
-    const mother = {
+    // Everyone has an email of their own, and shares the home's address, phone and family email.
+    const member = (forms: readonly string[], born: Born): Customer => ({
       ...base,
-      forms: rng.pick(GIVEN.filter((g) => g !== father.forms)),
-      born: birth(rng, 1952, 1972),
-    };
+      forms,
+      born,
+      email: emailFor(rng, forms[0]!, base.last),
+    });
+    const father = member(rng.pick(GIVEN), birth(rng, 1950, 1970));
+    const mother = member(rng.pick(GIVEN.filter((g) => g !== father.forms)), birth(rng, 1952, 1972));
     const twinsBorn = birth(rng, 1985, 2005);
     const [twinA, twinB] = [0, 1].map(() =>
       rng.pick(GIVEN.filter((g) => g !== father.forms && g !== mother.forms)),
@@ -399,11 +402,11 @@ function families(rng: Random, households: number): HardCorpus {
     const people: { id: string; c: Customer; suffix: string | null }[] = [
       { id: `c${h}-father`, c: father, suffix: 'Sr' },
       { id: `c${h}-mother`, c: mother, suffix: null },
-      { id: `c${h}-junior`, c: { ...father, born: birth(rng, 1985, 2000) }, suffix: 'Jr' },
+      { id: `c${h}-junior`, c: member(father.forms, birth(rng, 1985, 2000)), suffix: 'Jr' },
     ];
     if (twinA !== twinB) {
-      people.push({ id: `c${h}-twin-a`, c: { ...base, forms: twinA!, born: twinsBorn }, suffix: null });
-      people.push({ id: `c${h}-twin-b`, c: { ...base, forms: twinB!, born: twinsBorn }, suffix: null });
+      people.push({ id: `c${h}-twin-a`, c: member(twinA!, twinsBorn), suffix: null });
+      people.push({ id: `c${h}-twin-b`, c: member(twinB!, twinsBorn), suffix: null });
     }
     for (const person of people) {
       for (let r = 0, n = rng.int(1, 3); r < n; r++) {
