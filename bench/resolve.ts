@@ -17,12 +17,12 @@ import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { sandboxIdentityRecords } from '../src/evaluate/sandbox-records.ts';
+import { generateSynthetic } from '../src/evaluate/synthetic.ts';
 import { evaluateClusters } from '../src/identity/evaluate.ts';
 import { createRecordsTable, loadInputFile } from '../src/identity/input.ts';
 import { resolveIdentities } from '../src/identity/resolve.ts';
-import { sandboxIdentityRecords } from '../src/identity/sandbox-records.ts';
 import { folderStore } from '../src/identity/store.ts';
-import { generateSynthetic } from '../src/identity/synthetic.ts';
 import { Lake } from '../src/lake/lake.ts';
 import { generateGym } from '../src/sandbox/generate.ts';
 import { Database, sqlString } from '../src/sql/database.ts';
@@ -117,7 +117,7 @@ async function main(runs: number, syntheticRecords: number | null): Promise<void
     },
     scale: {
       input: syntheticRecords
-        ? 'synthetic noisy people (src/identity/synthetic.ts) with their truth'
+        ? 'synthetic noisy people (src/evaluate/synthetic.ts) with their truth'
         : `sandbox gym at ${SANDBOX_SCALE}x the demo, identity records with the generator truth`,
       records: scale.records,
       customers: scale.customers,

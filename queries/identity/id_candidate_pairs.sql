@@ -1,23 +1,48 @@
--- The pairs of profiles the model scores: those sharing a key under some blocking rule (keys held by
--- more than $max_block_size profiles are skipped, $max_weak_block_size for keys of names alone), and each payment naming a membership with the
--- membership owner's record (rule $owner_rule_id, or $minor_owner_rule_id when the owner is under 18
--- at $as_of). `rules` holds one bit per rule that paired them.
+-- The pairs of profiles the model scores: those sharing a key under some blocking rule, and each
+-- payment naming a membership with the membership owner's record (rule $owner_rule_id, or
+-- $minor_owner_rule_id when the owner is under 18 at $as_of). `rules` holds one bit per rule that
+-- paired them. A block is compared whole up to $max_block_size profiles ($max_weak_block_size for keys
+-- of names alone); a larger one is not dropped but split, sorted-neighbourhood style: its profiles
+-- in order of name and birth date, each compared with the next (cap − 1), so the work stays linear.
 with
 
 sized as (
-  select *, count(*) over (partition by rule_id, block_key) as block_size from id_block_keys
+  select
+    k.rule_id,
+    k.block_key,
+    k.profile_id,
+    count(*) over (partition by k.rule_id, k.block_key) as block_size,
+    case when k.weak then $max_weak_block_size else $max_block_size end as cap
+  from id_block_keys as k
 ),
 
-kept as (
-  select rule_id, block_key, profile_id
-  from sized
-  where block_size >= 2 and block_size <= case when weak then $max_weak_block_size else $max_block_size end
+ranked as (
+  select
+    s.rule_id,
+    s.block_key,
+    s.profile_id,
+    least(s.block_size, s.cap) as window_size,
+    row_number() over (
+      partition by s.rule_id, s.block_key order by p.ln, p.fn, p.dob, s.profile_id
+    ) as position
+  from sized as s
+  join id_profiles as p using (profile_id)
+  where s.block_size >= 2
+),
+
+reaches as (
+  select rule_id, block_key, profile_id, position + unnest(range(1, window_size)) as other_position
+  from ranked
 ),
 
 rule_pairs as (
-  select l.profile_id as pid_l, r.profile_id as pid_r, (1::integer << l.rule_id) as rule_bit
-  from kept as l
-  join kept as r on r.rule_id = l.rule_id and r.block_key = l.block_key and r.profile_id > l.profile_id
+  select
+    least(l.profile_id, r.profile_id) as pid_l,
+    greatest(l.profile_id, r.profile_id) as pid_r,
+    (1::integer << l.rule_id) as rule_bit
+  from reaches as l
+  join ranked as r
+    on r.rule_id = l.rule_id and r.block_key = l.block_key and r.position = l.other_position
 ),
 
 payers as (

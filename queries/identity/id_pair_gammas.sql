@@ -40,6 +40,16 @@ joined as (
     r.postal as r_postal,
     l.address as l_address,
     r.address as r_address,
+    l.nid as l_nid,
+    r.nid as r_nid,
+    l.gender as l_gender,
+    r.gender as r_gender,
+    l.state as l_state,
+    r.state as r_state,
+    -- Two records at one email or phone: if they are two people, they live or act together (twins,
+    -- a parent and child, a couple).
+    coalesce(l.email_match = r.email_match, false) or coalesce(l.phone_e164 = r.phone_e164, false) as share_contact,
+    l.in_cluster,
     l.tf_fn as l_tf_fn,
     l.tf_ln as l_tf_ln,
     l.tf_city as l_tf_city
@@ -51,10 +61,11 @@ joined as (
 oriented as (
   select
     *,
+    -- Swapped when the crossed reading is the closer one, typos and all (Lee Jmaes, James Lee).
     coalesce(
       l_fn0 <> r_fn0
-      and jaro_winkler_similarity(l_fn0, r_ln0) >= 0.92
-      and jaro_winkler_similarity(l_ln0, r_fn0) >= 0.92,
+      and jaro_winkler_similarity(l_fn0, r_ln0) + jaro_winkler_similarity(l_ln0, r_fn0)
+        > jaro_winkler_similarity(l_fn0, r_fn0) + jaro_winkler_similarity(l_ln0, r_ln0),
       false
     ) as names_swapped
   from joined
@@ -82,6 +93,8 @@ compared as (
     r_suffix,
     l_hints,
     r_hints,
+    share_contact,
+    in_cluster,
     {{gammas}},
     {{term_frequencies}}
   from aligned
@@ -89,7 +102,7 @@ compared as (
 
 final as (
   select
-    * exclude (l_suffix, r_suffix, l_hints, r_hints),
+    * exclude (l_suffix, r_suffix, l_hints, r_hints, share_contact, in_cluster),
     {{conflicts}}
   from compared
 )

@@ -7,15 +7,21 @@ input as (
   select * from id_input
 ),
 
+-- `Ada Lovelace <ada@example.com>`: the address is what is inside the angle brackets.
+addresses as (
+  select email, lower(trim(coalesce(nullif(regexp_extract(email, '<([^<>]+)>', 1), ''), email))) as email_norm
+  from (select distinct email from input where email is not null)
+),
+
 emails as (
   select
     email,
-    lower(email) as email_norm,
+    email_norm,
     regexp_full_match(
-      lower(email),
+      email_norm,
       '[a-z0-9!#$%&''*+/=?^_`{|}~.-]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}'
     ) as email_valid
-  from (select distinct email from input where email is not null)
+  from addresses
 ),
 
 email_parts as (

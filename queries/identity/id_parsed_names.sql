@@ -19,7 +19,10 @@ tokens as (
       t -> t <> '' and t not in ('mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'rev')
     ) as first_tokens,
     list_filter(string_split(id_fold(preferred_name), ' '), t -> t <> '') as preferred_tokens,
-    list_filter(string_split(id_fold(last_name), ' '), t -> t <> '') as last_tokens,
+    list_transform(
+      list_filter(string_split(id_fold(last_name), ' '), t -> t <> ''),
+      t -> case t when 'senior' then 'sr' when 'junior' then 'jr' else t end
+    ) as last_tokens,
     list_filter(
       string_split(
         id_fold(
@@ -32,8 +35,19 @@ tokens as (
         ' '
       ),
       t -> t <> '' and t not in ('mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'rev')
-    ) as full_tokens
+    ) as full_tokens0
   from distinct_names
+),
+
+-- Senior and Junior written out are the suffixes, after the first word (Junior alone may be a name).
+suffixed as (
+  select
+    *,
+    list_transform(
+      full_tokens0,
+      (t, i) -> case when i > 1 and t = 'senior' then 'sr' when i > 1 and t = 'junior' then 'jr' else t end
+    ) as full_tokens
+  from tokens
 ),
 
 name_parts as (
@@ -45,7 +59,7 @@ name_parts as (
       list_filter(last_tokens, t -> t in ('jr', 'sr', 'ii', 'iii', 'iv'))[-1],
       list_filter(full_tokens, t -> t in ('jr', 'sr', 'ii', 'iii', 'iv'))[-1]
     ) as suffix
-  from tokens
+  from suffixed
 ),
 
 names as (
@@ -53,6 +67,9 @@ names as (
     *,
     coalesce(first_tokens[1], full_core[1]) as fn,
     preferred_tokens[1] as pf,
+    -- A first name of several words may be one name with a stray space (Jo hn): its words joined
+    -- are another form it can take.
+    case when len(first_tokens) > 1 then array_to_string(first_tokens, '') end as fn_joined,
     case
       when len(last_core) > 0 then array_to_string(last_core, '')
       when len(full_core) >= 2 then
@@ -75,4 +92,4 @@ names as (
   from name_parts
 )
 
-select first_name, last_name, full_name, preferred_name, fn, pf, ln, suffix from names
+select first_name, last_name, full_name, preferred_name, fn, pf, fn_joined, ln, suffix from names

@@ -35,6 +35,7 @@ grouped as (
     e.n_records,
     e.fn,
     e.pf,
+    e.fn_joined,
     e.ln,
     e.suffix,
     e.email_match,
@@ -45,6 +46,10 @@ grouped as (
     e.city,
     e.postal,
     e.address,
+    e.nid,
+    e.gender,
+    e.state,
+    false as in_cluster,
     coalesce(g.sources, list_filter([e.source], x -> x is not null)) as sources,
     coalesce(g.capitan_ids, list_filter([e.capitan_customer_id], x -> x is not null)) as capitan_ids,
     coalesce(g.stripe_ids, list_filter([e.stripe_customer_id], x -> x is not null)) as stripe_ids,
@@ -56,7 +61,7 @@ grouped as (
 ),
 
 given_names as (
-  select profile_id, unnest(list_filter([fn, pf], x -> x is not null)) as name from grouped
+  select profile_id, unnest(list_filter([fn, pf, fn_joined], x -> x is not null)) as name from grouped
 ),
 
 forms as (
@@ -72,7 +77,7 @@ described as (
   select
     g.*,
     list_sort(list_distinct(
-      coalesce(fo.formal_forms, []::varchar[]) || list_filter([g.fn, g.pf], x -> x is not null)
+      coalesce(fo.formal_forms, []::varchar[]) || list_filter([g.fn, g.pf, g.fn_joined], x -> x is not null)
     )) as fn_forms,
     -- The letters of the email user name beyond the person's own names, whatever form of them
     -- (kittycat77 → kittycat; jessica.cox84 for Jess Cox → nothing). Longer forms go first so
@@ -109,24 +114,32 @@ city_freq as (
   select city, count(*) / sum(count(*)) over () as tf_city from grouped where city is not null group by city
 ),
 
--- Soundex once per distinct name, not once per profile.
+-- Soundex once per distinct name, not once per profile; a first name also sounds as its formal
+-- names (Bob as Robert), so nicknames meet in phonetic blocks.
 sounds as (
   select name, id_soundex(name) as sound
-  from (select fn as name from grouped union select ln as name from grouped)
+  from (select fn as name from grouped union select ln as name from grouped union select unnest(fn_forms) from described)
   where name is not null
+),
+
+form_sounds as (
+  select d.profile_id, list_sort(list_distinct(list(s.sound))) as fn_sounds
+  from (select profile_id, unnest(fn_forms) as name from described) as d
+  join sounds as s using (name)
+  group by d.profile_id
 ),
 
 final as (
   select
     d.*,
-    sf.sound as fn_sound,
     sl.sound as ln_sound,
+    coalesce(fs.fn_sounds, []::varchar[]) as fn_sounds,
     f.tf_fn,
     l.tf_ln,
     c.tf_city
   from described as d
-  left join sounds as sf on sf.name = d.fn
   left join sounds as sl on sl.name = d.ln
+  left join form_sounds as fs using (profile_id)
   left join fn_freq as f using (fn)
   left join ln_freq as l using (ln)
   left join city_freq as c using (city)

@@ -23,12 +23,25 @@ email_keys as (
   select * from id_parsed_emails
 ),
 
+-- An address line that also holds the city, state and ZIP ("12 Oak St, Waco, TX 76701"): its
+-- street part is the address, and the rest fills the city, state and postal code when they are empty.
+address_lines as (
+  select
+    address,
+    nullif(regexp_extract(address, '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$', 1), '') as line_street,
+    nullif(regexp_extract(address, '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$', 2), '') as line_city,
+    nullif(regexp_extract(address, '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$', 3), '') as line_state,
+    nullif(regexp_extract(address, '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$', 4), '') as line_zip
+  from (select distinct address from input where address is not null)
+),
+
 normalised as (
   select
     i.record_id,
     coalesce(lower(i.source), nullif(split_part(i.record_id, ':', 1), i.record_id)) as source,
     n.fn,
     n.pf,
+    n.fn_joined,
     n.ln,
     n.suffix,
     e.email_norm,
@@ -40,21 +53,27 @@ normalised as (
     d.birth_date as dob,
     d.birth_date_alt as dob_alt,
     d.birth_date_status as dob_status,
-    id_fold(i.city) as city,
+    id_fold(coalesce(i.city, a.line_city)) as city,
     coalesce(
-      nullif(regexp_extract(i.postal_code, '(\d{5})(-?\d{4})?', 1), ''),
+      nullif(regexp_extract(coalesce(i.postal_code, a.line_zip), '(\d{5})(-?\d{4})?', 1), ''),
       nullif(upper(regexp_replace(i.postal_code, '[^A-Za-z0-9]', '', 'g')), '')
     ) as postal,
     nullif(
       trim(regexp_replace(
         regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-          regexp_replace(lower(strip_accents(i.address)), '[^a-z0-9 ]+', ' ', 'g'),
+          regexp_replace(lower(strip_accents(coalesce(a.line_street, i.address))), '[^a-z0-9 ]+', ' ', 'g'),
           '\bstreet\b', 'st', 'g'), '\bavenue\b', 'ave', 'g'), '\broad\b', 'rd', 'g'), '\bdrive\b', 'dr', 'g'),
           '\blane\b', 'ln', 'g'), '\bboulevard\b', 'blvd', 'g'), '\bcourt\b', 'ct', 'g'),
         '\s+', ' ', 'g'
       )),
       ''
     ) as address,
+    nullif(upper(regexp_replace(i.national_id, '[^A-Za-z0-9]', '', 'g')), '') as nid,
+    case
+      when lower(trim(i.gender)) in ('f', 'female', 'w', 'woman') then 'f'
+      when lower(trim(i.gender)) in ('m', 'male', 'man') then 'm'
+    end as gender,
+    nullif(upper(regexp_replace(coalesce(i.state, a.line_state), '[^A-Za-z]', '', 'g')), '') as state,
     i.capitan_customer_id,
     i.stripe_customer_id,
     i.square_customer_id,
@@ -62,6 +81,7 @@ normalised as (
     list_filter(list_transform(string_split(i.household_hint, '|'), h -> trim(h)), h -> h <> '') as household_hints,
     try_cast(i.seen_at as timestamptz) as seen_at
   from input as i
+  left join address_lines as a on a.address = i.address
   left join names as n
     on coalesce(n.first_name, chr(0)) = coalesce(i.first_name, chr(0))
     and coalesce(n.last_name, chr(0)) = coalesce(i.last_name, chr(0))
@@ -76,7 +96,7 @@ keyed as (
   select
     *,
     hash(
-      fn, pf, ln, suffix, email_match, phone_e164, dob, dob_alt, city, postal, address,
+      fn, pf, fn_joined, ln, suffix, email_match, phone_e164, dob, dob_alt, city, postal, address, nid, gender, state,
       case when email_match is null and phone_e164 is null then record_id end
     ) as evidence_hash
   from normalised

@@ -1,5 +1,5 @@
 -- One row per component signature, shaped like id_profiles so the comparisons run on it;
--- only the fields a conflict depends on are kept.
+-- only the fields a conflict depends on are kept. Its signatures are together: one cluster.
 with
 
 signed as (
@@ -19,6 +19,10 @@ final as (
     p.dob,
     p.dob_alt,
     p.household_hints,
+    p.nid,
+    true as in_cluster,
+    null::varchar as gender,
+    null::varchar as state,
     null::varchar as email_match,
     null::varchar as email_user,
     null::varchar as email_user_extra,

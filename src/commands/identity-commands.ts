@@ -182,7 +182,7 @@ async function runAndReport(
     `resolved ${n(summary.records)} records into ${n(summary.customers)} customers in ${n(summary.households)} households (${seconds.toFixed(1)} s)`,
   );
   console.log(
-    `  ${n(summary.profiles)} distinct profiles, ${n(summary.candidatePairs)} candidate pairs; ids: ${n(summary.newCustomers)} new, ${n(summary.mergedIds)} merged into older ids, ${n(summary.splitIds)} split`,
+    `  ${n(summary.profiles)} distinct profiles, ${n(summary.candidatePairs)} candidate pairs${summary.blockingRecall === null ? '' : ` (blocking recall ${summary.blockingRecall.toFixed(4)})`}; ids: ${n(summary.newCustomers)} new, ${n(summary.mergedIds)} merged into older ids, ${n(summary.splitIds)} split`,
   );
   console.log(
     `  rejected as invalid: ${n(summary.rejected.emails)} emails, ${n(summary.rejected.phones)} phones, ${n(summary.rejected.birthDates)} birth dates; ${n(summary.ambiguousBirthDates)} birth dates read both ways (day/month)`,

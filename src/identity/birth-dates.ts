@@ -30,8 +30,12 @@ const MONTHS: Record<string, number> = {
   dec: 12,
 };
 
-/** Years before this are placeholders (1900-01-01, 0001-01-01), never real customers. */
-const EARLIEST_YEAR = 1901;
+/**
+ * A valid date is evidence, historical records included: any date from 1800 on is read. Dates that
+ * systems write for "unknown" (a year's first day at a century, the spreadsheet epoch) are missing.
+ */
+const EARLIEST_YEAR = 1800;
+const PLACEHOLDER_DATES = new Set(['1800-01-01', '1899-12-30', '1899-12-31', '1900-01-01', '1901-01-01']);
 
 const empty: ParsedBirthDate = { date: null, alt: null, status: 'empty' };
 const invalid: ParsedBirthDate = { date: null, alt: null, status: 'invalid' };
@@ -46,7 +50,7 @@ export function parseBirthDate(text: string | null | undefined, asOf: Date): Par
   const limit = isoOf(asOf.getUTCFullYear(), asOf.getUTCMonth() + 1, asOf.getUTCDate());
   const acceptYear = (y: number, m: number, d: number) => {
     const iso = validIso(y, m, d);
-    return iso !== null && iso <= limit ? iso : null;
+    return iso !== null && iso <= limit && !PLACEHOLDER_DATES.has(iso) ? iso : null;
   };
   // A two-digit year is the latest century that does not put the birth after `asOf`.
   const accept = (year: string | number, m: number, d: number) => {

@@ -2,7 +2,7 @@
  * Blocking rules: which pairs of profiles get compared at all. Each rule gives every profile a list
  * of keys (SQL over the profile `p`); profiles sharing a key under a rule become a candidate pair,
  * and the union over rules is what the model scores. A key held by more than `maxBlockSize` profiles
- * says little (a common surname's soundex) and is skipped: the other rules still reach those pairs.
+ * (a common surname's soundex) is split into neighbourhoods rather than compared whole.
  * The bit of each rule that paired them is kept, to train the model on one block at a time.
  */
 export interface BlockingRule {
@@ -36,8 +36,8 @@ export const BLOCKING_RULES: readonly BlockingRule[] = [
   {
     id: 4,
     name: 'names_sound_alike',
-    label: 'first and last names that sound alike, either order',
-    keys: "[least(p.fn_sound, p.ln_sound) || ':' || greatest(p.fn_sound, p.ln_sound)]",
+    label: 'first (or its formal name) and last names that sound alike, either order',
+    keys: "list_transform(p.fn_sounds, f -> least(f, p.ln_sound) || ':' || greatest(f, p.ln_sound))",
     weak: true,
   },
   {
@@ -62,6 +62,20 @@ export const BLOCKING_RULES: readonly BlockingRule[] = [
       'a:' || left(p.email_user, 5) || '@' || split_part(p.email_match, '@', 2),
       'z:' || right(p.email_user, 5) || '@' || split_part(p.email_match, '@', 2)
     ] else [] end`,
+  },
+  { id: 10, name: 'national_id', label: 'same national id', keys: '[p.nid]' },
+  {
+    // Spaces and house numbers are where addresses are mistyped most; the rest identifies a home.
+    id: 11,
+    name: 'address',
+    label: 'same address letters',
+    keys: "[nullif(regexp_replace(p.address, '[^a-z]', '', 'g'), '')]",
+  },
+  {
+    id: 12,
+    name: 'postal_initial',
+    label: 'same postal code and the same first letter of the first or last name',
+    keys: "[p.postal || ':f' || left(p.fn, 1), p.postal || ':l' || left(p.ln, 1)]",
   },
 ];
 

@@ -5,8 +5,9 @@
  * (its gamma). Level 0 is "a value is missing": it weighs nothing. The last level is "different".
  *
  * `tf` marks an exact level whose weight follows the frequency of the value agreed on (Smith counts
- * for less than Okonkwo). `conflict` marks levels that say two different people: a pair at such a
- * level never joins one customer, whatever its score (twins, a parent and child sharing an email).
+ * for less than Okonkwo). Every level, disagreement included, is evidence with a learned weight
+ * (Fellegi–Sunter): typos in first names and birth dates are among the commonest errors, so no
+ * level vetoes a pair on its own. The few vetoes are the `CONFLICTS` below.
  */
 
 export type TermFrequencyColumn = 'fn' | 'ln' | 'city';
@@ -15,7 +16,6 @@ export interface ComparisonLevel {
   label: string;
   sql: string;
   tf?: TermFrequencyColumn;
-  conflict?: boolean;
 }
 
 export interface Comparison {
@@ -45,8 +45,8 @@ export const COMPARISONS: readonly Comparison[] = [
         label: 'an initial of the other',
         sql: '(length(l_fn) = 1 or length(r_fn) = 1) and left(l_fn, 1) = left(r_fn, 1)',
       },
-      { label: 'first names Jaro-Winkler ≥ 0.80', sql: `${jw('l_fn', 'r_fn')} >= 0.80`, conflict: true },
-      { label: 'different first names', sql: 'true', conflict: true },
+      { label: 'first names Jaro-Winkler ≥ 0.80', sql: `${jw('l_fn', 'r_fn')} >= 0.80` },
+      { label: 'different first names', sql: 'true' },
     ],
   },
   {
@@ -91,9 +91,8 @@ export const COMPARISONS: readonly Comparison[] = [
       {
         label: 'birth dates within a year',
         sql: "abs(date_diff('day', l_dob, r_dob)) <= 366",
-        conflict: true,
       },
-      { label: 'different birth dates', sql: 'true', conflict: true },
+      { label: 'different birth dates', sql: 'true' },
     ],
   },
   {
@@ -156,13 +155,43 @@ export const COMPARISONS: readonly Comparison[] = [
       { label: 'different addresses', sql: 'true' },
     ],
   },
+  {
+    name: 'national_id',
+    levels: [
+      { label: 'national id missing', sql: 'l_nid is null or r_nid is null' },
+      { label: 'same national id', sql: 'l_nid = r_nid' },
+      // Ids are typed by hand: one slip (a digit changed, two swapped) is the commonest error.
+      { label: 'national ids one edit apart', sql: 'damerau_levenshtein(l_nid, r_nid) <= 1' },
+      { label: 'different national ids', sql: 'true' },
+    ],
+  },
+  {
+    name: 'gender',
+    levels: [
+      { label: 'gender missing', sql: 'l_gender is null or r_gender is null' },
+      { label: 'same gender', sql: 'l_gender = r_gender' },
+      { label: 'different genders', sql: 'true' },
+    ],
+  },
+  {
+    name: 'state',
+    levels: [
+      { label: 'state missing', sql: 'l_state is null or r_state is null' },
+      { label: 'same state', sql: 'l_state = r_state' },
+      { label: 'different states', sql: 'true' },
+    ],
+  },
 ];
 
 /**
- * Disagreements no score can outweigh, beyond the comparisons' conflict levels: a Jr and a Sr are
- * two people even with one name, one address and one phone.
+ * Disagreements no score can outweigh. Each is a narrow rule for two different people, not a
+ * disagreement that a typo could explain: a Jr and a Sr; people the source relates; two people who
+ * share an email or a phone while their first names or birth dates plainly differ (twins, a parent
+ * and child, a couple); and, inside one cluster, two records where one of first name and birth date
+ * plainly differs and the other does not agree (differs too, or is missing). One plainly different
+ * field beside an agreeing one is evidence, weighed by the model: files replace whole values by mistake. The same national id overrides the last two: it names one person.
  */
-export const EXTRA_CONFLICTS: readonly { name: string; label: string; sql: string }[] = [
+export const CONFLICTS: readonly { name: string; label: string; sql: string }[] = [
   {
     name: 'suffix',
     label: 'different name suffixes (Jr/Sr)',
@@ -173,6 +202,19 @@ export const EXTRA_CONFLICTS: readonly { name: string; label: string; sql: strin
     name: 'related',
     label: 'the source relates them as two people (relation, family membership)',
     sql: 'coalesce(len(list_intersect(l_hints, r_hints)) > 0, false)',
+  },
+  {
+    name: 'two_people_one_contact',
+    label: 'two people at one email or phone: first names or birth dates plainly differ',
+    sql: 'share_contact and g_national_id <> {{same_national_id}} and (g_first_name = {{different_first_names}} or g_birth_date = {{different_birth_dates}})',
+  },
+  {
+    name: 'two_people_one_cluster',
+    label: 'two people in one cluster: first name or birth date plainly differs, the other does not agree',
+    sql:
+      'in_cluster and g_national_id <> {{same_national_id}}' +
+      ' and g_first_name in (0, {{different_first_names}}) and g_birth_date in (0, {{different_birth_dates}})' +
+      ' and g_first_name + g_birth_date > 0',
   },
 ];
 
@@ -219,19 +261,19 @@ export function termFrequencyColumnsSql(comparisons: readonly Comparison[] = COM
     .join(',\n    ');
 }
 
-/** Which conflicts a pair shows: `conflict_<name>` booleans. */
-export function conflictColumnsSql(comparisons: readonly Comparison[] = COMPARISONS): string {
-  const fromLevels = comparisons.flatMap((c) => {
-    const levels = c.levels.flatMap((level, i) => (level.conflict ? [i] : []));
-    return levels.length > 0 ? [`(g_${c.name} in (${levels.join(', ')})) as conflict_${c.name}`] : [];
-  });
-  const extra = EXTRA_CONFLICTS.map((x) => `(${x.sql}) as conflict_${x.name}`);
-  return [...fromLevels, ...extra].join(',\n    ');
+/** Which conflicts a pair shows: `conflict_<name>` booleans over the pair's gammas. */
+export function conflictColumnsSql(): string {
+  const levels: Record<string, number> = {
+    same_national_id: levelIndex('national_id', 'same national id'),
+    different_first_names: levelIndex('first_name', 'different first names'),
+    different_birth_dates: levelIndex('birth_date', 'different birth dates'),
+  };
+  return CONFLICTS.map(
+    (x) =>
+      `(${x.sql.replace(/\{\{(\w+)\}\}/g, (_, key: string) => String(levels[key]))}) as conflict_${x.name}`,
+  ).join(',\n    ');
 }
 
-export function conflictNames(comparisons: readonly Comparison[] = COMPARISONS): string[] {
-  return [
-    ...comparisons.filter((c) => c.levels.some((l) => l.conflict)).map((c) => c.name),
-    ...EXTRA_CONFLICTS.map((x) => x.name),
-  ];
+export function conflictNames(): string[] {
+  return CONFLICTS.map((x) => x.name);
 }

@@ -9,7 +9,7 @@ export interface ResolverConfig {
   mediumThreshold: number;
   /** Links from here up to the medium threshold go to the review queue (the low tier), never joined. */
   reviewThreshold: number;
-  /** Blocking keys held by more profiles than this are skipped (they pair too many strangers). */
+  /** Blocking keys held by more profiles than this are split: each profile meets this many neighbours. */
   maxBlockSize: number;
   /** The same for keys made of names alone, whose blocks of namesakes grow with the square of size. */
   maxWeakBlockSize: number;

@@ -29,7 +29,9 @@ export const PERSON_COLUMNS = [
  *   of one household (`family:<parent capitan id>` on a parent and each child from CHI/PRE relations,
  *   `siblings:<a>-<b>`, `membership:<id>` on the members of a family membership). Records sharing a
  *   key become one household and are never merged into one customer;
- * - `seen_at`: when the source saw the record (created or paid at), for first/last seen and recency.
+ * - `seen_at`: when the source saw the record (created or paid at), for first/last seen and recency;
+ * - `national_id`, `gender`, `state`: person evidence many files carry (a social security or other
+ *   national number, compared allowing one typo; a gender; a state or province).
  */
 export const OPTIONAL_COLUMNS = [
   'preferred_name',
@@ -39,6 +41,9 @@ export const OPTIONAL_COLUMNS = [
   'membership_owner_id',
   'household_hint',
   'seen_at',
+  'national_id',
+  'gender',
+  'state',
 ] as const;
 
 export const INPUT_COLUMNS = [...PERSON_COLUMNS, ...OPTIONAL_COLUMNS] as const;

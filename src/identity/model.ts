@@ -51,7 +51,7 @@ export function gammaFragments(
     features,
     gammas: gammaColumnsSql(comparisons),
     term_frequencies: termFrequencyColumnsSql(comparisons),
-    conflicts: conflictColumnsSql(comparisons),
+    conflicts: conflictColumnsSql(),
   };
 }
 

@@ -20,7 +20,9 @@ export function phoneKey(raw: string | null | undefined): string | null {
     .replace(/\s*(?:ext\.?|extension|x|#)\s*\d+$/, '');
   const digits = text.replace(/[^0-9]/g, '');
   if (digits === '') return null;
-  return text.startsWith('+') ? `+${digits}` : digits;
+  if (text.startsWith('+')) return `+${digits}`;
+  // 00 is the international call prefix outside North America: 0044 20 7946 0958 is +44 20 7946 0958.
+  return digits.startsWith('00') && digits.length > 10 ? `+${digits.slice(2)}` : digits;
 }
 
 /** Validates a phone key with the full libphonenumber metadata; numbers without a `+` are in `region`. */

@@ -39,6 +39,8 @@ export interface ResolveSummary {
   ambiguousBirthDates: number;
   guard: GuardSummary;
   componentRounds: number;
+  /** Share of true pairs that blocking made candidates, when the input carries true labels. */
+  blockingRecall: number | null;
   model: FittedModel;
   timings: StepTiming[];
 }
@@ -86,6 +88,7 @@ export async function resolveIdentities(
   await steps.table('id_pair_gammas', {}, gammaFragments('id_candidate_pairs'), 'id_candidate_gammas');
   const profiles = await count('id_profiles');
   const candidatePairs = await count('id_candidate_pairs');
+  const blockingRecall = (await hasTruth(db)) ? await measureBlockingRecall(steps) : null;
   await steps.drop('id_candidate_pairs');
 
   const model = await fitModel(steps, config, profiles, candidatePairs);
@@ -226,6 +229,7 @@ export async function resolveIdentities(
     ambiguousBirthDates: lookups.ambiguousBirthDates,
     guard,
     componentRounds,
+    blockingRecall,
     model,
     timings: steps.timings,
   };
@@ -236,4 +240,18 @@ async function assertUniqueIds(db: Database): Promise<void> {
     `select count(*) - count(distinct customer_id) as repeated from id_cluster_customers`,
   );
   if (Number(row?.repeated ?? 0) > 0) throw new Error('two customers drew the same new id; this is a bug');
+}
+
+async function hasTruth(db: Database): Promise<boolean> {
+  const [row] = await db.query(
+    `select count(*)::bigint as n from information_schema.columns
+     where table_name = 'id_input' and column_name = 'truth_label'`,
+  );
+  return Number(row?.n ?? 0) > 0;
+}
+
+async function measureBlockingRecall(steps: SqlSteps): Promise<number> {
+  const [row] = await steps.rows('evaluate_blocking');
+  const truePairs = Number(row?.true_pairs ?? 0);
+  return truePairs === 0 ? 1 : Number(row?.candidate_true_pairs ?? 0) / truePairs;
 }

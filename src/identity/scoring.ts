@@ -1,5 +1,5 @@
 import { sqlString } from '../sql/database.ts';
-import { COMPARISONS, type Comparison, conflictNames, EXTRA_CONFLICTS } from './comparisons.ts';
+import { COMPARISONS, CONFLICTS, type Comparison, conflictNames } from './comparisons.ts';
 import type { Fragments } from './sql-steps.ts';
 
 /**
@@ -29,12 +29,12 @@ export function scoreFragments(comparisons: readonly Comparison[] = COMPARISONS)
   return {
     weights: weights.join(',\n    '),
     weight_sum: comparisons.map((c) => `w_${c.name}`).join(' + '),
-    any_conflict: anyConflictSql(comparisons),
+    any_conflict: anyConflictSql(),
   };
 }
 
-export function anyConflictSql(comparisons: readonly Comparison[] = COMPARISONS): string {
-  return conflictNames(comparisons)
+export function anyConflictSql(): string {
+  return conflictNames()
     .map((name) => `conflict_${name}`)
     .join(' or ');
 }
@@ -51,12 +51,9 @@ export function evidenceFragments(comparisons: readonly Comparison[] = COMPARISO
     const labels = `[${c.levels.map((l) => text(JSON.stringify(l.label))).join(', ')}]`;
     return `case when g_${c.name} > 0 then ${text(`"${c.name}":{"level":`)} || ${labels}[g_${c.name} + 1] || ${text(',"bayes_factor":')} || round(pow(2, w_${c.name}), 4) || '}' end`;
   });
-  const conflicts = [
-    ...comparisons
-      .filter((c) => c.levels.some((l) => l.conflict))
-      .map((c) => [`conflict_${c.name}`, `conflicting ${c.name.replace('_', ' ')}`] as const),
-    ...EXTRA_CONFLICTS.map((x) => [`conflict_${x.name}`, x.label] as const),
-  ].map(([column, label]) => `case when ${column} then ${text(JSON.stringify(label))} end`);
+  const conflicts = CONFLICTS.map((x) => [`conflict_${x.name}`, x.label] as const).map(
+    ([column, label]) => `case when ${column} then ${text(JSON.stringify(label))} end`,
+  );
   return {
     evidence: [
       `${text('{"match_weight":')} || round(match_weight, 3)`,

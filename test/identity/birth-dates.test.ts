@@ -45,8 +45,24 @@ describe('parseBirthDate()', () => {
     expect(parseBirthDate('12/25/19', asOf).date).toBe('2019-12-25');
   });
 
+  it('reads historical dates from 1800 on as evidence', () => {
+    expect(parseBirthDate('1856-07-03', asOf)).toEqual({ date: '1856-07-03', alt: null, status: 'ok' });
+    expect(parseBirthDate('18990214', asOf).date).toBe('1899-02-14');
+    expect(parseBirthDate('1900-01-02', asOf).date).toBe('1900-01-02');
+  });
+
   it('rejects impossible dates, placeholders, future dates and text', () => {
-    for (const text of ['02/30/1990', '1900-01-01', '0001-01-01', '2030-01-01', 'unknown', '13/13/1990']) {
+    for (const text of [
+      '02/30/1990',
+      '1900-01-01',
+      '1901-01-01',
+      '1899-12-31',
+      '0001-01-01',
+      '1799-05-02',
+      '2030-01-01',
+      'unknown',
+      '13/13/1990',
+    ]) {
       expect(parseBirthDate(text, asOf).status, text).toBe('invalid');
     }
     expect(parseBirthDate('  ', asOf).status).toBe('empty');

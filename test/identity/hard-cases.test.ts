@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSynthetic } from '../../src/evaluate/synthetic.ts';
 import type { IdentityRecord } from '../../src/identity/input.ts';
-import { generateSynthetic } from '../../src/identity/synthetic.ts';
 import type { Database, Row } from '../../src/sql/database.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 import { customersOf, openDb, readOutput, resolveRecords } from './support.ts';
@@ -249,6 +249,124 @@ const cases: IdentityRecord[] = [
     email: 'info@riverclimb.com',
     capitan_customer_id: '916',
   },
+  // A first name mistyped past one keystroke (Katharine, Cathrine) is evidence against, not a veto:
+  // the same birth date, address and national id outweigh it.
+  {
+    record_id: 'capitan:customer:917',
+    source: 'capitan',
+    first_name: 'Katharine',
+    last_name: 'Quillfeather',
+    birth_date: '1979-08-21',
+    address: '14 Larkspur Lane',
+    postal_code: '76710',
+    national_id: '318-22-4471',
+    capitan_customer_id: '917',
+  },
+  {
+    record_id: 'square:customer:sq_fn_typo',
+    source: 'square',
+    first_name: 'Cathrine',
+    last_name: 'Quillfeather',
+    birth_date: '1979-08-21',
+    address: '14 Larkspur Ln',
+    postal_code: '76710',
+    national_id: '318224471',
+  },
+  // A birth date three months off (a month and a year mistyped), with one email and one name.
+  {
+    record_id: 'capitan:customer:918',
+    source: 'capitan',
+    first_name: 'Ptolemy',
+    last_name: 'Ashgrove',
+    email: 'ptolemy.ashgrove@fastmail.com',
+    birth_date: '1966-02-14',
+    capitan_customer_id: '918',
+  },
+  {
+    record_id: 'square:customer:sq_dob_typo',
+    source: 'square',
+    first_name: 'Ptolemy',
+    last_name: 'Ashgrove',
+    email: 'ptolemy.ashgrove@fastmail.com',
+    birth_date: '1965-11-14',
+  },
+  // First and last name swapped, with a typo in one of them.
+  {
+    record_id: 'capitan:customer:919',
+    source: 'capitan',
+    first_name: 'Marguerite',
+    last_name: 'Okafor',
+    email: 'mokafor.art@gmail.com',
+    capitan_customer_id: '919',
+  },
+  {
+    record_id: 'mailchimp:member:mc_swapped',
+    source: 'mailchimp',
+    first_name: 'Okfaro',
+    last_name: 'Marguerite',
+    email: 'mokafor.art@gmail.com',
+  },
+  // A mother and her daughter of one name share a phone; a card with only that phone and the
+  // mother's email links to both, and the cluster must still split: two birth dates a generation apart.
+  {
+    record_id: 'capitan:customer:920',
+    source: 'capitan',
+    first_name: 'Abigail',
+    last_name: 'Fenwright',
+    email: 'abby.fenwright@icloud.com',
+    phone: '(254) 555-0177',
+    birth_date: '1984-06-02',
+    capitan_customer_id: '920',
+  },
+  {
+    record_id: 'capitan:customer:921',
+    source: 'capitan',
+    first_name: 'Abby',
+    last_name: 'Fenwright',
+    phone: '254-555-0177',
+    birth_date: '2012-01-19',
+    capitan_customer_id: '921',
+  },
+  {
+    record_id: 'mailchimp:member:mc_fenwright',
+    source: 'mailchimp',
+    first_name: 'Abby',
+    last_name: 'Fenwright',
+    email: 'abby.fenwright@icloud.com',
+    phone: '2545550177',
+  },
+  // One woman's three records, one with her name written the Polish way (Stefania: three edits
+  // from Stephanie). Birth date, surname and address agree: the cluster holds no real contradiction.
+  {
+    record_id: 'capitan:customer:922',
+    source: 'capitan',
+    first_name: 'Stephanie',
+    last_name: 'Wielochowska',
+    birth_date: '1958-08-22',
+    address: '42 Stone Place',
+    postal_code: '76633',
+    national_id: '772-10-5531',
+    capitan_customer_id: '922',
+  },
+  {
+    record_id: 'square:customer:sq_replaced_a',
+    source: 'square',
+    first_name: 'Stephanie',
+    last_name: 'Wielochowska',
+    birth_date: '1958-08-22',
+    address: '42 Stone Pl',
+    postal_code: '76633',
+  },
+  {
+    record_id: 'square:customer:sq_replaced_b',
+    source: 'square',
+    first_name: 'Stefania',
+    last_name: 'Wielochowska',
+    birth_date: '1958-08-22',
+    address: '42 Stone Place',
+    postal_code: '76633',
+    national_id: '772105531',
+  },
 ];
 
 describe('hard cases of identity resolution', () => {
@@ -321,6 +439,26 @@ describe('hard cases of identity resolution', () => {
   it("gives a parent's payment for a child's membership to the parent, not the child", () => {
     expect(same('stripe:charge:ch_dues', 'capitan:customer:912')).toBe(true);
     expect(customer.get('stripe:charge:ch_dues')).not.toBe(customer.get('capitan:customer:913'));
+  });
+
+  it('weighs a mistyped first name and a mistyped birth date as evidence, not as vetoes', () => {
+    expect(same('capitan:customer:917', 'square:customer:sq_fn_typo')).toBe(true);
+    expect(same('capitan:customer:918', 'square:customer:sq_dob_typo')).toBe(true);
+  });
+
+  it('joins swapped first and last names even with a typo in one', () => {
+    expect(same('capitan:customer:919', 'mailchimp:member:mc_swapped')).toBe(true);
+  });
+
+  it('splits a mother and daughter of one name that a shared phone chained together', () => {
+    expect(distinct('capitan:customer:920', 'capitan:customer:921')).toBe(true);
+    expect(same('capitan:customer:920', 'mailchimp:member:mc_fenwright')).toBe(true);
+  });
+
+  it('keeps a cluster whole when one first name is far from the others but everything else agrees', () => {
+    expect(
+      same('capitan:customer:922', 'square:customer:sq_replaced_a', 'square:customer:sq_replaced_b'),
+    ).toBe(true);
   });
 
   it('never joins strangers through a role address', () => {

@@ -86,6 +86,33 @@ describe('normalisation (id_record_profiles)', () => {
     expect(rows.get('c')).toMatchObject({ phone_e164: '+442079460958', dob: null, dob_status: 'invalid' });
   });
 
+  it('keeps the fields that used to be lost in parsing', async () => {
+    const rows = await normalise([
+      { record_id: 'a', email: 'Ada Lovelace <Ada.Lovelace@Fastmail.com>', phone: '0044 20 7946 0958' },
+      { record_id: 'b', full_name: 'Harold Pemberton Senior', address: '12 Oak Street, Waco, TX 76701' },
+      { record_id: 'c', first_name: 'Harold', last_name: 'Pemberton Junior' },
+      { record_id: 'd', full_name: 'Junior Silva', first_name: 'Jo hn', last_name: 'Silva' },
+      { record_id: 'e', national_id: '123-45-6789', gender: 'Female', state: 'nsw' },
+    ]);
+    expect(rows.get('a')).toMatchObject({
+      email_valid: true,
+      email_match: 'ada.lovelace@fastmail.com',
+      phone_e164: '+442079460958',
+    });
+    expect(rows.get('b')).toMatchObject({
+      fn: 'harold',
+      ln: 'pemberton',
+      suffix: 'sr',
+      address: '12 oak st',
+      city: 'waco',
+      state: 'TX',
+      postal: '76701',
+    });
+    expect(rows.get('c')).toMatchObject({ fn: 'harold', ln: 'pemberton', suffix: 'jr' });
+    expect(rows.get('d')).toMatchObject({ fn: 'jo', fn_joined: 'john', suffix: null });
+    expect(rows.get('e')).toMatchObject({ nid: '123456789', gender: 'f', state: 'NSW' });
+  });
+
   it('takes the source from the record id when no source column is given', async () => {
     const rows = await normalise([{ record_id: 'stripe:charge:ch_1' }, { record_id: 'plain-id' }]);
     expect(rows.get('stripe:charge:ch_1')?.source).toBe('stripe');

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxIdentityRecords } from '../../src/evaluate/sandbox-records.ts';
 import {
   type ClusterQuality,
   evaluateClusters,
@@ -8,7 +9,6 @@ import {
   sharedContactMerges,
 } from '../../src/identity/evaluate.ts';
 import { createRecordsTable } from '../../src/identity/input.ts';
-import { sandboxIdentityRecords } from '../../src/identity/sandbox-records.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { type Database, sqlString } from '../../src/sql/database.ts';
 import { useTempDirs } from '../support/temp-dir.ts';

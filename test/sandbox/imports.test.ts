@@ -10,11 +10,6 @@ const mayImportSandbox = [
   /^src\/evaluate\//,
   /^src\/(cli|daily)\.ts$/,
 ];
-/**
- * Evaluation code still in a product folder, to be moved into src/evaluate/ by the lead once issue
- * 15's rewrite of src/identity/ has merged.
- */
-const movesAfterIssue15 = ['src/identity/sandbox-records.ts'];
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(path.join(projectRoot, dir), { recursive: true });
@@ -25,8 +20,7 @@ describe('the product does not know the sandbox', () => {
   it('only commands, the evaluation code and the sandbox itself import src/sandbox/', async () => {
     const offending: string[] = [];
     for (const file of [...(await sourceFiles('src')), ...(await sourceFiles('notebooks'))]) {
-      if (mayImportSandbox.some((allowed) => allowed.test(file)) || movesAfterIssue15.includes(file))
-        continue;
+      if (mayImportSandbox.some((allowed) => allowed.test(file))) continue;
       const text = await readFile(path.join(projectRoot, file), 'utf8');
       for (const [, target] of text.matchAll(/(?:from|import\()\s*'(\.[^']+)'/g)) {
         const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(file), target!));

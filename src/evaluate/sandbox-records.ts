@@ -1,5 +1,5 @@
+import type { IdentityRecord } from '../identity/input.ts';
 import type { SandboxDataset } from '../sandbox/dataset.ts';
-import type { IdentityRecord } from './input.ts';
 
 /**
  * The sandbox gym's person-bearing records in the resolver's input shape, read straight from the

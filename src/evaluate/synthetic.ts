@@ -1,4 +1,4 @@
-import type { IdentityRecord } from './input.ts';
+import type { IdentityRecord } from '../identity/input.ts';
 
 /**
  * A generator of noisy synthetic people for the resolver's tests and benchmark at any size, with
@@ -183,8 +183,8 @@ const DOMAINS = [
 const CITIES = ['waco', 'austin', 'dallas', 'houston', 'temple', 'killeen', 'hewitt', 'woodway', 'mcgregor'];
 const SOURCES = ['capitan', 'stripe', 'square', 'mailchimp'] as const;
 
-/** mulberry32: small, fast and deterministic. */
-class Random {
+/** mulberry32: small, fast and deterministic (the hard-case corpora draw from it too). */
+export class Random {
   private state: number;
   constructor(seed: number) {
     this.state = seed >>> 0;
