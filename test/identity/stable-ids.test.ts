@@ -68,8 +68,18 @@ describe('stable customer ids', () => {
       ]),
     );
     expect(aliases.size).toBe(summary.mergedIds);
+    // A record can also leave its customer when the day's data re-learns the weights that linked it
+    // (a sparse record, name and one field): the old id stays with the rest of its records and the
+    // move is kept in customer_id_splits. Nothing else moves.
+    const splits = new Set(
+      (await readOutput(db, out, 'customer_id_splits')).map((s) => `${s.customer_id}>${s.new_customer_id}`),
+    );
+    const afterIds = new Set(after.values());
     for (const [record, id] of before) {
-      if (after.get(record) !== id) expect(aliases.get(id), record).toBe(after.get(record));
+      const now = after.get(record);
+      if (now === id || aliases.get(id) === now) continue;
+      expect(splits.has(`${id}>${now}`), `${record}: ${id} -> ${now}`).toBe(true);
+      expect(afterIds.has(id), `${id} kept by the rest of its records`).toBe(true);
     }
     const dayOneIds = new Set(before.values());
     for (const record of arriving) {
