@@ -160,7 +160,6 @@ describe('the clock', () => {
     expect(gym.capitan.customers(new Date('2020-01-01T00:00:00Z'))).toEqual([]);
   });
 
-
   it('creates every Stripe customer before the first payment that names it', () => {
     const createdById = new Map(gym.stripe.customers(gym.horizon).map((c) => [c.id, c.created]));
     const early = gym.stripe
