@@ -62,6 +62,8 @@ describe('the daily run with its lake on S3 (s3rver on 127.0.0.1)', () => {
     const second = await daily();
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(second.stdout).toMatch(/sync\s+[\d.]+\s+0\s+0 downloaded/);
+    console.log(second.stdout.split('\n').filter((l) => l.startsWith('S3 objects')));
+    console.log(first.stdout.split('\n').filter((l) => l.startsWith('S3 objects')));
 
     const everything = () => true;
     const written = await fingerprint(writerCache, everything);
