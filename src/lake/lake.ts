@@ -249,6 +249,7 @@ export class Lake {
     try {
       if (manifestObject) {
         await this.remote.downloadTo(manifestFile, manifestTmp);
+        this.transfers.downloaded++;
         remoteManifest = parseManifest(
           await readFile(manifestTmp, 'utf8'),
           this.remote.describe(manifestFile),
