@@ -247,7 +247,12 @@ export class Lake {
     const manifestTmp = tempPathFor(path.join(this.root, manifestFile));
     await mkdir(this.root, { recursive: true });
     try {
-      if (manifestObject) {
+      const localManifest = path.join(this.root, manifestFile);
+      if (manifestObject && etags[manifestFile] === manifestObject.etag && (await exists(localManifest))) {
+        // Unchanged since the last sync: nothing to fetch, the cache's copy is the remote one.
+        await cp(localManifest, manifestTmp);
+        remoteManifest = parseManifest(await readFile(manifestTmp, 'utf8'), localManifest);
+      } else if (manifestObject) {
         await this.remote.downloadTo(manifestFile, manifestTmp);
         this.transfers.downloaded++;
         remoteManifest = parseManifest(
