@@ -5,10 +5,16 @@ import type { RetryOptions } from './retry.ts';
 
 /**
  * How much a daily run asks for: `full` fetches the current state every time (small, mutable
- * collections); `recent` fetches the last `days`, reaching back further when the previous success
- * is older, plus `lookbackDays` to catch late changes (refunds, status updates).
+ * collections whose API has no way to ask for changes); `recent` fetches the last `days`, reaching
+ * back further when the previous success is older, plus `lookbackDays` to catch late changes
+ * (refunds, status updates); `changed` fetches everything once, then only the records changed since
+ * the previous success, `reachBackMinutes` before it so a change saved while that run read is not
+ * missed (a collection whose API filters by when a record last changed).
  */
-export type WindowPolicy = { kind: 'full' } | { kind: 'recent'; days: number; lookbackDays?: number };
+export type WindowPolicy =
+  | { kind: 'full' }
+  | { kind: 'recent'; days: number; lookbackDays?: number }
+  | { kind: 'changed'; reachBackMinutes: number };
 
 /** `since` undefined means everything the API has. */
 export interface FetchWindow {

@@ -1,6 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { LakeLocation } from '../config.ts';
 import { isEnoent } from '../errors.ts';
 import {
@@ -28,6 +30,14 @@ export interface SyncResult {
   downloaded: number;
   skipped: number;
   deleted: number;
+}
+
+/** Objects moved between the cache and S3 since the lake was opened (all zero for a local lake). */
+export interface TransferCounts {
+  downloaded: number;
+  uploaded: number;
+  /** Rewritten tables whose file came out byte for byte the same: kept, not uploaded again. */
+  unchanged: number;
 }
 
 /** Writes a Parquet file at the path it is given; the lake moves it into place afterwards. */
@@ -59,6 +69,7 @@ export class Lake {
   private transaction: { id: string; manifest: LakeManifest } | undefined;
   private publishing: Promise<unknown> = Promise.resolve();
   private etagUpdates: Promise<unknown> = Promise.resolve();
+  readonly transfers: TransferCounts = { downloaded: 0, uploaded: 0, unchanged: 0 };
 
   constructor(location: LakeLocation) {
     this.location = location;
@@ -82,9 +93,14 @@ export class Lake {
   async writeTable(key: string, write: ParquetWriter): Promise<void> {
     assertTableKey(key);
     if (isRawKey(key)) throw new Error(`${key} is a raw stream: raw is append-only, use appendPart`);
-    await this.load();
+    const current = (this.transaction?.manifest ?? (await this.load())).tables[key];
     const file = `${key}@${versionStamp()}.parquet`;
-    await this.putFile(file, write);
+    const kept = current?.layout === 'file' ? path.join(this.root, current.file) : undefined;
+    const written = await this.putFile(file, write, kept);
+    if (!written) {
+      this.transfers.unchanged++;
+      return;
+    }
     await this.record(`${key} written`, (manifest) => {
       manifest.tables[key] = { layout: 'file', file };
     });
@@ -204,7 +220,10 @@ export class Lake {
     const tmp = tempPathFor(local);
     await writeFile(tmp, text);
     try {
-      if (this.remote) await this.remote.putFile(marker, tmp);
+      if (this.remote) {
+        await this.remote.putFile(marker, tmp);
+        this.transfers.uploaded++;
+      }
       await rename(tmp, local);
     } finally {
       await rm(tmp, { force: true });
@@ -228,8 +247,14 @@ export class Lake {
     const manifestTmp = tempPathFor(path.join(this.root, manifestFile));
     await mkdir(this.root, { recursive: true });
     try {
-      if (manifestObject) {
+      const localManifest = path.join(this.root, manifestFile);
+      if (manifestObject && etags[manifestFile] === manifestObject.etag && (await exists(localManifest))) {
+        // Unchanged since the last sync: nothing to fetch, the cache's copy is the remote one.
+        await cp(localManifest, manifestTmp);
+        remoteManifest = parseManifest(await readFile(manifestTmp, 'utf8'), localManifest);
+      } else if (manifestObject) {
         await this.remote.downloadTo(manifestFile, manifestTmp);
+        this.transfers.downloaded++;
         remoteManifest = parseManifest(
           await readFile(manifestTmp, 'utf8'),
           this.remote.describe(manifestFile),
@@ -253,6 +278,7 @@ export class Lake {
         }
         etags[object.key] = object.etag;
         result.downloaded++;
+        this.transfers.downloaded++;
       }
       for (const key of Object.keys(etags)) {
         if (remoteKeys.has(key)) continue;
@@ -326,6 +352,7 @@ export class Lake {
       await writeFile(tmp, `${JSON.stringify(next, null, 1)}\n`);
       if (this.remote) {
         const etag = await this.remote.putFile(manifestFile, tmp, 'application/json');
+        this.transfers.uploaded++;
         await rename(tmp, file);
         await this.recordEtag(manifestFile, etag);
       } else {
@@ -337,20 +364,27 @@ export class Lake {
     this.committed = next;
   }
 
-  /** Writes a file at a path no manifest names yet: to S3 first when remote, then into the root. */
-  private async putFile(relative: string, write: ParquetWriter): Promise<void> {
+  /**
+   * Writes a file at a path no manifest names yet: to S3 first when remote, then into the root.
+   * With `unlessSameAs`, a file identical to that one is dropped instead (false): a daily run
+   * rewrites every table, and most come out the same, so S3 gets only the tables that changed.
+   */
+  private async putFile(relative: string, write: ParquetWriter, unlessSameAs?: string): Promise<boolean> {
     const target = path.join(this.root, relative);
     await mkdir(path.dirname(target), { recursive: true });
     const tmp = tempPathFor(target);
     try {
       await write(tmp);
+      if (unlessSameAs && (await sameContent(tmp, unlessSameAs))) return false;
       if (this.remote) {
         const etag = await this.remote.putFile(relative, tmp);
+        this.transfers.uploaded++;
         await rename(tmp, target);
         await this.recordEtag(relative, etag);
       } else {
         await rename(tmp, target);
       }
+      return true;
     } finally {
       await rm(tmp, { force: true });
     }
@@ -481,6 +515,20 @@ async function isDir(p: string): Promise<boolean> {
     if (isEnoent(error)) return false;
     throw error;
   }
+}
+
+/** Byte for byte, by size then SHA-256. */
+async function sameContent(a: string, b: string): Promise<boolean> {
+  const [sizeA, sizeB] = await Promise.all([stat(a), stat(b).catch(() => undefined)]);
+  if (!sizeB || sizeA.size !== sizeB.size) return false;
+  const [hashA, hashB] = await Promise.all([fileHash(a), fileHash(b)]);
+  return hashA === hashB;
+}
+
+async function fileHash(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -4,7 +4,7 @@ import { formatTable } from '../commands/format.ts';
 import { type Config, loadConfig, type SourceName } from '../config.ts';
 import { ExitCode } from '../errors.ts';
 import { runFetch, type StreamResult } from '../fetch/run-fetch.ts';
-import { Lake } from '../lake/lake.ts';
+import { Lake, type TransferCounts } from '../lake/lake.ts';
 import type { ModelOutcome } from '../models/model.ts';
 import { describeOfferMetrics, runOfferMetrics } from '../offers/run-offers.ts';
 import {
@@ -252,6 +252,7 @@ async function runSteps(
     run.finishedAt = new Date();
     await recordRun(db, run);
     log(`\n${formatSummary(steps)}`);
+    if (lake.remote) log(describeTransfers(lake.transfers));
     for (const failure of failures) log(failure);
     log(
       `run ${runId}: ${run.status} in ${((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000).toFixed(1)} s`,
@@ -273,6 +274,11 @@ async function runSteps(
   } finally {
     db.close();
   }
+}
+
+/** What the run moved to and from S3: the objects it needed, and the rewrites it did not upload. */
+function describeTransfers(t: TransferCounts): string {
+  return `S3 objects: ${t.downloaded} downloaded, ${t.uploaded} uploaded; ${t.unchanged} rewritten tables unchanged, not uploaded`;
 }
 
 /** How many staging tables merged new raw parts, were built whole or had nothing new. */

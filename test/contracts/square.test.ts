@@ -47,6 +47,17 @@ const cases: Case[] = [
     request: () => ({ path: '/v2/customers?count=true&limit=100' }),
   },
   {
+    stream: 'customers (updated since)',
+    type: 'SearchCustomersResponse',
+    fixture: reference.listCustomers,
+    key: 'customers',
+    schema: squareCustomerSchema,
+    request: () => ({
+      path: '/v2/customers/search',
+      body: { query: { filter: { updated_at: { start_at: everything } } }, limit: 100, count: true },
+    }),
+  },
+  {
     stream: 'payments',
     type: 'ListPaymentsResponse',
     fixture: reference.listPayments,

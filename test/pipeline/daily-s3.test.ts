@@ -58,10 +58,26 @@ describe('the daily run with its lake on S3 (s3rver on 127.0.0.1)', () => {
     expect(await probe.hasSnapshot(month)).toBe(true);
     probe.close();
 
-    // A second run: nothing new, nothing re-downloaded into the cache that is already there.
+    // A second run: nothing new, nothing re-downloaded into the cache that is already there, and
+    // only the objects that changed uploaded: each upload is a new object, or the manifest, which the
+    // run publishes three times (its run log at the start, the commit, its run log at the end).
+    const keysBefore = new Set(objects);
     const second = await daily();
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(second.stdout).toMatch(/sync\s+[\d.]+\s+0\s+0 downloaded/);
+    const transfers = /S3 objects: (\d+) downloaded, (\d+) uploaded; (\d+) rewritten tables unchanged/.exec(
+      second.stdout,
+    );
+    expect(transfers, second.stdout).not.toBeNull();
+    const [downloaded, uploaded, unchanged] = transfers!.slice(1).map(Number);
+    const probeAgain = new Lake(writerCache);
+    const keysAfter = (await probeAgain.remote!.list()).map((o) => o.key);
+    probeAgain.close();
+    const added = keysAfter.filter((k) => !keysBefore.has(k));
+    expect(downloaded).toBe(0);
+    expect(uploaded).toBe(added.length + 3);
+    expect(unchanged).toBeGreaterThan(10);
+    expect(uploaded).toBeLessThan(keysAfter.length / 2);
 
     const everything = () => true;
     const written = await fingerprint(writerCache, everything);

@@ -257,6 +257,12 @@ describe('mailchimp source', () => {
           ),
         ).length,
       );
+      // Only the members changed since the last run (ten minutes of reach-back) are asked for.
+      const reachBack = first.getTime() - 10 * 60_000;
+      expect(results.members?.fetched).toBe(
+        after.members.filter((m) => Date.parse(m.last_changed) >= reachBack).length,
+      );
+      expect(results.members?.fetched).toBeLessThan(after.members.length);
       if (day === 1) expect(newCampaigns.length).toBeGreaterThan(0);
 
       for (const recipient of newActivity.filter((r) => !isNew(r.campaign_id))) {

@@ -204,6 +204,12 @@ describe('Square source', () => {
       refunds: changedIds(square.refunds(start), square.refunds(next).filter(inWindow)).length,
     });
     expect(payments.length).toBeGreaterThan(0);
+    // Customers: only those updated since the last run (ten minutes of reach-back) are searched for.
+    const updatedSince = (c: { updated_at: string }) =>
+      Date.parse(c.updated_at) >= start.getTime() - 10 * 60_000;
+    const fetchedCustomers = results.find((r) => r.stream === 'customers')?.fetched;
+    expect(fetchedCustomers).toBe(square.customers(next).filter(updatedSince).length);
+    expect(fetchedCustomers).toBeLessThan(square.customers(next).length);
     expect(await rawIds('orders')).toContain(sale.order_id);
     const expected = expectedIds(dataset, next);
     for (const stream of streams) expect(await rawIds(stream), stream).toEqual(expected[stream]);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sandboxCredentials } from '../credentials.ts';
-import type { SandboxDataset } from '../dataset.ts';
+import type { SandboxDataset, SquareCustomer } from '../dataset.ts';
 import {
   type EmulatorRequest,
   type EmulatorResponse,
@@ -179,6 +179,31 @@ export function createSquareEmulator(
       const page = pageOf(listed, order, q.get('cursor'), pageLimit(q, 100, 'reject'));
       const count = q.get('count') === 'true' ? { count: listed.length } : {};
       return withList(count, 'customers', page);
+    }),
+    post('/v2/customers/search', (req) => {
+      const body = parseBody(searchCustomersSchema, req);
+      const filter = body.query?.filter ?? {};
+      for (const name of Object.keys(filter)) {
+        if (name !== 'created_at' && name !== 'updated_at')
+          throw invalid('INVALID_VALUE', `The sandbox does not support ${name}.`, `query.filter.${name}`);
+      }
+      const created = filter.created_at && searchRange(filter.created_at, 'created_at');
+      const updated = filter.updated_at && searchRange(filter.updated_at, 'updated_at');
+      const sortField = body.query?.sort?.field ?? 'DEFAULT';
+      const order = body.query?.sort?.order ?? 'ASC';
+      const listed = customers(req.clock, sortField === 'DEFAULT' ? 'name' : 'created_at', order);
+      const selected = listed.filter(
+        ({ record: c }) =>
+          hasPublicProfile(c) &&
+          (!created || inRange(c.created_at, created)) &&
+          (!updated || inRange(c.updated_at, updated)),
+      );
+      const limit = body.limit ?? 100;
+      if (limit < 1) throw invalid('VALUE_TOO_LOW', `The limit must be at least 1, got ${limit}.`, 'limit');
+      if (limit > 100)
+        throw invalid('VALUE_TOO_HIGH', `The limit must be at most 100, got ${limit}.`, 'limit');
+      const page = pageOf(selected, order, body.cursor, limit);
+      return withList(body.count ? { count: selected.length } : {}, 'customers', page);
     }),
     get('/v2/customers/:id', (req) => ({
       customer: findById(square.customers(req.clock), req.params.id!, 'Customer'),
@@ -445,6 +470,45 @@ const dateTimeFilterSchema = z.object({
   closed_at: timeRangeSchema.optional(),
 });
 const orderStateSchema = z.enum(['OPEN', 'COMPLETED', 'CANCELED', 'DRAFT']);
+
+const searchCustomersSchema = z.object({
+  cursor: z.string().optional(),
+  limit: z.number().int().optional(),
+  count: z.boolean().optional(),
+  query: z
+    .object({
+      filter: z
+        .looseObject({ created_at: timeRangeSchema.optional(), updated_at: timeRangeSchema.optional() })
+        .optional(),
+      sort: z
+        .object({
+          field: z.enum(['DEFAULT', 'CREATED_AT']).optional(),
+          order: z.enum(['ASC', 'DESC']).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+
+/** SearchCustomers only returns and counts profiles with a name, company, email or phone. */
+function hasPublicProfile(customer: SquareCustomer & { company_name?: string }): boolean {
+  return Boolean(
+    customer.given_name ||
+      customer.family_name ||
+      customer.company_name ||
+      customer.email_address ||
+      customer.phone_number,
+  );
+}
+
+/** A customer search's time range: both ends inclusive, as for order searches. */
+function searchRange(range: z.infer<typeof timeRangeSchema>, field: string): TimeRange {
+  return {
+    start: parseTime(range.start_at, `query.filter.${field}.start_at`),
+    end: parseTime(range.end_at, `query.filter.${field}.end_at`),
+    endInclusive: true,
+  };
+}
 
 const searchOrdersSchema = z.object({
   location_ids: z.array(z.string()).min(1).max(10),

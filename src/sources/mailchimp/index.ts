@@ -138,14 +138,20 @@ export function mailchimpSource(options: MailchimpOptions = {}): SourceDefinitio
         name: 'members',
         schema: memberSchema,
         recordId: (member) => member.id,
-        window: { kind: 'full' },
+        // Mailchimp's `since_last_changed` covers a member's status and merge fields: every audience
+        // field a member record carries, so the members changed since the last run are all of them.
+        window: { kind: 'changed', reachBackMinutes: 10 },
         pages: (context) =>
           offsetPages(
             settings,
             `audience ${settings.audienceId} members`,
             'members',
             pageSize('members'),
-            (client, page) => client.lists.getListMembersInfo(settings.audienceId, page),
+            (client, page) =>
+              client.lists.getListMembersInfo(settings.audienceId, {
+                ...(context.window.since ? { since_last_changed: mailchimpTime(context.window.since) } : {}),
+                ...page,
+              }),
             context.retry,
           ),
       }),

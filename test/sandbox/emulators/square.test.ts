@@ -187,6 +187,29 @@ describe('Square emulator over the tiny gym, through the official SDK', () => {
     expect(Number(firstPage.response.count)).toBe(expected.length);
   });
 
+  it('searches customers updated since a time, paging with cursors, counting the matches', async () => {
+    const expected = dataset.square.customers(dataset.asOf);
+    const since = [...expected].map((c) => c.updated_at).sort()[Math.floor(expected.length / 2)]!;
+    const updated = expected.filter((c) => Date.parse(c.updated_at) >= Date.parse(since));
+    const search = (cursor?: string) =>
+      client.customers.search({
+        query: { filter: { updatedAt: { startAt: since } }, sort: { field: 'CREATED_AT', order: 'ASC' } },
+        limit: BigInt(2),
+        count: true,
+        ...(cursor ? { cursor } : {}),
+      });
+    const found: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await search(cursor);
+      expect(Number(page.count)).toBe(updated.length);
+      found.push(...(page.customers ?? []).map((c) => c.id!));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(found.sort()).toEqual(ids(updated).sort());
+    expect(updated.length).toBeLessThan(expected.length);
+  });
+
   it('shows exactly the next day of payments when the clock advances one day', async () => {
     const paymentsAt = (clock: Date) => dataset.square.payments(clock);
     const day = busyDayBefore(dataset.asOf, (clock) => paymentsAt(clock).length);
@@ -219,6 +242,12 @@ describe('Square emulator over the tiny gym, through the official SDK', () => {
     const cases: [Promise<unknown>, string, string][] = [
       [client.customers.list({ limit: 0 }), 'VALUE_TOO_LOW', 'limit'],
       [client.customers.list({ limit: 101 }), 'VALUE_TOO_HIGH', 'limit'],
+      [client.customers.search({ limit: BigInt(101) }), 'VALUE_TOO_HIGH', 'limit'],
+      [
+        client.customers.search({ query: { filter: { updatedAt: { startAt: 'yesterday' } } } }),
+        'INVALID_TIME',
+        'query.filter.updated_at.start_at',
+      ],
       [client.payments.list({ beginTime: 'last tuesday' }), 'INVALID_TIME', 'begin_time'],
       [client.payments.list({ cursor: 'not-a-cursor' }), 'INVALID_CURSOR', 'cursor'],
       [client.orders.search({ locationIds: [] }), 'INVALID_VALUE', 'location_ids'],
@@ -231,8 +260,10 @@ describe('Square emulator over the tiny gym, through the official SDK', () => {
         'query.sort.sort_field',
       ],
     ];
-    for (const [call, code, field] of cases) {
-      const error = await rejection(call);
+    // Every call is already under way: each gets its handler now, so none rejects unhandled meanwhile.
+    const rejections = cases.map(([call, code, field]) => ({ error: rejection(call), code, field }));
+    for (const { error: pending, code, field } of rejections) {
+      const error = await pending;
       expect(error.statusCode).toBe(400);
       expect(error.errors[0]).toMatchObject({ category: 'INVALID_REQUEST_ERROR', code, field });
     }
