@@ -191,6 +191,7 @@ async function runSteps(
     );
     await timed('offers', () => runOfferMetrics(db, config), describeOfferMetrics);
     await timed('rules', () => step('rules'), outcome, counted);
+    await timed('audiences', () => step('audiences'), outcome, counted);
     const checks = await timed(
       'quality',
       async () => {
