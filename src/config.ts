@@ -70,6 +70,8 @@ export interface Config {
   llmModel: string;
   /** Days after an email in which a recipient's purchase counts as a conversion. */
   offerWindowDays: number;
+  /** Sync the audiences to Mailchimp tags after the daily run publishes (`BASIN_SYNC_MAILCHIMP=1`). */
+  syncMailchimp: boolean;
   /** One line per source left out for lack of credentials. */
   notices: string[];
 }
@@ -160,6 +162,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     ...(anthropic ? { anthropic } : {}),
     llmModel,
     offerWindowDays: Number(get('BASIN_OFFER_WINDOW_DAYS')),
+    syncMailchimp: get('BASIN_SYNC_MAILCHIMP') === '1',
     notices,
   };
 }

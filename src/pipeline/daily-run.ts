@@ -215,6 +215,16 @@ async function runSteps(
         `${lake.remote ? `${lake.describe()}: ` : ''}published${r.snapshot ? `; snapshot ${r.snapshot} (${r.tables} tables)` : ''}`,
     );
 
+    // After publishing, under the run's lock; a failed sync is reported, never a failed publish.
+    const sync = config.syncMailchimp
+      ? await timed(
+          'sync mailchimp',
+          () => syncAfterPublish(db, config, now, runId),
+          (r) => r.detail,
+          (r) => ({ records: r.sent, rejected: r.failed }),
+        )
+      : undefined;
+
     // After publishing, so the pages show the set readers now see.
     const reports: RenderedReport[] = await timed(
       'reports',
@@ -248,6 +258,7 @@ async function runSteps(
       ...(snapshot.error ? [`FAILED snapshot ${snapshot.snapshot}: ${snapshot.error}`] : []),
       ...reports.filter((r) => r.error).map((r) => `FAILED report ${r.file}: ${r.error}`),
     ];
+    if (sync?.failed) log(`mailchimp sync: ${sync.detail} (not a failure of the run: the next sync retries)`);
     run.status = failures.length > 0 ? 'failed' : 'ok';
     run.error = failures.length > 0 ? failures.join('; ') : null;
     run.finishedAt = new Date();
@@ -273,6 +284,30 @@ async function runSteps(
     throw error;
   } finally {
     db.close();
+  }
+}
+
+/** The audiences' Mailchimp sync as a step: its counts, or its error, never a thrown failure. */
+async function syncAfterPublish(
+  db: Database,
+  config: Config,
+  now: Date,
+  runId: string,
+): Promise<{ detail: string; sent: number; failed: number }> {
+  const settings = config.sources.mailchimp;
+  if (!settings) return { detail: 'skipped: Mailchimp is not configured', sent: 0, failed: 0 };
+  try {
+    const { syncAudiences } = await import('../audiences/sync.ts');
+    const r = await syncAudiences(db, { settings, apply: true, now, syncId: `sync-${runId}` });
+    const sent = r.audiences.reduce((n, a) => n + a.sent, 0);
+    const failed = r.audiences.reduce((n, a) => n + a.failed, 0);
+    return {
+      detail: `${r.mode}: ${sent} tag changes sent, ${failed} failed, ${r.apiCalls} API calls`,
+      sent,
+      failed,
+    };
+  } catch (error) {
+    return { detail: `sync failed: ${(error as Error).message}`, sent: 0, failed: 1 };
   }
 }
 
