@@ -128,68 +128,12 @@ export async function syncAudiences(db: Database, options: SyncOptions): Promise
       return [member.id, member.status, JSON.stringify(member.tags.map((t) => t.name))];
     }),
   );
-  await db.run('create or replace temp table synced_audiences (audience varchar)');
-  await db.appendRows(
-    'synced_audiences',
-    audiences.map((a) => [a.name]),
-  );
 
-  await db.run(
-    `create or replace temp table sync_wanted as
-     with
-     wanted as (
-       select m.audience, m.customer_id, m.tag from audience_members as m
-       semi join synced_audiences using (audience)
-       where m.tag is not null
-     ),
-     emails as (
-       select customer_id, lower(email) as email, 0 as golden_rank, 0 as records
-       from customer_master where email is not null
-       union all
-       select customer_id, lower(normalized_value), 1, count(*)
-       from customer_identifiers where identifier_type = 'email' group by all
-     ),
-     ranked as (
-       select customer_id, email,
-              row_number() over (partition by customer_id order by golden_rank, records desc, email) as email_rank
-       from (select * from emails qualify row_number() over (partition by customer_id, email order by golden_rank) = 1)
-     ),
-     matched as (
-       select r.customer_id, arg_min(l.subscriber_hash, r.email_rank) as subscriber_hash,
-              arg_min(l.status, r.email_rank) as status
-       from ranked as r inner join list_members as l on l.subscriber_hash = md5(r.email)
-       group by r.customer_id
-     )
-     select w.audience, w.customer_id, w.tag, mt.subscriber_hash,
-            case
-              when not exists (select 1 from ranked as r where r.customer_id = w.customer_id) then 'no_email'
-              when mt.subscriber_hash is null then 'no_member'
-              when mt.status in ('unsubscribed', 'cleaned') then mt.status
-            end as skip_reason
-     from wanted as w left join matched as mt using (customer_id)`,
-  );
-  await db.run(
-    `create or replace temp table sync_base as
-     ${
-       options.reconcile
-         ? `select distinct l.subscriber_hash, t.tag from list_members as l, unnest(l.tags) as t(tag)
-            where split_part(t.tag, ':', 1) in (select audience from synced_audiences)`
-         : `select distinct subscriber_hash, tag from (${await stateSource(db, 'audience_sync_state')})
-            where list_id = $list_id`
-     }`,
-    options.reconcile ? {} : { list_id: listId },
-  );
-  await db.run(
-    `create or replace temp table sync_changes as
-     with desired as (select distinct subscriber_hash, tag from sync_wanted where skip_reason is null)
-     select subscriber_hash, tag, 'active' as status from desired anti join sync_base using (subscriber_hash, tag)
-     union all
-     select subscriber_hash, tag, 'inactive' from sync_base anti join desired using (subscriber_hash, tag)`,
-  );
-
-  const plans = await planOf(
+  const plans = await planDiff(
     db,
+    listId,
     audiences.map((a) => a.name),
+    options.reconcile ?? false,
   );
   const changes = await db.query(
     `select subscriber_hash, list({'name': tag, 'status': status} order by tag) as tags
@@ -251,6 +195,78 @@ export async function syncAudiences(db: Database, options: SyncOptions): Promise
   };
   if (options.apply) await recordSyncRun(db, result, options);
   return result;
+}
+
+/**
+ * The diff, in SQL over the list's members (temp table `list_members`) and the lake's
+ * `audience_members`, `customer_master` and `customer_identifiers`: who is wanted in which tag and
+ * why not (`sync_wanted`), the base it is compared with (`sync_base`) and the changes (`sync_changes`).
+ */
+export async function planDiff(
+  db: Database,
+  listId: string,
+  audienceNames: string[],
+  reconcile: boolean,
+): Promise<AudiencePlan[]> {
+  await db.run('create or replace temp table synced_audiences (audience varchar)');
+  await db.appendRows(
+    'synced_audiences',
+    audienceNames.map((name) => [name]),
+  );
+  await db.run(
+    `create or replace temp table sync_wanted as
+     with
+     wanted as (
+       select m.audience, m.customer_id, m.tag from audience_members as m
+       semi join synced_audiences using (audience)
+       where m.tag is not null
+     ),
+     emails as (
+       select customer_id, lower(email) as email, 0 as golden_rank, 0 as records
+       from customer_master where email is not null
+       union all
+       select customer_id, lower(normalized_value), 1, count(*)
+       from customer_identifiers where identifier_type = 'email' group by all
+     ),
+     ranked as (
+       select customer_id, email,
+              row_number() over (partition by customer_id order by golden_rank, records desc, email) as email_rank
+       from (select * from emails qualify row_number() over (partition by customer_id, email order by golden_rank) = 1)
+     ),
+     matched as (
+       select r.customer_id, arg_min(l.subscriber_hash, r.email_rank) as subscriber_hash,
+              arg_min(l.status, r.email_rank) as status
+       from ranked as r inner join list_members as l on l.subscriber_hash = md5(r.email)
+       group by r.customer_id
+     )
+     select w.audience, w.customer_id, w.tag, mt.subscriber_hash,
+            case
+              when not exists (select 1 from ranked as r where r.customer_id = w.customer_id) then 'no_email'
+              when mt.subscriber_hash is null then 'no_member'
+              when mt.status in ('unsubscribed', 'cleaned') then mt.status
+            end as skip_reason
+     from wanted as w left join matched as mt using (customer_id)`,
+  );
+  await db.run(
+    `create or replace temp table sync_base as
+     ${
+       reconcile
+         ? `select distinct l.subscriber_hash, t.tag from list_members as l, unnest(l.tags) as t(tag)
+            where split_part(t.tag, ':', 1) in (select audience from synced_audiences)`
+         : `select distinct subscriber_hash, tag from (${await stateSource(db, 'audience_sync_state')})
+            where list_id = $list_id`
+     }`,
+    reconcile ? {} : { list_id: listId },
+  );
+  await db.run(
+    `create or replace temp table sync_changes as
+     with desired as (select distinct subscriber_hash, tag from sync_wanted where skip_reason is null)
+     select subscriber_hash, tag, 'active' as status from desired anti join sync_base using (subscriber_hash, tag)
+     union all
+     select subscriber_hash, tag, 'inactive' from sync_base anti join desired using (subscriber_hash, tag)`,
+  );
+
+  return planOf(db, audienceNames);
 }
 
 async function planOf(db: Database, names: string[]): Promise<AudiencePlan[]> {
