@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import {
 } from '../../src/sandbox/emulators/mailchimp.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { Database } from '../../src/sql/database.ts';
+import { projectRoot } from '../support/run-cli.ts';
 
 /**
  * The sync over HTTP to the Mailchimp emulator of the tiny gym, from hand-made audience tables: the
@@ -205,4 +207,65 @@ describe('audiences sync against the Mailchimp emulator', () => {
     expect(state.tagNames(listId, members[20]!.email_address)).toEqual(['lapsed_member']);
     expect(state.tagNames(listId, members[38]!.email_address)).toEqual([]);
   });
+
+  it('after kill -9 mid-sync and a rerun, every tag equals the audiences and no leaver is re-added', async () => {
+    const before = day2
+      .filter(([i]) => i !== 10 && i !== 11)
+      .concat([
+        [34, 'churn_risk', null, false],
+        [35, 'churn_risk', null, false],
+      ]);
+    const day4: Membership[] = [
+      ...before.filter(([i]) => i !== 12 && i !== 13),
+      [36, 'new_visitors', null, false],
+      [37, 'new_visitors', null, false],
+    ];
+    await writeDay('2026-06-04', day4);
+    // Every tag call waits, so the process is killed with its changes in flight.
+    emulator.faults.add({ kind: 'delay', ms: 400, path: '/tags', times: 4 });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(projectRoot, 'src/cli.ts'), 'audiences', 'sync', '--apply'],
+      {
+        // Where tsx resolves; the command writes only into BASIN_LAKE_URL.
+        cwd: projectRoot,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: root,
+          BASIN_LAKE_URL: path.join(root, 'lake'),
+          MAILCHIMP_API_KEY: settings.apiKey,
+          MAILCHIMP_AUDIENCE_ID: listId,
+          MAILCHIMP_API_URL: settings.apiUrl,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    let done = false;
+    const exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        done = true;
+        resolve(code);
+      }),
+    );
+    const deadline = Date.now() + 60_000;
+    while (emulator.inFlight === 0 && !done && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(stderr).toBe('');
+    expect(emulator.inFlight).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    await exited;
+    emulator.faults.clear();
+
+    const rerun = await sync();
+    expect(rerun.failures).toEqual([]);
+    expect(Object.fromEntries(state.allTags(listId))).toEqual(
+      Object.fromEntries(expectedTags(day4, new Set([5]))),
+    );
+    for (const leaver of [0, 1, 2, 10, 11, 12, 13])
+      expect(state.tagNames(listId, members[leaver]!.email_address)).not.toContain('lapsed_member');
+  }, 90_000);
 });
