@@ -78,7 +78,7 @@ export function createMailchimpEmulator(
   const listed = (listId: string, clock: Date): MailchimpMember[] =>
     mailchimp.members(listId, clock).map((member) => state.apply(listId, member));
   const findMember = (listId: string, hash: string, clock: Date): MailchimpMember | undefined =>
-    listed(listId, clock).find((member) => subscriberHash(member.email_address) === hash.toLowerCase());
+    listed(listId, clock).find((member) => memberHash(member) === hash.toLowerCase());
 
   const postTags = (listId: string, hash: string, body: unknown, clock: Date): EmulatorResponse => {
     if (!mailchimp.lists(clock).some((list) => list.id === listId)) return resourceNotFound();
@@ -429,6 +429,11 @@ function drop(value: unknown, tree: PathTree): unknown {
 /** How long a batch waits in the queue before it is processed. */
 const BATCH_DELAY_MS = 50;
 
+/** A member's subscriber hash; a member generated broken (no email) keeps its id. */
+function memberHash(member: MailchimpMember): string {
+  return typeof member.email_address === 'string' ? subscriberHash(member.email_address) : member.id;
+}
+
 /** Mailchimp's subscriber hash: the MD5 of the lower-cased email address. */
 export function subscriberHash(email: string): string {
   return createHash('md5').update(email.trim().toLowerCase()).digest('hex');
@@ -577,7 +582,7 @@ export class MailchimpMemberState {
   }
 
   apply(listId: string, member: MailchimpMember): MailchimpMember {
-    const key = this.key(listId, subscriberHash(member.email_address));
+    const key = this.key(listId, memberHash(member));
     const status = this.statuses.get(key) ?? member.status;
     if (!this.tags.has(key) && status === member.status) return member;
     const tags = this.tagsOfKey(key, member);
