@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAudiencesCommands } from './commands/audiences-command.ts';
 import { registerCheckCommand } from './commands/check-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerCustomerCommand } from './commands/customer-command.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRulesCommands(program);
   registerIdentityCommands(program);
   registerOffersCommands(program);
+  registerAudiencesCommands(program);
   registerCheckCommand(program);
   registerReportsCommands(program);
   program.addHelpText('after', '\nThe daily refresh is a separate entry point: npx tsx src/daily.ts --help');

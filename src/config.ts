@@ -72,6 +72,8 @@ export interface Config {
   offerWindowDays: number;
   /** `BASIN_MAX_RETRY_AFTER_SECONDS`, in milliseconds. */
   maxRetryAfterMs: number;
+  /** Sync the audiences to Mailchimp tags after the daily run publishes (`BASIN_SYNC_MAILCHIMP=1`). */
+  syncMailchimp: boolean;
   /** One line per source left out for lack of credentials. */
   notices: string[];
 }
@@ -163,6 +165,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     llmModel,
     offerWindowDays: Number(get('BASIN_OFFER_WINDOW_DAYS')),
     maxRetryAfterMs: Number(get('BASIN_MAX_RETRY_AFTER_SECONDS')) * 1000,
+    syncMailchimp: get('BASIN_SYNC_MAILCHIMP') === '1',
     notices,
   };
 }

@@ -16,7 +16,8 @@ export interface Setting {
     | 'mailchimp'
     | 'instagram'
     | 'anthropic'
-    | 'offers';
+    | 'offers'
+    | 'audiences';
   description: string;
   /** Shown in `.env.example`; secrets get a placeholder. */
   example: string;
@@ -187,5 +188,12 @@ export const settings: readonly Setting[] = [
     'Days after an email in which a recipient counts as converted.',
     z.string().regex(/^[1-9]\d{0,2}$/, 'must be a whole number of days, 1 to 999'),
     { default: '30' },
+  ),
+  setting(
+    'audiences',
+    'BASIN_SYNC_MAILCHIMP',
+    'Set to 1 to sync the audiences to Mailchimp tags after the daily run publishes.',
+    z.enum(['0', '1'], 'must be 0 or 1'),
+    { default: '0' },
   ),
 ];

@@ -50,6 +50,7 @@ const links: [string, string][] = [
   ['cohorts.html', 'Cohorts'],
   ['funnels.html', 'Funnels'],
   ['offers.html', 'Offers'],
+  ['audiences.html', 'Audiences'],
   ['data-quality.html', 'Data quality'],
 ];
 

@@ -9,7 +9,14 @@ import { headerOf, referencesOf } from './sql-text.ts';
 const NOT_MODELS = new Set(['identity', 'seeds']);
 
 /** The `-- key: value` lines a model's leading comment may hold. */
-export const HEADER_KEYS = ['materialized', 'record_id', 'versions', 'severity', 'threshold'] as const;
+export const HEADER_KEYS = [
+  'materialized',
+  'record_id',
+  'versions',
+  'severity',
+  'threshold',
+  'sync',
+] as const;
 
 /**
  * How a folder's models are built unless a model's header says otherwise (dbt's per-folder config):

@@ -191,6 +191,7 @@ async function runSteps(
     );
     await timed('offers', () => runOfferMetrics(db, config), describeOfferMetrics);
     await timed('rules', () => step('rules'), outcome, counted);
+    await timed('audiences', () => step('audiences'), outcome, counted);
     const checks = await timed(
       'quality',
       async () => {
@@ -213,6 +214,16 @@ async function runSteps(
       (r) =>
         `${lake.remote ? `${lake.describe()}: ` : ''}published${r.snapshot ? `; snapshot ${r.snapshot} (${r.tables} tables)` : ''}`,
     );
+
+    // After publishing, under the run's lock; a failed sync is reported, never a failed publish.
+    const sync = config.syncMailchimp
+      ? await timed(
+          'sync mailchimp',
+          () => syncAfterPublish(db, config, now, runId),
+          (r) => r.detail,
+          (r) => ({ records: r.sent, rejected: r.failed }),
+        )
+      : undefined;
 
     // After publishing, so the pages show the set readers now see.
     const reports: RenderedReport[] = await timed(
@@ -247,6 +258,7 @@ async function runSteps(
       ...(snapshot.error ? [`FAILED snapshot ${snapshot.snapshot}: ${snapshot.error}`] : []),
       ...reports.filter((r) => r.error).map((r) => `FAILED report ${r.file}: ${r.error}`),
     ];
+    if (sync?.failed) log(`mailchimp sync: ${sync.detail} (not a failure of the run: the next sync retries)`);
     run.status = failures.length > 0 ? 'failed' : 'ok';
     run.error = failures.length > 0 ? failures.join('; ') : null;
     run.finishedAt = new Date();
@@ -279,6 +291,30 @@ async function runSteps(
 /** What the run moved to and from S3: the objects it needed, and the rewrites it did not upload. */
 function describeTransfers(t: TransferCounts): string {
   return `S3 objects: ${t.downloaded} downloaded, ${t.uploaded} uploaded; ${t.unchanged} rewritten tables unchanged, not uploaded`;
+}
+
+/** The audiences' Mailchimp sync as a step: its counts, or its error, never a thrown failure. */
+async function syncAfterPublish(
+  db: Database,
+  config: Config,
+  now: Date,
+  runId: string,
+): Promise<{ detail: string; sent: number; failed: number }> {
+  const settings = config.sources.mailchimp;
+  if (!settings) return { detail: 'skipped: Mailchimp is not configured', sent: 0, failed: 0 };
+  try {
+    const { syncAudiences } = await import('../audiences/sync.ts');
+    const r = await syncAudiences(db, { settings, apply: true, now, syncId: `sync-${runId}` });
+    const sent = r.audiences.reduce((n, a) => n + a.sent, 0);
+    const failed = r.audiences.reduce((n, a) => n + a.failed, 0);
+    return {
+      detail: `${r.mode}: ${sent} tag changes sent, ${failed} failed, ${r.apiCalls} API calls`,
+      sent,
+      failed,
+    };
+  } catch (error) {
+    return { detail: `sync failed: ${(error as Error).message}`, sent: 0, failed: 1 };
+  }
 }
 
 /** How many staging tables merged new raw parts, were built whole or had nothing new. */

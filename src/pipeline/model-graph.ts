@@ -11,10 +11,13 @@ import type { Database } from '../sql/database.ts';
  * - `resolve`: identity resolution, an iterative algorithm over `stg_identity_records` whose own SQL
  *   steps (`queries/identity/`) run inside it (`src/identity/sql-steps.ts`);
  * - `analyse`: each new email template and post image read once by Claude (or the heuristic);
- * - `rules`: every rule's check (`queries/rules/`), reconciled with the flag history.
+ * - `rules`: every rule's check (`queries/rules/`), reconciled with the flag history;
+ * - `audiences`: every audience (`queries/audiences/`) at the run's day, with its entries and exits.
  */
 export function typescriptModels(sqlModels: SqlModel[]): TypeScriptModel[] {
-  const ruleReads = [...new Set(sqlModels.filter((m) => m.layer === 'rules').flatMap((m) => m.reads))].sort();
+  const readsOf = (layer: string) =>
+    [...new Set(sqlModels.filter((m) => m.layer === layer).flatMap((m) => m.reads))].sort();
+  const ruleReads = readsOf('rules');
   return [
     {
       kind: 'typescript',
@@ -101,6 +104,33 @@ export function typescriptModels(sqlModels: SqlModel[]): TypeScriptModel[] {
           config: await loadRulesConfig(await discoverRules()),
         });
         return { detail: `${r.openFlags} open flags, ${r.systemEvents} system events`, records: r.openFlags };
+      },
+    },
+    {
+      kind: 'typescript',
+      id: 'audiences',
+      name: 'audiences',
+      layer: 'core',
+      description: 'every audience at the run day: members, experiment groups, holdout; entries and exits',
+      reads: [...new Set([...readsOf('audiences'), 'customer_master'])].sort(),
+      writes: ['core/audience_members', 'state/audience_history'],
+      async run({ db, asOf, now, vars }) {
+        const { discoverRules } = await import('../rules/discover.ts');
+        const { loadRulesConfig } = await import('../rules/config.ts');
+        const { computeAudiences } = await import('../audiences/compute.ts');
+        const counts = await computeAudiences(db, {
+          asOf: asOf.toLocaleDateString('en-CA', { timeZone: String(vars.time_zone) }),
+          now,
+          runId: `audiences-${now.toISOString().replace(/[-:]/g, '').replace(/\..+$/, 'Z')}`,
+          holdoutShares: (await loadRulesConfig(await discoverRules())).holdoutShares,
+        });
+        const members = counts.reduce((n, c) => n + c.members, 0);
+        const entered = counts.reduce((n, c) => n + c.entered, 0);
+        const exited = counts.reduce((n, c) => n + c.exited, 0);
+        return {
+          detail: `${counts.length} audiences, ${members} memberships; ${entered} entered, ${exited} exited`,
+          records: members,
+        };
       },
     },
   ];

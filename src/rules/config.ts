@@ -19,6 +19,8 @@ const experimentSchema = z
     description: z.string().optional(),
     /** The rules whose flags enter the experiment; each flag carries its customer's group. */
     rules: z.array(z.string()).min(1),
+    /** The share of each rule's flagged households held out: never contacted, the conversion baseline. */
+    holdout_share: z.number().min(0).max(0.5).default(0),
   })
   .strict();
 
@@ -41,6 +43,8 @@ export interface RuleSettings {
 
 export interface RulesConfig {
   rules: RuleSettings[];
+  /** Each experiment's holdout share (0 when it has none). */
+  holdoutShares: Record<string, number>;
 }
 
 /** Reads and validates a rules file; a missing default file means every rule with its defaults. */
@@ -106,7 +110,10 @@ export function resolveRulesConfig(rules: FlagRule[], raw: unknown, label = 'rul
     });
   }
   if (problems.length > 0) throw invalid(label, problems);
-  return { rules: settings };
+  const holdoutShares = Object.fromEntries(
+    Object.entries(file.experiments).map(([id, experiment]) => [id, experiment.holdout_share]),
+  );
+  return { rules: settings, holdoutShares };
 }
 
 function describeIssue(prefix: string, issue: z.core.$ZodIssue): string {

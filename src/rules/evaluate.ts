@@ -20,7 +20,7 @@ export const HITS_TABLE = 'rule_hits';
  */
 export async function evaluateRules(
   db: Database,
-  options: { asOf: string; config: RulesConfig },
+  options: { asOf: string; config: Pick<RulesConfig, 'rules'> },
 ): Promise<RuleCount[]> {
   await db.run(
     `create or replace temp table ${HITS_TABLE} (

@@ -20,6 +20,13 @@ export const STATE_SCHEMAS = {
     event_details json, source varchar, run_id varchar`,
   experiment_entries: `customer_id varchar, household_id varchar, experiment_id varchar, ab_group varchar,
     entry_flag varchar, entry_on date, entered_at timestamptz, run_id varchar`,
+  audience_history: `customer_id varchar, audience varchar, change varchar, changed_on date,
+    changed_at timestamptz, ab_group varchar, holdout boolean, run_id varchar`,
+  sync_runs: `sync_id varchar, audience varchar, started_at timestamptz, seconds double, mode varchar,
+    status varchar, planned_adds bigint, planned_removes bigint, sent bigint, failed bigint, skipped json,
+    api_calls bigint, failures json`,
+  audience_sync_state: `list_id varchar, subscriber_hash varchar, tag varchar, customer_id varchar,
+    confirmed_at timestamptz`,
 } as const;
 export type StateTable = keyof typeof STATE_SCHEMAS;
 
@@ -33,7 +40,7 @@ export async function stateSource(db: Database, table: StateTable): Promise<stri
 /** Appends the rows of a select as one new part of an append-only state log; nothing when empty. */
 export async function appendState(
   db: Database,
-  table: Exclude<StateTable, 'flag_history'>,
+  table: Exclude<StateTable, 'flag_history' | 'audience_sync_state'>,
   partId: string,
   selectSql: string,
   params: SqlParams = {},

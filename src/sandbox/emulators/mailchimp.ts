@@ -1,6 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { pack } from 'tar-stream';
+import { z } from 'zod';
 import { sandboxCredentials } from '../credentials.ts';
-import type { MailchimpCampaign, MailchimpEmailActivity, SandboxDataset } from '../dataset.ts';
+import type {
+  MailchimpCampaign,
+  MailchimpEmailActivity,
+  MailchimpMember,
+  SandboxDataset,
+} from '../dataset.ts';
 import { type EmulatorRequest, type EmulatorResponse, HttpEmulator, type Route } from './http-emulator.ts';
 
 const DEFAULT_COUNT = 10;
@@ -65,6 +73,22 @@ export function createMailchimpEmulator(
   const campaignAt = (id: string, clock: Date): MailchimpCampaign | undefined =>
     mailchimp.campaigns(clock).find((campaign) => campaign.id === id);
 
+  const state = new MailchimpMemberState();
+  const batches = new Map<string, EmulatedBatch>();
+  const listed = (listId: string, clock: Date): MailchimpMember[] =>
+    mailchimp.members(listId, clock).map((member) => state.apply(listId, member));
+  const findMember = (listId: string, hash: string, clock: Date): MailchimpMember | undefined =>
+    listed(listId, clock).find((member) => memberHash(member) === hash.toLowerCase());
+
+  const postTags = (listId: string, hash: string, body: unknown, clock: Date): EmulatorResponse => {
+    if (!mailchimp.lists(clock).some((list) => list.id === listId)) return resourceNotFound();
+    if (!findMember(listId, hash, clock)) return resourceNotFound();
+    const parsed = tagsBodySchema.safeParse(body);
+    if (!parsed.success) return invalidResource('tags', 'Schema describes array, object found instead');
+    state.changeTags(listId, hash.toLowerCase(), parsed.data.tags, clock);
+    return { status: 204, bytes: new Uint8Array(), contentType: 'application/json' };
+  };
+
   const routes: Route[] = [
     get('/3.0/ping', () => ok({ health_status: "Everything's Chimpy!" })),
     get('/3.0/campaigns', (req) => listCampaigns(req, mailchimp.campaigns(req.clock))),
@@ -105,19 +129,94 @@ export function createMailchimpEmulator(
       if ('error' in times) return times.error;
       const since = times.times.since_last_changed;
       const status = req.query.get('status');
-      const members = mailchimp
-        .members(listId, req.clock)
+      const members = listed(listId, req.clock)
         .filter((member) => (status ? member.status === status : true))
         .filter((member) => since === undefined || Date.parse(member.last_changed) >= since);
       return page(req, members, 'members', { list_id: listId });
     }),
+    get('/3.0/lists/:id/members/:hash', (req) => {
+      const member = findMember(req.params.id!, req.params.hash!, req.clock);
+      return member ? ok(member) : resourceNotFound();
+    }),
+    get('/3.0/lists/:id/members/:hash/tags', (req) => {
+      const member = findMember(req.params.id!, req.params.hash!, req.clock);
+      if (!member) return resourceNotFound();
+      return page(req, state.tagObjects(req.params.id!, req.params.hash!.toLowerCase(), member), 'tags', {});
+    }),
+    {
+      method: 'POST',
+      pattern: '/3.0/lists/:id/members/:hash/tags',
+      handler: (req) => postTags(req.params.id!, req.params.hash!, parseBody(req), req.clock),
+    },
+    {
+      method: 'POST',
+      pattern: '/3.0/batches',
+      handler: (req) => {
+        const parsed = batchBodySchema.safeParse(parseBody(req));
+        if (!parsed.success) return invalidResource('operations', 'Required property operations not found');
+        const batch: EmulatedBatch = {
+          id: randomUUID().replaceAll('-', '').slice(0, 10),
+          status: 'pending',
+          total_operations: parsed.data.operations.length,
+          finished_operations: 0,
+          errored_operations: 0,
+          submitted_at: mailchimpTimestamp(req.clock),
+          completed_at: '',
+          response_body_url: '',
+          archive: undefined,
+        };
+        batches.set(batch.id, batch);
+        // Processed after the answer, as Mailchimp queues a batch: a client must poll its status.
+        setTimeout(() => {
+          const results = parsed.data.operations.map((operation) => {
+            const match = /^\/lists\/([^/]+)\/members\/([^/]+)\/tags$/.exec(operation.path);
+            let body: unknown = null;
+            try {
+              body = operation.body ? JSON.parse(operation.body) : null;
+            } catch {
+              body = undefined;
+            }
+            const response =
+              operation.method.toUpperCase() === 'POST' && match
+                ? postTags(match[1]!, match[2]!, body, clockNow())
+                : resourceNotFound();
+            return {
+              status_code: response.status,
+              operation_id: operation.operation_id ?? null,
+              response: 'json' in response ? JSON.stringify(response.json) : '',
+            };
+          });
+          batch.errored_operations = results.filter((r) => r.status_code >= 400).length;
+          batch.finished_operations = results.length;
+          batch.archive = resultsArchive(batch.id, results);
+          batch.status = 'finished';
+          batch.completed_at = mailchimpTimestamp(clockNow());
+          batch.response_body_url = `${emulator.url}/batch-results/${batch.id}.tar.gz`;
+        }, BATCH_DELAY_MS);
+        return ok(batchView(batch));
+      },
+    },
+    get('/3.0/batches/:id', (req) => {
+      const batch = batches.get(req.params.id!);
+      return batch ? ok(batchView(batch)) : resourceNotFound();
+    }),
+    {
+      method: 'GET',
+      pattern: '/batch-results/:file',
+      handler: async (req) => {
+        const batch = batches.get(req.params.file!.replace(/\.tar\.gz$/, ''));
+        if (!batch?.archive) return resourceNotFound();
+        return { status: 200, bytes: await batch.archive, contentType: 'application/x-gzip' };
+      },
+    },
   ];
 
-  return new HttpEmulator({
+  const emulator = new HttpEmulator({
     name: 'mailchimp',
     routes,
     clock: options.clock ?? dataset.asOf,
-    authenticate: (req) => authenticate(req, apiKey),
+    // The results archive is a pre-signed storage link in Mailchimp: fetched without the API key.
+    authenticate: (req) => (req.path.startsWith('/batch-results/') ? undefined : authenticate(req, apiKey)),
     notFound: resourceNotFound,
     concurrency: {
       limit: MAX_CONNECTIONS,
@@ -129,6 +228,9 @@ export function createMailchimpEmulator(
         }),
     },
   });
+  const clockNow = () => emulator.clock;
+  emulatorStates.set(emulator, state);
+  return emulator;
 }
 
 /** A GET route whose successful answers honour `fields` and `exclude_fields`. */
@@ -322,4 +424,181 @@ function drop(value: unknown, tree: PathTree): unknown {
     out[key] = sub ? drop(child, sub) : child;
   }
   return out;
+}
+
+/** How long a batch waits in the queue before it is processed. */
+const BATCH_DELAY_MS = 50;
+
+/** A member's subscriber hash; a member generated broken (no email) keeps its id. */
+function memberHash(member: MailchimpMember): string {
+  return typeof member.email_address === 'string' ? subscriberHash(member.email_address) : member.id;
+}
+
+/** Mailchimp's subscriber hash: the MD5 of the lower-cased email address. */
+export function subscriberHash(email: string): string {
+  return createHash('md5').update(email.trim().toLowerCase()).digest('hex');
+}
+
+const tagsBodySchema = z.object({
+  tags: z.array(z.object({ name: z.string().min(1).max(100), status: z.enum(['active', 'inactive']) })),
+  is_syncing: z.boolean().optional(),
+});
+
+const batchBodySchema = z.object({
+  operations: z.array(
+    z.object({
+      method: z.string(),
+      path: z.string(),
+      params: z.record(z.string(), z.unknown()).optional(),
+      body: z.string().optional(),
+      operation_id: z.string().optional(),
+    }),
+  ),
+});
+
+interface EmulatedBatch {
+  id: string;
+  status: 'pending' | 'started' | 'finished';
+  total_operations: number;
+  finished_operations: number;
+  errored_operations: number;
+  submitted_at: string;
+  completed_at: string;
+  response_body_url: string;
+  archive: Promise<Uint8Array> | undefined;
+}
+
+function batchView({ archive: _archive, ...batch }: EmulatedBatch): Omit<EmulatedBatch, 'archive'> {
+  return batch;
+}
+
+/** The results archive: a gzipped tar holding JSON files, each an array of operation results. */
+async function resultsArchive(batchId: string, results: unknown[]): Promise<Uint8Array> {
+  const tarball = pack();
+  tarball.entry({ name: `${batchId}/`, type: 'directory' });
+  tarball.entry({ name: `${batchId}/${batchId}.json` }, JSON.stringify(results));
+  tarball.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of tarball) chunks.push(chunk as Buffer);
+  return gzipSync(Buffer.concat(chunks));
+}
+
+function mailchimpTimestamp(instant: Date): string {
+  return `${instant.toISOString().slice(0, 19)}+00:00`;
+}
+
+function parseBody(req: EmulatorRequest): unknown {
+  try {
+    return req.json();
+  } catch {
+    return undefined;
+  }
+}
+
+function invalidResource(field: string, message: string): EmulatorResponse {
+  return problem({
+    status: 400,
+    title: 'Invalid Resource',
+    detail:
+      "The resource submitted could not be validated. For field-specific details, see the 'errors' array.",
+    errors: [{ field, message }],
+  });
+}
+
+/**
+ * What the API's writes changed on the generated members: their tags (added with the date, removed)
+ * and, for tests, their status. Inspectable: `mailchimpState(emulator)`.
+ */
+export class MailchimpMemberState {
+  private readonly tags = new Map<string, Map<string, string>>();
+  private readonly statuses = new Map<string, MailchimpMember['status']>();
+  private nextTagId = 1;
+  private readonly tagIds = new Map<string, number>();
+
+  private key(listId: string, hash: string): string {
+    return `${listId}:${hash}`;
+  }
+
+  private tagsOfKey(key: string, member?: MailchimpMember): Map<string, string> {
+    let tags = this.tags.get(key);
+    if (!tags) {
+      tags = new Map((member?.tags ?? []).map((t) => [t.name, member?.timestamp_signup ?? '']));
+      this.tags.set(key, tags);
+    }
+    return tags;
+  }
+
+  changeTags(
+    listId: string,
+    hash: string,
+    changes: { name: string; status: 'active' | 'inactive' }[],
+    clock: Date,
+  ): void {
+    const tags = this.tagsOfKey(this.key(listId, hash));
+    for (const change of changes) {
+      if (change.status === 'active') {
+        if (!tags.has(change.name)) tags.set(change.name, mailchimpTimestamp(clock));
+      } else tags.delete(change.name);
+    }
+  }
+
+  /** A member's tag names, as the API would list them (sorted). */
+  tagNames(listId: string, email: string): string[] {
+    return [...(this.tags.get(this.key(listId, subscriberHash(email)))?.keys() ?? [])].sort();
+  }
+
+  /** Every member with a tag: email hash → its tag names. */
+  allTags(listId: string): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const [key, tags] of this.tags)
+      if (key.startsWith(`${listId}:`) && tags.size > 0)
+        out.set(key.slice(listId.length + 1), [...tags.keys()].sort());
+    return out;
+  }
+
+  setStatus(listId: string, email: string, status: MailchimpMember['status']): void {
+    this.statuses.set(this.key(listId, subscriberHash(email)), status);
+  }
+
+  tagObjects(
+    listId: string,
+    hash: string,
+    member: MailchimpMember,
+  ): { id: number; name: string; date_added: string }[] {
+    return [...this.tagsOfKey(this.key(listId, hash), member)].map(([name, added]) => ({
+      id: this.tagId(name),
+      name,
+      date_added: added,
+    }));
+  }
+
+  private tagId(name: string): number {
+    let id = this.tagIds.get(name);
+    if (id === undefined) {
+      id = this.nextTagId++;
+      this.tagIds.set(name, id);
+    }
+    return id;
+  }
+
+  apply(listId: string, member: MailchimpMember): MailchimpMember {
+    const key = this.key(listId, memberHash(member));
+    const status = this.statuses.get(key) ?? member.status;
+    if (!this.tags.has(key) && status === member.status) return member;
+    const tags = this.tagsOfKey(key, member);
+    return {
+      ...member,
+      status,
+      tags: [...tags.keys()].map((name) => ({ id: this.tagId(name), name })),
+    };
+  }
+}
+
+const emulatorStates = new WeakMap<HttpEmulator, MailchimpMemberState>();
+
+/** The member state of a Mailchimp emulator, for tests that assert which tags each member ends with. */
+export function mailchimpState(emulator: HttpEmulator): MailchimpMemberState {
+  const state = emulatorStates.get(emulator);
+  if (!state) throw new Error(`${emulator.name} is not a Mailchimp emulator`);
+  return state;
 }

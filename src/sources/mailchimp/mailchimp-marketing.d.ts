@@ -1,6 +1,6 @@
-/** The parts of the untyped official SDK this source uses (its calls resolve to the parsed body). */
+/** The parts of the untyped official SDK this source and the audience sync use (its calls resolve to the parsed body). */
 declare module '@mailchimp/mailchimp_marketing' {
-  type Query = Record<string, string | number | undefined>;
+  type Query = Record<string, string | string[] | number | undefined>;
 
   interface MailchimpClient {
     basePath: string;
@@ -17,6 +17,17 @@ declare module '@mailchimp/mailchimp_marketing' {
     };
     lists: {
       getListMembersInfo(listId: string, query: Query): Promise<unknown>;
+      updateListMemberTags(
+        listId: string,
+        subscriberHash: string,
+        body: { tags: { name: string; status: 'active' | 'inactive' }[] },
+      ): Promise<unknown>;
+    };
+    batches: {
+      start(body: {
+        operations: { method: string; path: string; body?: string; operation_id?: string }[];
+      }): Promise<unknown>;
+      status(batchId: string): Promise<unknown>;
     };
   }
 

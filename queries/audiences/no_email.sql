@@ -1,0 +1,21 @@
+-- One row per customer in the audience "no_email": active customers with no email: exported as CSV for the front desk, never synced.
+-- sync: none
+-- The rule no_email's open flag at the run's day.
+with
+
+flags as (
+    select customer_id, flag_date, flag_details
+    from customer_flags
+    where flag_type = 'no_email' and $as_of::date is not null
+),
+
+final as (
+    select
+        f.customer_id,
+        f.flag_details ->> 'experiment_id' as experiment_id,
+        f.flag_details ->> 'ab_group' as ab_group,
+        f.flag_date as flagged_on
+    from flags as f
+)
+
+select * from final

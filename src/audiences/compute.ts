@@ -1,0 +1,147 @@
+import type { SqlModel } from '../models/model.ts';
+import { loadModelGraph, openRunner } from '../pipeline/model-graph.ts';
+import { appendState, stateSource } from '../rules/state-tables.ts';
+import type { Database } from '../sql/database.ts';
+
+/** An audience: a query model `queries/audiences/<name>.sql` returning customer_id, experiment_id, ab_group and traits. */
+export interface Audience {
+  name: string;
+  description: string;
+  /** False for `-- sync: none` (exported only, such as customers with no email). */
+  syncs: boolean;
+  model: SqlModel;
+}
+
+export async function discoverAudiences(): Promise<Audience[]> {
+  const graph = await loadModelGraph();
+  return graph.models
+    .filter((m): m is SqlModel => m.kind === 'sql' && m.layer === 'audiences')
+    .map((model) => ({
+      name: model.name,
+      description: model.description,
+      syncs: model.header.sync !== 'none',
+      model,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The tag an audience member carries in Mailchimp: the audience, or `<audience>:<group>` in an experiment. */
+export function tagSql(audience: string, group: string): string {
+  return `case when ${group} is null then ${audience} else ${audience} || ':' || ${group} end`;
+}
+
+/**
+ * Held out of an experiment: the household's position in [0, 1), from sha256("<experiment>:holdout:<household>"),
+ * is below the experiment's share; a household is held out of every rule of the experiment alike.
+ */
+export function holdoutSql(experimentSql: string, householdSql: string, shareSql: string): string {
+  return `(('0x' || left(sha256(${experimentSql} || ':holdout:' || ${householdSql}), 8))::ubigint / 4294967296.0) < ${shareSql}`;
+}
+
+export interface AudienceCount {
+  audience: string;
+  members: number;
+  holdout: number;
+  groups: Record<string, number>;
+  entered: number;
+  exited: number;
+}
+
+/**
+ * The daily audiences step: every audience computed at `asOf` into `core/audience_members` (one row
+ * per customer and audience, with its experiment group, holdout and traits as JSON), and the changes
+ * since the last run appended to `state/audience_history` (entered / exited), which no rebuild
+ * touches: the current members of the history are those whose last change is an entry.
+ */
+export async function computeAudiences(
+  db: Database,
+  options: { asOf: string; now: Date; runId: string; holdoutShares: Record<string, number> },
+): Promise<AudienceCount[]> {
+  const audiences = await discoverAudiences();
+  const runner = await openRunner(db);
+  await db.run(
+    `create or replace temp table audience_rows (
+       audience varchar, customer_id varchar, experiment_id varchar, ab_group varchar, traits json, sync boolean)`,
+  );
+  for (const audience of audiences) {
+    const { sql, params } = await runner.compile(audience.model.id, { as_of: options.asOf });
+    await db.run(
+      `insert into audience_rows
+       select $audience_name, a.customer_id, a.experiment_id, a.ab_group,
+              to_json(a) as traits, $audience_syncs
+       from (select * exclude (experiment_id, ab_group), experiment_id, ab_group from (${sql})) as a`,
+      { ...params, audience_name: audience.name, audience_syncs: audience.syncs },
+    );
+  }
+  await db.run('create or replace temp table holdout_shares (experiment_id varchar, share double)');
+  await db.appendRows(
+    'holdout_shares',
+    Object.entries(options.holdoutShares).map(([id, share]) => [id, String(share)]),
+  );
+  await db.writeSelect(
+    'core/audience_members',
+    `select r.audience, r.customer_id, r.experiment_id, r.ab_group,
+            coalesce(${holdoutSql('r.experiment_id', 'coalesce(m.household_id, r.customer_id)', 'coalesce(h.share, 0)')}, false) as holdout,
+            case when r.sync and not coalesce(${holdoutSql('r.experiment_id', 'coalesce(m.household_id, r.customer_id)', 'coalesce(h.share, 0)')}, false)
+                 then ${tagSql('r.audience', 'r.ab_group')} end as tag,
+            json_extract(r.traits, '$') as traits,
+            $as_of::date as as_of
+     from audience_rows as r
+     left join customer_master as m using (customer_id)
+     left join holdout_shares as h using (experiment_id)
+     order by r.audience, r.customer_id`,
+    { as_of: options.asOf },
+  );
+
+  const history = await stateSource(db, 'audience_history');
+  const current = `select customer_id, audience from (${history})
+     qualify row_number() over (partition by customer_id, audience order by changed_at desc, change) = 1
+       and change = 'entered'`;
+  const params = { as_of: options.asOf, now: options.now.toISOString(), run_id: options.runId };
+  await db.run(
+    `create or replace temp table audience_changes as
+     select m.customer_id, m.audience, 'entered' as change, $as_of::date as changed_on,
+            $now::timestamptz as changed_at, m.ab_group, m.holdout, $run_id as run_id
+     from audience_members as m anti join (${current}) as c using (customer_id, audience)
+     union all
+     select c.customer_id, c.audience, 'exited', $as_of::date, $now::timestamptz, null, null, $run_id
+     from (${current}) as c anti join audience_members as m using (customer_id, audience)`,
+    params,
+  );
+  await appendState(
+    db,
+    'audience_history',
+    `${options.runId}-audiences`,
+    'select * from audience_changes order by audience, change, customer_id',
+  );
+  const rows = await db.query(
+    `with members as (
+       select audience, count(*)::bigint as members, count(*) filter (where holdout)::bigint as holdout
+       from audience_members group by audience
+     ),
+     changes as (
+       select audience, count(*) filter (where change = 'entered')::bigint as entered,
+              count(*) filter (where change = 'exited')::bigint as exited
+       from audience_changes group by audience
+     )
+     select m.audience, m.members, m.holdout, c.entered, c.exited
+     from members as m full join changes as c using (audience)`,
+  );
+  const groups = await db.query(
+    `select audience, ab_group, count(*)::bigint as n from audience_members
+     where ab_group is not null and not holdout group by all`,
+  );
+  return audiences.map((a) => {
+    const row = rows.find((r) => r.audience === a.name);
+    return {
+      audience: a.name,
+      members: Number(row?.members ?? 0),
+      holdout: Number(row?.holdout ?? 0),
+      groups: Object.fromEntries(
+        groups.filter((g) => g.audience === a.name).map((g) => [String(g.ab_group), Number(g.n)]),
+      ),
+      entered: Number(row?.entered ?? 0),
+      exited: Number(row?.exited ?? 0),
+    };
+  });
+}

@@ -1,0 +1,482 @@
+import { gunzipSync } from 'node:zlib';
+import { extract } from 'tar-stream';
+import { z } from 'zod';
+import type { MailchimpSettings } from '../config.ts';
+import { HttpStatusError, type RetryOptions, statusOf, withRetry } from '../fetch/retry.ts';
+import { appendState, stateSource } from '../rules/state-tables.ts';
+import { allPages, callMailchimp, type Mailchimp, parseWith } from '../sources/mailchimp/client.ts';
+import type { Database, Row } from '../sql/database.ts';
+import { discoverAudiences } from './compute.ts';
+
+/** Why an audience member is not sent: consent and reachability, reported per reason. */
+export const SKIP_REASONS = ['no_email', 'no_member', 'unsubscribed', 'cleaned'] as const;
+
+/** A diff touching more members than this goes through the batch endpoint; a smaller one through member tags. */
+export const BATCH_THRESHOLD = 100;
+const OPERATIONS_PER_BATCH = 1000;
+const SAMPLE_SIZE = 5;
+
+export interface SyncOptions {
+  settings: MailchimpSettings;
+  /** Send the plan; without it, a dry run that writes nothing. */
+  apply: boolean;
+  /** Read the current tags back from Mailchimp and diff against them instead of the sync state. */
+  reconcile?: boolean;
+  now: Date;
+  syncId: string;
+  batchThreshold?: number;
+  retry?: RetryOptions;
+  /** How often a batch's status is polled. */
+  pollMs?: number;
+}
+
+export interface AudiencePlan {
+  audience: string;
+  members: number;
+  adds: number;
+  removes: number;
+  skipped: Record<string, number>;
+  /** A few planned changes: `+tag email-hash` or `-tag email-hash`. */
+  sample: string[];
+  sent: number;
+  failed: number;
+}
+
+export interface MemberFailure {
+  subscriber_hash: string;
+  tags: string[];
+  reason: string;
+}
+
+export interface SyncResult {
+  syncId: string;
+  mode: 'dry-run' | 'member-tags' | 'batch' | 'nothing to send';
+  audiences: AudiencePlan[];
+  apiCalls: number;
+  seconds: number;
+  failures: MemberFailure[];
+}
+
+const memberSchema = z.looseObject({
+  id: z.string(),
+  status: z.string(),
+  tags: z.array(z.looseObject({ name: z.string() })).default([]),
+});
+
+const batchSchema = z.looseObject({
+  id: z.string(),
+  status: z.string(),
+  response_body_url: z.string().default(''),
+});
+
+const operationResultSchema = z.array(
+  z.looseObject({ status_code: z.number(), operation_id: z.string().nullable(), response: z.string() }),
+);
+
+/**
+ * Audiences to Mailchimp tags (reverse ETL). Each syncing audience's members (`core/audience_members`,
+ * holdout excluded) are matched to the list's existing members by the MD5 of a lower-cased email
+ * (the golden email first, then the customer's other emails, those seen in more records first, then
+ * alphabetically); nobody is subscribed and no status changes. The plan is the difference between
+ * the wanted tags and `state/audience_sync_state` (what Mailchimp last confirmed), or, with
+ * `reconcile`, the tags Mailchimp holds now. Applying sends it, records what was confirmed and each
+ * member that failed (retried next run, since it stays in the diff), and appends to `state/sync_runs`.
+ */
+export async function syncAudiences(db: Database, options: SyncOptions): Promise<SyncResult> {
+  const started = performance.now();
+  const listId = options.settings.audienceId;
+  let apiCalls = 0;
+  const retry = options.retry ?? {};
+  const call = <T>(
+    what: string,
+    request: (client: Mailchimp) => Promise<unknown>,
+    parse: (b: unknown) => T,
+  ) =>
+    callMailchimp(
+      options.settings,
+      what,
+      (client) => {
+        apiCalls += 1;
+        return request(client);
+      },
+      parse,
+      retry,
+    );
+
+  const audiences = (await discoverAudiences()).filter((a) => a.syncs);
+  const members = await allPages(
+    options.settings,
+    'Mailchimp list members',
+    'members',
+    1000,
+    (client, page) => {
+      apiCalls += 1;
+      return client.lists.getListMembersInfo(listId, {
+        ...page,
+        fields: ['members.id', 'members.status', 'members.tags.name', 'total_items'],
+      });
+    },
+    retry,
+  );
+  await db.run(
+    'create or replace temp table list_members (subscriber_hash varchar, status varchar, tags varchar[])',
+  );
+  await db.appendRows(
+    'list_members',
+    members.map((m) => {
+      const member = memberSchema.parse(m);
+      return [member.id, member.status, JSON.stringify(member.tags.map((t) => t.name))];
+    }),
+  );
+
+  const plans = await planDiff(
+    db,
+    listId,
+    audiences.map((a) => a.name),
+    options.reconcile ?? false,
+  );
+  const changes = await db.query(
+    `select subscriber_hash, list({'name': tag, 'status': status} order by tag) as tags
+     from sync_changes group by subscriber_hash order by subscriber_hash`,
+  );
+  const failures: MemberFailure[] = [];
+  let mode: SyncResult['mode'] = 'dry-run';
+  if (options.apply) {
+    const outcomes =
+      changes.length === 0
+        ? new Map<string, Outcome>()
+        : changes.length > (options.batchThreshold ?? BATCH_THRESHOLD)
+          ? await sendBatches(listId, changes, call, options.pollMs ?? 250)
+          : await sendMemberTags(listId, changes, call);
+    mode =
+      changes.length === 0
+        ? 'nothing to send'
+        : changes.length > (options.batchThreshold ?? BATCH_THRESHOLD)
+          ? 'batch'
+          : 'member-tags';
+    await db.run(
+      'create or replace temp table sync_outcomes (subscriber_hash varchar, status_code integer, reason varchar)',
+    );
+    await db.appendRows(
+      'sync_outcomes',
+      [...outcomes].map(([hash, o]) => [hash, String(o.status), o.reason ?? null]),
+    );
+    for (const row of changes) {
+      const outcome = outcomes.get(String(row.subscriber_hash));
+      if (outcome && outcome.status < 300) continue;
+      failures.push({
+        subscriber_hash: String(row.subscriber_hash),
+        tags: (row.tags as { name: string; status: string }[]).map(
+          (t) => `${t.status === 'active' ? '+' : '-'}${t.name}`,
+        ),
+        reason: outcome?.reason ?? 'no answer',
+      });
+    }
+    await storeState(db, listId, options.now);
+    const sentBy = await db.query(
+      `select split_part(c.tag, ':', 1) as audience,
+              count(*) filter (where o.status_code < 300)::bigint as sent,
+              count(*) filter (where o.status_code is null or o.status_code >= 300)::bigint as failed
+       from sync_changes as c left join sync_outcomes as o using (subscriber_hash) group by all`,
+    );
+    for (const plan of plans) {
+      const row = sentBy.find((r) => r.audience === plan.audience);
+      plan.sent = Number(row?.sent ?? 0);
+      plan.failed = Number(row?.failed ?? 0);
+    }
+  }
+  const result: SyncResult = {
+    syncId: options.syncId,
+    mode,
+    audiences: plans,
+    apiCalls,
+    seconds: (performance.now() - started) / 1000,
+    failures,
+  };
+  if (options.apply) await recordSyncRun(db, result, options);
+  return result;
+}
+
+/**
+ * The diff, in SQL over the list's members (temp table `list_members`) and the lake's
+ * `audience_members`, `customer_master` and `customer_identifiers`: who is wanted in which tag and
+ * why not (`sync_wanted`), the base it is compared with (`sync_base`) and the changes (`sync_changes`).
+ */
+export async function planDiff(
+  db: Database,
+  listId: string,
+  audienceNames: string[],
+  reconcile: boolean,
+): Promise<AudiencePlan[]> {
+  await db.run('create or replace temp table synced_audiences (audience varchar)');
+  await db.appendRows(
+    'synced_audiences',
+    audienceNames.map((name) => [name]),
+  );
+  await db.run(
+    `create or replace temp table sync_wanted as
+     with
+     wanted as (
+       select m.audience, m.customer_id, m.tag from audience_members as m
+       semi join synced_audiences using (audience)
+       where m.tag is not null
+     ),
+     emails as (
+       select customer_id, lower(email) as email, 0 as golden_rank, 0 as records
+       from customer_master where email is not null
+       union all
+       select customer_id, lower(normalized_value), 1, count(*)
+       from customer_identifiers where identifier_type = 'email' group by all
+     ),
+     ranked as (
+       select customer_id, email,
+              row_number() over (partition by customer_id order by golden_rank, records desc, email) as email_rank
+       from (select * from emails qualify row_number() over (partition by customer_id, email order by golden_rank) = 1)
+     ),
+     matched as (
+       select r.customer_id, arg_min(l.subscriber_hash, r.email_rank) as subscriber_hash,
+              arg_min(l.status, r.email_rank) as status
+       from ranked as r inner join list_members as l on l.subscriber_hash = md5(r.email)
+       group by r.customer_id
+     )
+     select w.audience, w.customer_id, w.tag, mt.subscriber_hash,
+            case
+              when not exists (select 1 from ranked as r where r.customer_id = w.customer_id) then 'no_email'
+              when mt.subscriber_hash is null then 'no_member'
+              when mt.status in ('unsubscribed', 'cleaned') then mt.status
+            end as skip_reason
+     from wanted as w left join matched as mt using (customer_id)`,
+  );
+  await db.run(
+    `create or replace temp table sync_base as
+     ${
+       reconcile
+         ? `select distinct l.subscriber_hash, t.tag from list_members as l, unnest(l.tags) as t(tag)
+            where split_part(t.tag, ':', 1) in (select audience from synced_audiences)`
+         : `select distinct subscriber_hash, tag from (${await stateSource(db, 'audience_sync_state')})
+            where list_id = $list_id`
+     }`,
+    reconcile ? {} : { list_id: listId },
+  );
+  await db.run(
+    `create or replace temp table sync_changes as
+     with desired as (select distinct subscriber_hash, tag from sync_wanted where skip_reason is null)
+     select subscriber_hash, tag, 'active' as status from desired anti join sync_base using (subscriber_hash, tag)
+     union all
+     select subscriber_hash, tag, 'inactive' from sync_base anti join desired using (subscriber_hash, tag)`,
+  );
+
+  return planOf(db, audienceNames);
+}
+
+async function planOf(db: Database, names: string[]): Promise<AudiencePlan[]> {
+  const counts = await db.query(
+    'select audience, count(distinct customer_id)::bigint as members from sync_wanted group by audience',
+  );
+  const skips = await db.query(
+    `select audience, skip_reason, count(*)::bigint as n from sync_wanted where skip_reason is not null group by all`,
+  );
+  const diff = await db.query(
+    `select split_part(tag, ':', 1) as audience, status, count(*)::bigint as n,
+            list((case status when 'active' then '+' else '-' end) || tag || ' ' || subscriber_hash
+                 order by subscriber_hash, tag)[1:${SAMPLE_SIZE}] as sample
+     from sync_changes group by all`,
+  );
+  return names.map((audience) => {
+    const of = (status: string) => diff.find((d) => d.audience === audience && d.status === status);
+    return {
+      audience,
+      members: Number(counts.find((c) => c.audience === audience)?.members ?? 0),
+      adds: Number(of('active')?.n ?? 0),
+      removes: Number(of('inactive')?.n ?? 0),
+      skipped: Object.fromEntries(
+        skips.filter((s) => s.audience === audience).map((s) => [String(s.skip_reason), Number(s.n)]),
+      ),
+      sample: [
+        ...((of('active')?.sample as string[]) ?? []),
+        ...((of('inactive')?.sample as string[]) ?? []),
+      ].slice(0, SAMPLE_SIZE),
+      sent: 0,
+      failed: 0,
+    };
+  });
+}
+
+interface Outcome {
+  status: number;
+  reason?: string;
+}
+
+type Call = <T>(
+  what: string,
+  request: (client: Mailchimp) => Promise<unknown>,
+  parse: (b: unknown) => T,
+) => Promise<T>;
+
+/** One member-tags call per member, under the SDK's shared connection cap. */
+async function sendMemberTags(listId: string, changes: Row[], call: Call): Promise<Map<string, Outcome>> {
+  const outcomes = new Map<string, Outcome>();
+  await Promise.all(
+    changes.map(async (row) => {
+      const hash = String(row.subscriber_hash);
+      try {
+        await call(
+          `Mailchimp member tags ${hash}`,
+          (client) =>
+            client.lists.updateListMemberTags(listId, hash, {
+              tags: row.tags as { name: string; status: 'active' | 'inactive' }[],
+            }),
+          (body) => body,
+        );
+        outcomes.set(hash, { status: 204 });
+      } catch (error) {
+        outcomes.set(hash, { status: statusOf(error) ?? 599, reason: (error as Error).message });
+      }
+    }),
+  );
+  return outcomes;
+}
+
+/**
+ * The batch endpoint: operations of one member each (its id the subscriber hash), polled to
+ * completion; the results archive (a gzipped tar of JSON arrays) tells each operation's status.
+ */
+async function sendBatches(
+  listId: string,
+  changes: Row[],
+  call: Call,
+  pollMs: number,
+): Promise<Map<string, Outcome>> {
+  const outcomes = new Map<string, Outcome>();
+  for (let i = 0; i < changes.length; i += OPERATIONS_PER_BATCH) {
+    const operations = changes.slice(i, i + OPERATIONS_PER_BATCH).map((row) => ({
+      method: 'POST',
+      path: `/lists/${listId}/members/${String(row.subscriber_hash)}/tags`,
+      body: JSON.stringify({ tags: row.tags }),
+      operation_id: String(row.subscriber_hash),
+    }));
+    let batch = await call(
+      'Mailchimp batch',
+      (client) => client.batches.start({ operations }),
+      parseWith(batchSchema, 'Mailchimp batch'),
+    );
+    while (batch.status !== 'finished') {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      const id = batch.id;
+      batch = await call(
+        `Mailchimp batch ${id}`,
+        (client) => client.batches.status(id),
+        parseWith(batchSchema, 'Mailchimp batch'),
+      );
+    }
+    for (const result of await readResults(batch.response_body_url)) {
+      if (!result.operation_id) continue;
+      outcomes.set(result.operation_id, {
+        status: result.status_code,
+        ...(result.status_code >= 300 ? { reason: reasonOf(result.status_code, result.response) } : {}),
+      });
+    }
+  }
+  return outcomes;
+}
+
+function reasonOf(status: number, response: string): string {
+  try {
+    const body = JSON.parse(response) as { detail?: string; title?: string };
+    return `${status}: ${body.detail ?? body.title ?? response}`;
+  } catch {
+    return `${status}: ${response.slice(0, 200)}`;
+  }
+}
+
+/** Downloads a batch's results archive (retried like any call) and reads every JSON file in it. */
+async function readResults(url: string): Promise<z.infer<typeof operationResultSchema>> {
+  const bytes = await withRetry(async () => {
+    const response = await fetch(url);
+    if (!response.ok)
+      throw new HttpStatusError(response.status, `batch results ${url} answered ${response.status}`);
+    return Buffer.from(await response.arrayBuffer());
+  });
+  const results: z.infer<typeof operationResultSchema> = [];
+  const tar = extract();
+  const done = (async () => {
+    for await (const entry of tar) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      if (entry.header.type === 'file' && entry.header.name.endsWith('.json'))
+        results.push(...operationResultSchema.parse(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+    }
+  })();
+  tar.end(gunzipSync(bytes));
+  await done;
+  return results;
+}
+
+/**
+ * The confirmed state: the base less every confirmed removal (and every tag of a member Mailchimp
+ * no longer has), plus every confirmed addition; a failed member keeps its base rows, so it stays
+ * in the next run's diff.
+ */
+async function storeState(db: Database, listId: string, now: Date): Promise<void> {
+  const previous = await stateSource(db, 'audience_sync_state');
+  await db.writeSelect(
+    'state/audience_sync_state',
+    `with
+     ok as (select subscriber_hash from sync_outcomes where status_code < 300),
+     gone as (select subscriber_hash from sync_outcomes where status_code = 404),
+     kept as (
+       select b.subscriber_hash, b.tag from sync_base as b
+       anti join (select c.subscriber_hash, c.tag from sync_changes as c semi join ok using (subscriber_hash)
+                  where c.status = 'inactive') as r using (subscriber_hash, tag)
+       anti join gone using (subscriber_hash)
+     ),
+     added as (
+       select c.subscriber_hash, c.tag from sync_changes as c semi join ok using (subscriber_hash)
+       where c.status = 'active'
+     ),
+     confirmed as (select * from kept union select * from added)
+     select * from (${previous}) where list_id <> $list_id
+     union all
+     select $list_id, c.subscriber_hash, c.tag, any_value(w.customer_id), $now::timestamptz
+     from confirmed as c left join sync_wanted as w using (subscriber_hash, tag)
+     group by all
+     order by 1, 2, 3`,
+    { list_id: listId, now: now.toISOString() },
+  );
+}
+
+async function recordSyncRun(db: Database, result: SyncResult, options: SyncOptions): Promise<void> {
+  await db.run(
+    `create or replace temp table sync_run_rows (audience varchar, planned_adds bigint, planned_removes bigint,
+       sent bigint, failed bigint, skipped varchar)`,
+  );
+  await db.appendRows(
+    'sync_run_rows',
+    result.audiences.map((a) => [
+      a.audience,
+      String(a.adds),
+      String(a.removes),
+      String(a.sent),
+      String(a.failed),
+      JSON.stringify(a.skipped),
+    ]),
+  );
+  await appendState(
+    db,
+    'sync_runs',
+    options.syncId,
+    `select $sync_id as sync_id, audience, $started_at::timestamptz as started_at, $seconds::double as seconds,
+            $mode as mode, case when failed > 0 then 'failed' else 'ok' end as status,
+            planned_adds, planned_removes, sent, failed, skipped::json as skipped,
+            $api_calls::bigint as api_calls, $failures::json as failures
+     from sync_run_rows order by audience`,
+    {
+      sync_id: options.syncId,
+      started_at: options.now.toISOString(),
+      seconds: result.seconds,
+      mode: `${result.mode}${options.reconcile ? ' (reconcile)' : ''}`,
+      api_calls: result.apiCalls,
+      failures: JSON.stringify(result.failures.slice(0, 100)),
+    },
+  );
+}
