@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCheckCommand } from './commands/check-command.ts';
+import { registerChurnCommands } from './commands/churn-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerCustomerCommand } from './commands/customer-command.ts';
 import { registerIdentityCommands } from './commands/identity-commands.ts';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerSandboxCommands(program);
   registerCustomerCommand(program);
   registerRulesCommands(program);
+  registerChurnCommands(program);
   registerIdentityCommands(program);
   registerOffersCommands(program);
   registerCheckCommand(program);
