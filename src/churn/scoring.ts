@@ -135,7 +135,8 @@ export function riskBand(p: number, baseRate: number): 'high' | 'medium' | 'low'
 export interface ChurnScoring {
   members: number;
   high: number;
-  model: StoredChurnModel;
+  /** Null while no month-end's 90 days have passed (nothing to fit). */
+  model: StoredChurnModel | null;
   trained: boolean;
 }
 
@@ -144,6 +145,15 @@ export async function scoreChurn(
   options: { asOf: string; retrain?: boolean },
 ): Promise<ChurnScoring> {
   const before = (await storedModels(runner)).length;
+  const first = await runner.db.query(
+    'select min(started_on)::varchar as day from customer_memberships where is_membership',
+  );
+  const firstDay = first[0]?.day ? String(first[0].day) : null;
+  if (firstDay === null || monthEnds(firstDay, addDays(options.asOf, -HORIZON_DAYS)).length === 0) {
+    // A new gym: no month-end has a known outcome yet, so there is nothing to learn from.
+    await runner.db.writeSelect('core/churn_scores', CHURN_SCORES_PLACEHOLDER);
+    return { members: 0, high: 0, model: null, trained: false };
+  }
   const stored = await modelFor(runner, options.asOf, options.retrain ?? false);
   const trained = (await storedModels(runner)).length > before;
   const data = await memberMonths(runner, { asOfDates: [options.asOf], asOf: options.asOf });

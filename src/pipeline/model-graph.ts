@@ -105,7 +105,9 @@ export function typescriptModels(sqlModels: SqlModel[]): TypeScriptModel[] {
           retrain: context.vars.retrain_churn === true,
         });
         return {
-          detail: `${r.members} members scored, ${r.high} high risk; model of ${r.model.trained_on}${r.trained ? ' (fitted now)' : ''}`,
+          detail: r.model
+            ? `${r.members} members scored, ${r.high} high risk; model of ${r.model.trained_on}${r.trained ? ' (fitted now)' : ''}`
+            : 'no month-end with a known 90-day outcome yet: nothing scored',
           records: r.members,
         };
       },

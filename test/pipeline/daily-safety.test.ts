@@ -24,6 +24,7 @@ const DAILY_STEPS = [
   'analyse',
   'events',
   'offers',
+  'churn',
   'rules',
   'quality',
   'publish',
