@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAudiencesCommands } from './commands/audiences-command.ts';
 import { registerCheckCommand } from './commands/check-command.ts';
+import { registerChurnCommands } from './commands/churn-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerCustomerCommand } from './commands/customer-command.ts';
 import { registerIdentityCommands } from './commands/identity-commands.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerSandboxCommands(program);
   registerCustomerCommand(program);
   registerRulesCommands(program);
+  registerChurnCommands(program);
   registerIdentityCommands(program);
   registerOffersCommands(program);
   registerAudiencesCommands(program);

@@ -18,6 +18,7 @@ const optionsSchema = z.object({
   since: startOfDay.optional(),
   asOf: endOfDay.optional(),
   fetch: z.boolean().default(true),
+  retrain: z.boolean().default(false),
   sandboxSize: z
     .union([z.enum(['tiny', 'demo']), z.coerce.number().positive()], {
       error: 'a size is tiny, demo or a positive scale factor',
@@ -37,6 +38,7 @@ function buildProgram(): Command {
     .option('--since <YYYY-MM-DD>', 'backfill from this date instead of the daily windows')
     .option('--as-of <YYYY-MM-DD>', "evaluate as of this date (in the sandbox: the emulators' clock)")
     .option('--no-fetch', 'rebuild from what is stored, without calling any API')
+    .option('--retrain', "refit the churn model although this month's fit exists (state/churn_models)")
     .option('--sandbox-size <tiny|demo|N>', 'with --sandbox: the gym size (default demo)')
     .option('--sandbox-port <port>', 'with --sandbox: the first of six emulator ports (default 47800)')
     .option(
@@ -54,9 +56,10 @@ await runMain(async () => {
   if (!parsed.success) {
     throw optionError(parsed.error.issues[0]!);
   }
-  const { since, asOf, only, sandbox, sandboxSize, sandboxPort, sandboxLake, fetch } = parsed.data;
+  const { since, asOf, only, sandbox, sandboxSize, sandboxPort, sandboxLake, fetch, retrain } = parsed.data;
   const options = {
     fetch,
+    retrain,
     commandLine: describeOptions(parsed.data),
     ...(since ? { since } : {}),
     ...(asOf ? { asOf } : {}),
@@ -86,5 +89,6 @@ function describeOptions(options: z.infer<typeof optionsSchema>): string {
   if (options.since) parts.push(`--since ${options.since.toISOString().slice(0, 10)}`);
   if (options.asOf) parts.push(`--as-of ${options.asOf.toISOString().slice(0, 10)}`);
   if (!options.fetch) parts.push('--no-fetch');
+  if (options.retrain) parts.push('--retrain');
   return parts.join(' ');
 }

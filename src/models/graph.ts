@@ -5,7 +5,8 @@ import { cteNamesOf } from './sql-text.ts';
 /**
  * What each layer may read: data moves up one layer at a time (raw → staging → core → metrics), a
  * layer may also read its own models and the seeds, and the run's logs in `state/` are read only by
- * metrics and checks. Rule checks and audiences read core; quality checks may test any layer built from raw.
+ * metrics and checks. Rule checks, audiences and the churn model's member-months (`queries/churn/`) read
+ * core; quality checks may test any layer built from raw.
  * Examples are ad-hoc queries over whatever the lake holds, so they are not checked.
  */
 export const READABLE: Record<Exclude<Layer, 'examples'>, readonly (Layer | SourceLayer)[]> = {
@@ -14,6 +15,7 @@ export const READABLE: Record<Exclude<Layer, 'examples'>, readonly (Layer | Sour
   metrics: ['core', 'metrics', 'seed', 'state'],
   rules: ['core', 'seed'],
   audiences: ['core', 'seed'],
+  churn: ['core', 'seed'],
   quality: ['staging', 'core', 'metrics', 'seed', 'state'],
 };
 

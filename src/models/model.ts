@@ -3,9 +3,19 @@ import type { Database, SqlParams } from '../sql/database.ts';
 
 /**
  * The layers data moves through, bottom up, and the folders of `queries/` whose models are read
- * rather than stored: rule checks, data-quality checks and ad-hoc examples.
+ * rather than stored: rule checks, the churn model's member-months, audiences, data-quality checks and ad-hoc
+ * examples.
  */
-export const LAYERS = ['staging', 'core', 'metrics', 'rules', 'audiences', 'quality', 'examples'] as const;
+export const LAYERS = [
+  'staging',
+  'core',
+  'metrics',
+  'rules',
+  'churn',
+  'audiences',
+  'quality',
+  'examples',
+] as const;
 export type Layer = (typeof LAYERS)[number];
 
 /** Where a relation a model reads comes from, when no model of the graph builds it. */

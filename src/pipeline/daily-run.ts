@@ -35,6 +35,8 @@ export interface DailyOptions {
   /** The date rules and checks are evaluated at; the clock's when absent. */
   asOf?: Date;
   fetch: boolean;
+  /** Refit the churn model although this month's fit exists. */
+  retrain?: boolean;
   /** The command line's options, kept in the run log. */
   commandLine: string;
   log?: (line: string) => void;
@@ -165,7 +167,11 @@ async function runSteps(
     const asOf = options.asOf ?? clock ?? new Date();
     const now = clock ?? new Date();
     const runner = await openRunner(db, {
-      vars: { time_zone: config.timeZone, window_days: config.offerWindowDays },
+      vars: {
+        time_zone: config.timeZone,
+        window_days: config.offerWindowDays,
+        retrain_churn: options.retrain ?? false,
+      },
       config,
       asOf,
       now,
@@ -190,6 +196,7 @@ async function runSteps(
       (r) => ({ records: r.events, rejected: r.rejected }),
     );
     await timed('offers', () => runOfferMetrics(db, config), describeOfferMetrics);
+    await timed('churn', () => step('churn'), outcome, counted);
     await timed('rules', () => step('rules'), outcome, counted);
     await timed('audiences', () => step('audiences'), outcome, counted);
     const checks = await timed(

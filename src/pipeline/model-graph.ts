@@ -11,6 +11,7 @@ import type { Database } from '../sql/database.ts';
  * - `resolve`: identity resolution, an iterative algorithm over `stg_identity_records` whose own SQL
  *   steps (`queries/identity/`) run inside it (`src/identity/sql-steps.ts`);
  * - `analyse`: each new email template and post image read once by Claude (or the heuristic);
+ * - `churn`: the churn score of every member (`src/churn/`), from the member-months of `queries/churn/`;
  * - `rules`: every rule's check (`queries/rules/`), reconciled with the flag history;
  * - `audiences`: every audience (`queries/audiences/`) at the run's day, with its entries and exits.
  */
@@ -18,6 +19,7 @@ export function typescriptModels(sqlModels: SqlModel[]): TypeScriptModel[] {
   const readsOf = (layer: string) =>
     [...new Set(sqlModels.filter((m) => m.layer === layer).flatMap((m) => m.reads))].sort();
   const ruleReads = readsOf('rules');
+  const churnReads = readsOf('churn');
   return [
     {
       kind: 'typescript',
@@ -79,6 +81,36 @@ export function typescriptModels(sqlModels: SqlModel[]): TypeScriptModel[] {
       async run({ db, config }) {
         const { describeContentRun, runContentAnalysis } = await import('../offers/run-offers.ts');
         return { detail: describeContentRun(await runContentAnalysis(db, config?.anthropic)) };
+      },
+    },
+    {
+      kind: 'typescript',
+      id: 'churn',
+      name: 'churn',
+      layer: 'core',
+      description:
+        "the churn score: each member's 90-day churn probability with its reasons (queries/churn/), the model refitted monthly",
+      reads: churnReads,
+      writes: ['core/churn_scores', 'state/churn_models'],
+      async placeholder(relation) {
+        if (relation === 'churn_scores')
+          return (await import('../churn/scoring.ts')).CHURN_SCORES_PLACEHOLDER;
+        return undefined;
+      },
+      async run(context) {
+        const { scoreChurn } = await import('../churn/scoring.ts');
+        const { openRunner } = await import('./model-graph.ts');
+        const asOf = context.asOf.toLocaleDateString('en-CA', { timeZone: String(context.vars.time_zone) });
+        const r = await scoreChurn(await openRunner(context.db, context), {
+          asOf,
+          retrain: context.vars.retrain_churn === true,
+        });
+        return {
+          detail: r.model
+            ? `${r.members} members scored, ${r.high} high risk; model of ${r.model.trained_on}${r.trained ? ' (fitted now)' : ''}`
+            : 'no month-end with a known 90-day outcome yet: nothing scored',
+          records: r.members,
+        };
       },
     },
     {

@@ -1,0 +1,109 @@
+/**
+ * L2-regularised logistic regression fitted by Newton's method (iteratively reweighted least
+ * squares): each step solves (XᵀWX + λI)·Δ = Xᵀ(y − p) − λw by Cholesky (`ml-matrix`). Features are
+ * standardised by their training mean and deviation; the intercept is not penalised. Deterministic:
+ * the same rows give the same model, with no random start.
+ */
+import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+
+export interface LogisticModel {
+  features: string[];
+  means: number[];
+  scales: number[];
+  /** Intercept first, then one weight per standardised feature. */
+  weights: number[];
+  lambda: number;
+  iterations: number;
+}
+
+/** Feature values by column (one Float64Array per feature) and 0/1 labels. */
+export interface Design {
+  columns: Float64Array[];
+  labels: Uint8Array;
+}
+
+export function fitLogistic(
+  features: string[],
+  design: Design,
+  options: { lambda?: number; maxIterations?: number; tolerance?: number } = {},
+): LogisticModel {
+  const lambda = options.lambda ?? 1;
+  const n = design.labels.length;
+  const p = features.length;
+  if (n === 0) throw new Error('no training rows: no member-month has a complete 90-day label');
+  const means = design.columns.map((c) => c.reduce((s, v) => s + v, 0) / n);
+  const scales = design.columns.map((c, j) => {
+    const m = means[j]!;
+    const variance = c.reduce((s, v) => s + (v - m) * (v - m), 0) / n;
+    return variance > 1e-12 ? Math.sqrt(variance) : 1;
+  });
+  // Row-major standardised design with a leading 1 for the intercept.
+  const d = p + 1;
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) x[i * d] = 1;
+  for (let j = 0; j < p; j++) {
+    const c = design.columns[j]!;
+    const m = means[j]!;
+    const s = scales[j]!;
+    for (let i = 0; i < n; i++) x[i * d + j + 1] = (c[i]! - m) / s;
+  }
+  const w = new Float64Array(d);
+  const positives = design.labels.reduce((s, v) => s + v, 0);
+  w[0] = Math.log((positives + 0.5) / (n - positives + 0.5));
+  const maxIterations = options.maxIterations ?? 25;
+  const tolerance = options.tolerance ?? 1e-8;
+  let iterations = 0;
+  const hessian = new Float64Array(d * d);
+  const gradient = new Float64Array(d);
+  for (; iterations < maxIterations; iterations++) {
+    hessian.fill(0);
+    gradient.fill(0);
+    for (let i = 0; i < n; i++) {
+      const row = i * d;
+      let z = 0;
+      for (let j = 0; j < d; j++) z += w[j]! * x[row + j]!;
+      const prob = 1 / (1 + Math.exp(-z));
+      const weight = prob * (1 - prob);
+      const residual = design.labels[i]! - prob;
+      for (let j = 0; j < d; j++) {
+        const xj = x[row + j]!;
+        gradient[j]! += xj * residual;
+        const wx = weight * xj;
+        const hj = j * d;
+        for (let k = 0; k <= j; k++) hessian[hj + k]! += wx * x[row + k]!;
+      }
+    }
+    const h = new Matrix(d, d);
+    const g = new Matrix(d, 1);
+    for (let j = 0; j < d; j++) {
+      for (let k = 0; k <= j; k++) {
+        const value = hessian[j * d + k]! + (j === k && j > 0 ? lambda : 0);
+        h.set(j, k, value);
+        h.set(k, j, value);
+      }
+      g.set(j, 0, gradient[j]! - (j > 0 ? lambda * w[j]! : 0));
+    }
+    const step = new CholeskyDecomposition(h).solve(g);
+    let change = 0;
+    for (let j = 0; j < d; j++) {
+      const delta = step.get(j, 0);
+      w[j]! += delta;
+      change = Math.max(change, Math.abs(delta));
+    }
+    if (change < tolerance) {
+      iterations++;
+      break;
+    }
+  }
+  return { features, means, scales, weights: [...w], lambda, iterations };
+}
+
+/** Each feature's contribution to the log-odds (weight × standardised value), by feature. */
+export function contributions(model: LogisticModel, values: number[]): number[] {
+  return values.map((v, j) => model.weights[j + 1]! * ((v - model.means[j]!) / model.scales[j]!));
+}
+
+export function probability(model: LogisticModel, values: number[]): number {
+  const z = contributions(model, values).reduce((s, c) => s + c, model.weights[0]!);
+  return 1 / (1 + Math.exp(-z));
+}

@@ -1,0 +1,65 @@
+/** Scores of a ranking against 0/1 outcomes: ROC AUC, PR AUC, top-decile lift, calibration by decile. */
+
+export interface CalibrationBin {
+  decile: number;
+  members: number;
+  predicted: number;
+  observed: number;
+}
+
+/** ROC AUC by ranks (Mann–Whitney), ties sharing their average rank. */
+export function rocAuc(scores: number[], labels: number[]): number {
+  const order = scores.map((_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  const ranks = new Float64Array(scores.length);
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
+    for (let k = i; k <= j; k++) ranks[order[k]!] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  const positives = labels.reduce((s, v) => s + v, 0);
+  const negatives = labels.length - positives;
+  if (positives === 0 || negatives === 0) return Number.NaN;
+  const rankSum = labels.reduce((s, v, i) => s + (v === 1 ? ranks[i]! : 0), 0);
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+const descending = (scores: number[]) => scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+
+/** PR AUC as average precision: the mean of the precision at each positive's rank. */
+export function averagePrecision(scores: number[], labels: number[]): number {
+  let hits = 0;
+  let sum = 0;
+  descending(scores).forEach((i, rank) => {
+    if (labels[i] === 1) {
+      hits++;
+      sum += hits / (rank + 1);
+    }
+  });
+  return hits === 0 ? Number.NaN : sum / hits;
+}
+
+/** The churn rate among the top tenth by score, over the base rate. */
+export function topDecileLift(scores: number[], labels: number[]): number {
+  const top = descending(scores).slice(0, Math.max(1, Math.round(scores.length / 10)));
+  const rate = top.reduce((s, i) => s + labels[i]!, 0) / top.length;
+  const base = labels.reduce((s, v) => s + v, 0) / labels.length;
+  return rate / base;
+}
+
+/** Mean predicted probability against the observed rate, by decile of predicted probability (1 = lowest). */
+export function calibration(scores: number[], labels: number[]): CalibrationBin[] {
+  const order = scores.map((_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  const bins: CalibrationBin[] = [];
+  for (let d = 0; d < 10; d++) {
+    const slice = order.slice(Math.floor((d * order.length) / 10), Math.floor(((d + 1) * order.length) / 10));
+    if (slice.length === 0) continue;
+    bins.push({
+      decile: d + 1,
+      members: slice.length,
+      predicted: slice.reduce((s, i) => s + scores[i]!, 0) / slice.length,
+      observed: slice.reduce((s, i) => s + labels[i]!, 0) / slice.length,
+    });
+  }
+  return bins;
+}
