@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import type { InstagramSettings } from '../../config.ts';
-import { getJson } from '../../fetch/http-json.ts';
-import { HttpStatusError, type RetryOptions, retryAfterMs, withRetry } from '../../fetch/retry.ts';
-import type { StreamContext } from '../../fetch/source.ts';
+import { getJson } from '../fetch/http-json.ts';
+import { HttpStatusError, type RetryOptions, retryAfterMs, withRetry } from '../fetch/retry.ts';
+import type { StreamContext } from '../fetch/source.ts';
+import type { MetaGraphAccess } from './meta-graph-settings.ts';
 
 /** Graph allows about 200 calls an hour per user; a few at a time is plenty for one account. */
 const graphCalls = pLimit(4);
@@ -64,7 +64,7 @@ function graphError(status: number, body: string, message: string, retryAfter: n
 
 /** A Graph URL under the configured version, carrying the token as Graph expects: in the query. */
 export function graphUrl(
-  settings: InstagramSettings,
+  settings: MetaGraphAccess,
   path: string,
   params: Record<string, string> = {},
 ): string {
@@ -80,7 +80,7 @@ export function graphUrl(
  * the version that answered in `facebook-api-version`: a configured version past its end of life is
  * answered as the oldest one still supported, which the stream reports rather than ignores.
  */
-export function graphGet(url: string, settings: InstagramSettings, context: StreamContext): Promise<unknown> {
+export function graphGet(url: string, settings: MetaGraphAccess, context: StreamContext): Promise<unknown> {
   return graphCalls(() =>
     getJson(url, {
       ...context.retry,
@@ -103,7 +103,7 @@ export function graphGet(url: string, settings: InstagramSettings, context: Stre
 
 const warnedVersions = new WeakSet<StreamContext>();
 
-function checkVersion(answered: string | null, settings: InstagramSettings, context: StreamContext): void {
+function checkVersion(answered: string | null, settings: MetaGraphAccess, context: StreamContext): void {
   if (!answered || answered === settings.graph.version || warnedVersions.has(context)) return;
   warnedVersions.add(context);
   context.warn(
