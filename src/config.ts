@@ -74,21 +74,28 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const notices: string[] = [];
   const sources: Config['sources'] = {};
 
-  const requireAll = (source: SourceName, names: readonly string[]): boolean => {
-    const present = names.filter((n) => env[n]?.trim());
-    if (present.length === 0) {
-      notices.push(`${source}: skipped (${names.join(' and ')} not set)`);
-      return false;
-    }
-    const missing = names.filter((n) => !env[n]?.trim());
-    for (const name of missing) problems.push(`${name} is required when ${present.join(' and ')} is set`);
-    return missing.length === 0 && names.every((n) => values.has(n));
-  };
-
+  const isSet = (name: string) => Boolean(env[name]?.trim());
+  // A source is switched on by its own settings; a shared one (the Meta token) alone switches on none.
+  const switchedOn = sourceConfigs.filter((source) =>
+    source.settings.some((s) => source.required.includes(s.name) && isSet(s.name)),
+  );
   for (const source of sourceConfigs) {
-    if (requireAll(source.name, source.required)) {
+    if (!switchedOn.includes(source)) {
+      notices.push(`${source.name}: skipped (${source.required.join(' and ')} not set)`);
+      continue;
+    }
+    const present = source.required.filter(isSet);
+    const missing = source.required.filter((n) => !isSet(n));
+    for (const name of missing) problems.push(`${name} is required when ${present.join(' and ')} is set`);
+    if (missing.length === 0 && source.required.every((n) => values.has(n))) {
       (sources as Record<string, unknown>)[source.name] = source.build(get);
     }
+  }
+  for (const shared of new Set(sourceConfigs.flatMap((source) => sharedSettings(source)))) {
+    const users = sourceConfigs.filter((source) => sharedSettings(source).includes(shared));
+    if (!isSet(shared) || users.some((source) => switchedOn.includes(source))) continue;
+    const own = users.flatMap((source) => source.required.filter((n) => n !== shared));
+    problems.push(`${own.join(' or ')} is required when ${shared} is set`);
   }
 
   const llmModel = get('BASIN_LLM_MODEL')!;
@@ -109,6 +116,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     offerWindowDays: Number(get('BASIN_OFFER_WINDOW_DAYS')),
     notices,
   };
+}
+
+/** The settings a source requires that another part declares (the Meta token). */
+function sharedSettings(source: (typeof sourceConfigs)[number]): string[] {
+  return source.required.filter((name) => !source.settings.some((s) => s.name === name));
 }
 
 function lakeLocation(get: (name: string) => string | undefined, cwd: string, problems: string[]) {

@@ -2,6 +2,7 @@ import { sandboxCredentials } from '../credentials.ts';
 import type { SandboxDataset } from '../dataset.ts';
 import { createAnthropicEmulator } from './anthropic.ts';
 import { createCapitanEmulator } from './capitan.ts';
+import { facebookAdsRoutes, SANDBOX_AD_ACCOUNT_ID } from './facebook-ads.ts';
 import type { HttpEmulator } from './http-emulator.ts';
 import { createInstagramEmulator } from './instagram.ts';
 import { createMailchimpEmulator } from './mailchimp.ts';
@@ -73,10 +74,13 @@ const emulatorEntries = [
   }),
   entry({
     name: 'instagram',
-    create: createInstagramEmulator,
+    // One Graph origin serves every Meta product, as graph.facebook.com does.
+    create: (dataset, options) =>
+      createInstagramEmulator(dataset, { ...options, graphRoutes: facebookAdsRoutes(dataset) }),
     env: (url, dataset, clock) => ({
       INSTAGRAM_ACCESS_TOKEN: sandboxCredentials.instagramAccessToken,
       INSTAGRAM_ACCOUNT_ID: dataset.instagram.account(clock).id,
+      FACEBOOK_ADS_ACCOUNT_ID: SANDBOX_AD_ACCOUNT_ID,
       META_GRAPH_URL: url,
     }),
   }),
