@@ -130,7 +130,7 @@ describe('facebook_ads source over HTTP', () => {
       { kind: 'respond', ...adsThrottle(80000), method: 'POST', path: `/${act}/insights` },
       { kind: 'respond', ...adsThrottle(80004), path: `/${act}/ads` },
     );
-    throttle.accountUtilPct = 93;
+    throttle.accountUtilPct = 91;
     const results = await run('run-1');
     for (const stream of ['campaigns', 'ads', 'insights'])
       expect(results[stream]).toMatchObject({ status: 'ok' });
@@ -139,7 +139,7 @@ describe('facebook_ads source over HTTP', () => {
         logs.some((l) => new RegExp(`retry \\d in \\d+ ms after: .*\\(#${code}\\)`).test(l)),
         String(code),
       ).toBe(true);
-    expect(logs.some((l) => l.includes('93% of an ads quota used'))).toBe(true);
+    expect(logs.some((l) => l.includes('91% of an ads quota used'))).toBe(true);
     expect((await spend()).size).toBe(ads.days.filter((d) => d.day <= localDate(gym.asOf)).length);
   });
 });
