@@ -36,9 +36,9 @@ code_payments as (
 ),
 
 payment_customers as (
-    select distinct event_details->>'payment_id' as payment_id, customer_id
+    select distinct json_extract_string(event_details, '$.payment_id') as payment_id, customer_id
     from customer_events
-    where customer_id is not null and event_details->>'payment_id' is not null
+    where customer_id is not null and json_extract_string(event_details, '$.payment_id') is not null
 ),
 
 attributed as (
