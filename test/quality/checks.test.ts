@@ -206,7 +206,7 @@ describe('data-quality checks on the sandbox lake', () => {
        from quality_results`,
     );
     // The daily run's results, then the two check runs'.
-    expect(stored).toEqual([{ runs: 3, rows: 36, duplicates: 1 }]);
+    expect(stored).toEqual([{ runs: 3, rows: 39, duplicates: 1 }]);
     reader.close();
   }, 60_000);
 });
