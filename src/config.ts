@@ -3,9 +3,15 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { ConfigError, isEnoent } from './errors.ts';
 import { isS3Url, type Setting, settings } from './settings.ts';
+import { sourceConfigs } from './sources/catalog.ts';
 
-export const sourceNames = ['stripe', 'square', 'capitan', 'mailchimp', 'instagram'] as const;
-export type SourceName = (typeof sourceNames)[number];
+export const sourceNames = sourceConfigs.map((source) => source.name) as [SourceName, ...SourceName[]];
+type SourceConfig = (typeof sourceConfigs)[number];
+export type SourceName = SourceConfig['name'];
+/** Each configured source's settings, as its own folder's `config.ts` builds them. */
+export type SourceSettings = {
+  [C in SourceConfig as C['name']]?: ReturnType<C['build']>;
+};
 
 export type LakeLocation =
   | { kind: 'local'; dir: string }
@@ -19,37 +25,6 @@ export type LakeLocation =
       credentials?: { accessKeyId: string; secretAccessKey: string };
     };
 
-export interface StripeSettings {
-  apiKey: string;
-  apiUrl?: string;
-}
-export interface SquareSettings {
-  accessToken: string;
-  apiUrl?: string;
-}
-export interface CapitanSettings {
-  apiToken: string;
-  apiUrl: string;
-  /** Every request is paced to this, Capitan's throttle being about 10 a second. */
-  requestsPerSecond: number;
-}
-export interface MailchimpSettings {
-  apiKey: string;
-  audienceId: string;
-  apiUrl: string;
-}
-/** Where Meta's Graph API answers, shared by every Meta source (Instagram now, Facebook Ads next). */
-export interface MetaGraphSettings {
-  /** The origin, e.g. `https://graph.facebook.com`. */
-  url: string;
-  /** `v25.0`; a version past its end of life is answered as the oldest one still supported. */
-  version: string;
-}
-export interface InstagramSettings {
-  accessToken: string;
-  accountId: string;
-  graph: MetaGraphSettings;
-}
 export interface AnthropicSettings {
   apiKey: string;
   baseUrl?: string;
@@ -59,13 +34,7 @@ export interface AnthropicSettings {
 export interface Config {
   timeZone: string;
   lake: LakeLocation;
-  sources: {
-    stripe?: StripeSettings;
-    square?: SquareSettings;
-    capitan?: CapitanSettings;
-    mailchimp?: MailchimpSettings;
-    instagram?: InstagramSettings;
-  };
+  sources: SourceSettings;
   anthropic?: AnthropicSettings;
   llmModel: string;
   /** Days after an email in which a recipient's purchase counts as a conversion. */
@@ -109,43 +78,28 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const notices: string[] = [];
   const sources: Config['sources'] = {};
 
-  const requireAll = (source: SourceName, names: string[]): string[] | undefined => {
-    const present = names.filter((n) => env[n]?.trim());
-    if (present.length === 0) {
-      notices.push(`${source}: skipped (${names.join(' and ')} not set)`);
-      return undefined;
+  const isSet = (name: string) => Boolean(env[name]?.trim());
+  // A source is switched on by its own settings; a shared one (the Meta token) alone switches on none.
+  const switchedOn = sourceConfigs.filter((source) =>
+    source.settings.some((s) => source.required.includes(s.name) && isSet(s.name)),
+  );
+  for (const source of sourceConfigs) {
+    if (!switchedOn.includes(source)) {
+      notices.push(`${source.name}: skipped (${source.required.join(' and ')} not set)`);
+      continue;
     }
-    const missing = names.filter((n) => !env[n]?.trim());
+    const present = source.required.filter(isSet);
+    const missing = source.required.filter((n) => !isSet(n));
     for (const name of missing) problems.push(`${name} is required when ${present.join(' and ')} is set`);
-    if (missing.length > 0 || names.some((n) => !values.has(n))) return undefined;
-    return names.map((n) => values.get(n)!);
-  };
-
-  const stripe = requireAll('stripe', ['STRIPE_API_KEY']);
-  if (stripe) sources.stripe = withOptional({ apiKey: stripe[0]! }, 'apiUrl', get('STRIPE_API_URL'));
-
-  const square = requireAll('square', ['SQUARE_ACCESS_TOKEN']);
-  if (square) sources.square = withOptional({ accessToken: square[0]! }, 'apiUrl', get('SQUARE_API_URL'));
-
-  const capitan = requireAll('capitan', ['CAPITAN_API_TOKEN']);
-  if (capitan) {
-    const requestsPerSecond = Number(get('CAPITAN_REQUESTS_PER_SECOND'));
-    sources.capitan = { apiToken: capitan[0]!, apiUrl: get('CAPITAN_API_URL')!, requestsPerSecond };
+    if (missing.length === 0 && source.required.every((n) => values.has(n))) {
+      (sources as Record<string, unknown>)[source.name] = source.build(get);
+    }
   }
-
-  const mailchimp = requireAll('mailchimp', ['MAILCHIMP_API_KEY', 'MAILCHIMP_AUDIENCE_ID']);
-  if (mailchimp) {
-    const [apiKey, audienceId] = mailchimp as [string, string];
-    const dataCentre = apiKey.slice(apiKey.lastIndexOf('-') + 1);
-    const apiUrl = get('MAILCHIMP_API_URL') ?? `https://${dataCentre}.api.mailchimp.com/3.0`;
-    sources.mailchimp = { apiKey, audienceId, apiUrl };
-  }
-
-  const instagram = requireAll('instagram', ['INSTAGRAM_ACCESS_TOKEN', 'INSTAGRAM_ACCOUNT_ID']);
-  if (instagram) {
-    const [accessToken, accountId] = instagram as [string, string];
-    const graph = { url: get('META_GRAPH_URL')!, version: get('META_GRAPH_VERSION')! };
-    sources.instagram = { accessToken, accountId, graph };
+  for (const shared of new Set(sourceConfigs.flatMap((source) => sharedSettings(source)))) {
+    const users = sourceConfigs.filter((source) => sharedSettings(source).includes(shared));
+    if (!isSet(shared) || users.some((source) => switchedOn.includes(source))) continue;
+    const own = users.flatMap((source) => source.required.filter((n) => n !== shared));
+    problems.push(`${own.join(' or ')} is required when ${shared} is set`);
   }
 
   const llmModel = get('BASIN_LLM_MODEL')!;
@@ -168,6 +122,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     syncMailchimp: get('BASIN_SYNC_MAILCHIMP') === '1',
     notices,
   };
+}
+
+/** The settings a source requires that another part declares (the Meta token). */
+function sharedSettings(source: (typeof sourceConfigs)[number]): string[] {
+  return source.required.filter((name) => !source.settings.some((s) => s.name === name));
 }
 
 function lakeLocation(get: (name: string) => string | undefined, cwd: string, problems: string[]) {

@@ -1,33 +1,10 @@
 import { z } from 'zod';
 import { defaultMaxRetryAfterSeconds } from './fetch/retry.ts';
+import { httpUrl, nonEmpty, type Setting, setting } from './setting.ts';
+import { sourceConfigs } from './sources/catalog.ts';
+import { metaGraphSettings } from './sources/meta-graph-settings.ts';
 
-/**
- * Every setting basin-cdp reads, in one table: `config.ts` validates them, `.env.example` and the
- * README document them, and a test keeps the three in step.
- */
-export interface Setting {
-  name: string;
-  group:
-    | 'general'
-    | 'lake'
-    | 'stripe'
-    | 'square'
-    | 'capitan'
-    | 'mailchimp'
-    | 'instagram'
-    | 'anthropic'
-    | 'offers'
-    | 'audiences';
-  description: string;
-  /** Shown in `.env.example`; secrets get a placeholder. */
-  example: string;
-  secret: boolean;
-  default?: string;
-  schema: z.ZodType<string>;
-}
-
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-const nonEmpty = z.string().min(1, 'must not be empty');
+export type { Setting } from './setting.ts';
 
 const timeZone = nonEmpty.refine(
   (value) => {
@@ -49,24 +26,7 @@ export function isS3Url(value: string): boolean {
   return /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/.test(value);
 }
 
-function setting(
-  group: Setting['group'],
-  name: string,
-  description: string,
-  schema: z.ZodType<string>,
-  extra: Partial<Pick<Setting, 'example' | 'secret' | 'default'>> = {},
-): Setting {
-  return {
-    group,
-    name,
-    description,
-    schema,
-    secret: extra.secret ?? false,
-    example: extra.example ?? extra.default ?? '',
-    ...(extra.default === undefined ? {} : { default: extra.default }),
-  };
-}
-
+/** Every setting basin-cdp reads: the general ones, each source's own, the shared Meta ones, then the rest. */
 export const settings: readonly Setting[] = [
   setting('general', 'BASIN_TIMEZONE', "The gym's time zone; local dates are computed in it.", timeZone, {
     default: 'America/Chicago',
@@ -94,76 +54,8 @@ export const settings: readonly Setting[] = [
   setting('lake', 'AWS_SECRET_ACCESS_KEY', 'S3 secret key (else the AWS default chain).', nonEmpty, {
     secret: true,
   }),
-  setting(
-    'stripe',
-    'STRIPE_API_KEY',
-    'Stripe secret or restricted key (sk_live_…, rk_live_…, sk_test_…).',
-    z
-      .string()
-      .regex(/^(sk|rk)_(live|test)_[A-Za-z0-9]+$/, 'must look like sk_live_…, rk_live_… or sk_test_…'),
-    { secret: true },
-  ),
-  setting('stripe', 'STRIPE_API_URL', 'Override of the Stripe API origin (the sandbox sets it).', httpUrl),
-  setting('square', 'SQUARE_ACCESS_TOKEN', 'Square production access token.', nonEmpty, { secret: true }),
-  setting('square', 'SQUARE_API_URL', 'Override of the Square API origin (the sandbox sets it).', httpUrl),
-  setting('capitan', 'CAPITAN_API_TOKEN', 'Capitan API token (sent as `Authorization: token …`).', nonEmpty, {
-    secret: true,
-  }),
-  setting('capitan', 'CAPITAN_API_URL', 'Capitan API base URL.', httpUrl, {
-    default: 'https://api.hellocapitan.com/api/',
-  }),
-  setting(
-    'capitan',
-    'CAPITAN_REQUESTS_PER_SECOND',
-    'Requests a second to Capitan, evenly spaced: its throttle allows about 10 per token, less network jitter.',
-    z.string().regex(/^[1-9]\d*$/, 'must be a whole number of requests a second'),
-    { default: '9' },
-  ),
-  setting(
-    'mailchimp',
-    'MAILCHIMP_API_KEY',
-    'Mailchimp Marketing API key, ending in its data-centre suffix (-us9).',
-    z.string().regex(/^[0-9a-z]+-us\d{1,2}$/, 'must end with its data-centre suffix, like -us9'),
-    { secret: true },
-  ),
-  setting(
-    'mailchimp',
-    'MAILCHIMP_AUDIENCE_ID',
-    'The Mailchimp audience (list) id to read members from.',
-    nonEmpty,
-    {
-      example: '6113b6f2ca',
-    },
-  ),
-  setting('mailchimp', 'MAILCHIMP_API_URL', 'Override of the Mailchimp API base (…/3.0).', httpUrl),
-  setting('instagram', 'INSTAGRAM_ACCESS_TOKEN', 'Instagram Graph API long-lived token.', nonEmpty, {
-    secret: true,
-  }),
-  setting(
-    'instagram',
-    'INSTAGRAM_ACCOUNT_ID',
-    'Instagram business account id.',
-    z.string().regex(/^\d+$/, 'must be digits'),
-    {
-      example: '17841400000000000',
-    },
-  ),
-  setting(
-    'instagram',
-    'META_GRAPH_URL',
-    'Meta Graph API origin, for every Meta source; the version is META_GRAPH_VERSION.',
-    httpUrl.refine((url) => !/\/v\d+\.\d+\/?$/.test(url), {
-      error: 'must not name a version: set META_GRAPH_VERSION instead',
-    }),
-    { default: 'https://graph.facebook.com' },
-  ),
-  setting(
-    'instagram',
-    'META_GRAPH_VERSION',
-    'Meta Graph API version for every Meta source; v25.0 is supported until 2028-07-29 (Meta’s changelog).',
-    z.string().regex(/^v\d+\.\d+$/, 'must look like v25.0'),
-    { default: 'v25.0' },
-  ),
+  ...sourceConfigs.flatMap((source) => source.settings),
+  ...metaGraphSettings,
   setting(
     'anthropic',
     'ANTHROPIC_API_KEY',

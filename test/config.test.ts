@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       'square: skipped (SQUARE_ACCESS_TOKEN not set)',
       'mailchimp: skipped (MAILCHIMP_API_KEY and MAILCHIMP_AUDIENCE_ID not set)',
       'instagram: skipped (INSTAGRAM_ACCESS_TOKEN and INSTAGRAM_ACCOUNT_ID not set)',
+      'facebook_ads: skipped (INSTAGRAM_ACCESS_TOKEN and FACEBOOK_ADS_ACCOUNT_ID not set)',
     ]);
     expect(config.timeZone).toBe('America/Chicago');
   });
@@ -50,7 +51,9 @@ describe('loadConfig', () => {
     expect(config.sources.mailchimp?.apiUrl).toBe('https://us21.api.mailchimp.com/3.0');
     const cwd = await tempDir();
     const error = configError(() => loadConfig({ env: { INSTAGRAM_ACCESS_TOKEN: 'IGQ-secret' }, cwd }));
-    expect(error.problems).toEqual(['INSTAGRAM_ACCOUNT_ID is required when INSTAGRAM_ACCESS_TOKEN is set']);
+    expect(error.problems).toEqual([
+      'INSTAGRAM_ACCOUNT_ID or FACEBOOK_ADS_ACCOUNT_ID is required when INSTAGRAM_ACCESS_TOKEN is set',
+    ]);
     expect(error.message).not.toContain('IGQ-secret');
   });
 

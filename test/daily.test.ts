@@ -27,6 +27,8 @@ describe('npx tsx src/daily.ts', () => {
       'square/payments',
       'mailchimp/campaigns',
       'instagram/media',
+      'facebook_ads/insights',
+      'facebook_ads/campaign_insights',
     ]) {
       expect(result.stdout).toMatch(new RegExp(`${stream}\\s+ok`));
     }
@@ -50,5 +52,17 @@ describe('npx tsx src/daily.ts', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/stripe\/payment_intents\s+ok/);
     expect(result.stdout).not.toMatch(/capitan\/customers/);
+  });
+
+  it('fetches the ads alone with --only facebook_ads', async () => {
+    const cwd = await tempDir();
+    const result = await runEntry('src/daily.ts', ['--only', 'facebook_ads'], {
+      cwd,
+      env: { ...running.env, BASIN_LAKE_URL: 'lake' },
+    });
+    expect(result.code).toBe(0);
+    for (const stream of ['campaigns', 'adsets', 'ads', 'insights', 'campaign_insights'])
+      expect(result.stdout).toMatch(new RegExp(`facebook_ads/${stream}\\s+ok`));
+    expect(result.stdout).not.toMatch(/stripe\/payment_intents/);
   });
 });

@@ -1,10 +1,10 @@
 import { gunzipSync } from 'node:zlib';
 import { extract } from 'tar-stream';
 import { z } from 'zod';
-import type { MailchimpSettings } from '../config.ts';
 import { HttpStatusError, type RetryOptions, statusOf, withRetry } from '../fetch/retry.ts';
 import { appendState, stateSource } from '../rules/state-tables.ts';
 import { allPages, callMailchimp, type Mailchimp, parseWith } from '../sources/mailchimp/client.ts';
+import type { MailchimpSettings } from '../sources/mailchimp/config.ts';
 import type { Database, Row } from '../sql/database.ts';
 import { discoverAudiences } from './compute.ts';
 

@@ -7,6 +7,8 @@ import {
 } from './retry.ts';
 
 export interface GetJsonOptions extends RetryOptions {
+  /** GET unless said; a POST that starts a job (Meta's async insights) carries its parameters in the URL. */
+  method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   /** Per attempt; a slow answer is retried like a dropped one. */
   timeoutMs?: number;
@@ -21,15 +23,17 @@ export interface GetJsonOptions extends RetryOptions {
  * Instagram). Errors never include the URL's query string, which may carry a token.
  */
 export async function getJson(url: string, options: GetJsonOptions = {}): Promise<unknown> {
-  const where = redactUrl(url);
+  const method = options.method ?? 'GET';
+  const where = `${method === 'GET' ? '' : `${method} `}${redactUrl(url)}`;
   return withRetry(async () => {
     const response = await fetch(url, {
+      method,
       headers: { accept: 'application/json', ...options.headers },
       signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
     const text = await response.text();
     if (!response.ok) {
-      const message = `GET ${where} answered ${response.status}: ${text.slice(0, 200)}`;
+      const message = `${method === 'GET' ? 'GET ' : ''}${where} answered ${response.status}: ${text.slice(0, 200)}`;
       const retryAfter = retryAfterMs(response.headers.get('retry-after'));
       throw (
         options.errorFor?.(response.status, text, message, retryAfter) ??
@@ -41,7 +45,7 @@ export async function getJson(url: string, options: GetJsonOptions = {}): Promis
       return JSON.parse(text) as unknown;
     } catch {
       throw new MalformedResponseError(
-        `GET ${where} answered with a body that is not JSON (${text.length} bytes)`,
+        `${method === 'GET' ? 'GET ' : ''}${where} answered with a body that is not JSON (${text.length} bytes)`,
       );
     }
   }, options);

@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncAudiences } from '../../src/audiences/sync.ts';
-import type { MailchimpSettings } from '../../src/config.ts';
 import { Lake } from '../../src/lake/lake.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { MailchimpMember } from '../../src/sandbox/dataset.ts';
@@ -16,6 +15,7 @@ import {
   subscriberHash,
 } from '../../src/sandbox/emulators/mailchimp.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
+import type { MailchimpSettings } from '../../src/sources/mailchimp/config.ts';
 import { Database } from '../../src/sql/database.ts';
 import { projectRoot } from '../support/run-cli.ts';
 

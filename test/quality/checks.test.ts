@@ -59,6 +59,7 @@ describe('data-quality checks on the sandbox lake', () => {
     const results = await lakeWith();
     expect(failing(results)).toEqual([]);
     expect(results.map((r) => r.check_name)).toEqual([
+      'ad_spend_reconciliation',
       'customer_coverage',
       'duplicate_customer_ids',
       'event_dates_in_range',
@@ -79,6 +80,13 @@ describe('data-quality checks on the sandbox lake', () => {
   });
 
   const defects: [string, string, string, number][] = [
+    [
+      "an ad's day whose spend no longer adds up to its campaign's",
+      'ad_spend_reconciliation',
+      `staging/stg_ad_spend_daily\n=\nselect * replace (case when ad_day_id = (select min(ad_day_id) from stg_ad_spend_daily)
+         then spend_cents + 500 else spend_cents end as spend_cents) from stg_ad_spend_daily`,
+      1,
+    ],
     [
       'a duplicate customer id',
       'duplicate_customer_ids',
@@ -198,7 +206,7 @@ describe('data-quality checks on the sandbox lake', () => {
        from quality_results`,
     );
     // The daily run's results, then the two check runs'.
-    expect(stored).toEqual([{ runs: 3, rows: 36, duplicates: 1 }]);
+    expect(stored).toEqual([{ runs: 3, rows: 39, duplicates: 1 }]);
     reader.close();
   }, 60_000);
 });

@@ -31,6 +31,11 @@ export interface Route {
   /** `/v1/payment_intents/:id`; segments starting with `:` capture. */
   pattern: string;
   handler: RouteHandler;
+  /**
+   * Whether this route serves the captured segments; when false the next matching route is tried.
+   * Graph serves every node type under `/:version/:id`, so each node type's routes claim their own ids.
+   */
+  claims?: (params: Record<string, string>) => boolean;
 }
 
 export interface EmulatorOptions {
@@ -200,6 +205,7 @@ export class HttpEmulator {
       names.forEach((name, i) => {
         params[name] = decodeURIComponent(found[i + 1]!);
       });
+      if (route.claims && !route.claims(params)) continue;
       return { route, params };
     }
     return undefined;

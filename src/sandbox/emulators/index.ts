@@ -2,14 +2,27 @@ import { sandboxCredentials } from '../credentials.ts';
 import type { SandboxDataset } from '../dataset.ts';
 import { createAnthropicEmulator } from './anthropic.ts';
 import { createCapitanEmulator } from './capitan.ts';
+import { facebookAdsRoutes, SANDBOX_AD_ACCOUNT_ID } from './facebook-ads.ts';
 import type { HttpEmulator } from './http-emulator.ts';
 import { createInstagramEmulator } from './instagram.ts';
 import { createMailchimpEmulator } from './mailchimp.ts';
 import { createSquareEmulator } from './square.ts';
 import { createStripeEmulator } from './stripe.ts';
 
-export const apiNames = ['stripe', 'square', 'capitan', 'mailchimp', 'instagram', 'anthropic'] as const;
-export type ApiName = (typeof apiNames)[number];
+/**
+ * One entry per emulated API: how to start it over a dataset, and the product settings (with the
+ * sandbox credentials) that point the product at it. The API names, the ports and the banner derive
+ * from this list; a new API appends its entry, so every earlier port stays where it was.
+ */
+interface EmulatorEntry<N extends string> {
+  name: N;
+  create(dataset: SandboxDataset, options: { clock: Date }): HttpEmulator;
+  env(url: string, dataset: SandboxDataset, clock: Date): Record<string, string>;
+}
+
+function entry<const N extends string>(e: EmulatorEntry<N>): EmulatorEntry<N> {
+  return e;
+}
 
 export interface RunningEmulators {
   emulators: Record<ApiName, HttpEmulator>;
@@ -29,24 +42,66 @@ export interface RunningEmulators {
  */
 export const SANDBOX_CAPITAN_REQUESTS_PER_SECOND = 1000;
 
-const factories: Record<ApiName, (dataset: SandboxDataset, options: { clock?: Date }) => HttpEmulator> = {
-  stripe: createStripeEmulator,
-  square: createSquareEmulator,
-  capitan: (dataset, options) =>
-    createCapitanEmulator(dataset, { ...options, requestsPerSecond: SANDBOX_CAPITAN_REQUESTS_PER_SECOND }),
-  mailchimp: createMailchimpEmulator,
-  instagram: createInstagramEmulator,
-  anthropic: createAnthropicEmulator,
-};
+const emulatorEntries = [
+  entry({
+    name: 'stripe',
+    create: createStripeEmulator,
+    env: (url) => ({ STRIPE_API_KEY: sandboxCredentials.stripeApiKey, STRIPE_API_URL: url }),
+  }),
+  entry({
+    name: 'square',
+    create: createSquareEmulator,
+    env: (url) => ({ SQUARE_ACCESS_TOKEN: sandboxCredentials.squareAccessToken, SQUARE_API_URL: url }),
+  }),
+  entry({
+    name: 'capitan',
+    create: (dataset, options) =>
+      createCapitanEmulator(dataset, { ...options, requestsPerSecond: SANDBOX_CAPITAN_REQUESTS_PER_SECOND }),
+    env: (url) => ({
+      CAPITAN_API_TOKEN: sandboxCredentials.capitanApiToken,
+      CAPITAN_API_URL: `${url}/api/`,
+      CAPITAN_REQUESTS_PER_SECOND: String(SANDBOX_CAPITAN_REQUESTS_PER_SECOND),
+    }),
+  }),
+  entry({
+    name: 'mailchimp',
+    create: createMailchimpEmulator,
+    env: (url) => ({
+      MAILCHIMP_API_KEY: sandboxCredentials.mailchimpApiKey,
+      MAILCHIMP_AUDIENCE_ID: sandboxCredentials.mailchimpAudienceId,
+      MAILCHIMP_API_URL: `${url}/3.0`,
+    }),
+  }),
+  entry({
+    name: 'instagram',
+    // One Graph origin serves every Meta product, as graph.facebook.com does.
+    create: (dataset, options) =>
+      createInstagramEmulator(dataset, { ...options, graphRoutes: facebookAdsRoutes(dataset) }),
+    env: (url, dataset, clock) => ({
+      INSTAGRAM_ACCESS_TOKEN: sandboxCredentials.instagramAccessToken,
+      INSTAGRAM_ACCOUNT_ID: dataset.instagram.account(clock).id,
+      FACEBOOK_ADS_ACCOUNT_ID: SANDBOX_AD_ACCOUNT_ID,
+      META_GRAPH_URL: url,
+    }),
+  }),
+  entry({
+    name: 'anthropic',
+    create: createAnthropicEmulator,
+    env: (url) => ({ ANTHROPIC_API_KEY: sandboxCredentials.anthropicApiKey, ANTHROPIC_BASE_URL: url }),
+  }),
+] as const;
 
-/** Starts all six API emulators on 127.0.0.1 (random ports unless given) over one dataset and clock. */
+export type ApiName = (typeof emulatorEntries)[number]['name'];
+export const apiNames: readonly ApiName[] = emulatorEntries.map((e) => e.name);
+
+/** Starts every API emulator on 127.0.0.1 (random ports unless given) over one dataset and clock. */
 export async function startEmulators(
   dataset: SandboxDataset,
   options: { clock?: Date; ports?: Partial<Record<ApiName, number>> } = {},
 ): Promise<RunningEmulators> {
   const clock = options.clock ?? dataset.asOf;
   const emulators = Object.fromEntries(
-    apiNames.map((name) => [name, factories[name](dataset, { clock })]),
+    emulatorEntries.map((e) => [e.name, e.create(dataset, { clock })]),
   ) as Record<ApiName, HttpEmulator>;
   const close = async (): Promise<void> => {
     await Promise.all(apiNames.map((name) => emulators[name].close()));
@@ -83,24 +138,9 @@ function emulatorEnv(
   urls: Record<ApiName, string>,
   clock: Date,
 ): Record<string, string> {
-  return {
-    STRIPE_API_KEY: sandboxCredentials.stripeApiKey,
-    STRIPE_API_URL: urls.stripe,
-    SQUARE_ACCESS_TOKEN: sandboxCredentials.squareAccessToken,
-    SQUARE_API_URL: urls.square,
-    CAPITAN_API_TOKEN: sandboxCredentials.capitanApiToken,
-    CAPITAN_API_URL: `${urls.capitan}/api/`,
-    CAPITAN_REQUESTS_PER_SECOND: String(SANDBOX_CAPITAN_REQUESTS_PER_SECOND),
-    MAILCHIMP_API_KEY: sandboxCredentials.mailchimpApiKey,
-    MAILCHIMP_AUDIENCE_ID: sandboxCredentials.mailchimpAudienceId,
-    MAILCHIMP_API_URL: `${urls.mailchimp}/3.0`,
-    INSTAGRAM_ACCESS_TOKEN: sandboxCredentials.instagramAccessToken,
-    INSTAGRAM_ACCOUNT_ID: dataset.instagram.account(clock).id,
-    META_GRAPH_URL: urls.instagram,
-    ANTHROPIC_API_KEY: sandboxCredentials.anthropicApiKey,
-    ANTHROPIC_BASE_URL: urls.anthropic,
-    BASIN_TIMEZONE: dataset.timeZone,
-  };
+  const env: Record<string, string> = {};
+  for (const e of emulatorEntries) Object.assign(env, e.env(urls[e.name], dataset, clock));
+  return { ...env, BASIN_TIMEZONE: dataset.timeZone };
 }
 
 /** What `sandbox serve` prints: where each API listens, then the settings to paste into a shell. */

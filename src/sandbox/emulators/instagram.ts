@@ -158,7 +158,7 @@ const MEDIA_FIELDS = new Set([
   'alt_text',
 ]);
 
-function graphError(
+export function graphError(
   message: string,
   options: {
     type?: string;
@@ -197,7 +197,8 @@ const unsupportedGet = (id: string): EmulatorResponse =>
  */
 export function createInstagramEmulator(
   dataset: SandboxDataset,
-  options: { clock?: Date; apiKey?: string } = {},
+  /** `graphRoutes`: other Meta products served on the same Graph origin (the Marketing API), tried first. */
+  options: { clock?: Date; apiKey?: string; graphRoutes?: Route[] } = {},
 ): HttpEmulator {
   const accessToken = options.apiKey ?? sandboxCredentials.instagramAccessToken;
   const instagram = dataset.instagram;
@@ -206,6 +207,7 @@ export function createInstagramEmulator(
     instagram.media(clock).find((media) => media.id === id);
 
   const routes: Route[] = [
+    ...(options.graphRoutes ?? []),
     {
       method: 'GET',
       pattern: `${IMAGE_PREFIX}:file`,
@@ -274,10 +276,15 @@ export function createInstagramEmulator(
   });
 }
 
-function versioned(pattern: string, handler: (req: EmulatorRequest) => EmulatorResponse): Route {
+export function versioned(
+  pattern: string,
+  handler: (req: EmulatorRequest) => EmulatorResponse,
+  route: Partial<Pick<Route, 'method' | 'claims'>> = {},
+): Route {
   return {
-    method: 'GET',
+    method: route.method ?? 'GET',
     pattern,
+    ...(route.claims ? { claims: route.claims } : {}),
     handler: (req) => {
       const served = servedGraphVersion(req.params.version!, req.clock);
       if (!served) return graphError(`Unknown path components: ${req.path}`, { code: 2500 });

@@ -1,8 +1,8 @@
 import pThrottle from 'p-throttle';
-import type { CapitanSettings } from '../../config.ts';
 import { getJson } from '../../fetch/http-json.ts';
 import { HttpStatusError, MalformedResponseError, type RetryOptions } from '../../fetch/retry.ts';
 import { IncompleteStreamError } from '../../fetch/source.ts';
+import type { CapitanSettings } from './config.ts';
 import { drfPageSchema } from './schemas.ts';
 
 /** Capitan's largest page ("a custom page size up to 100"); far larger ones made its nginx answer 502. */

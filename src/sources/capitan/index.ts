@@ -1,6 +1,6 @@
-import type { CapitanSettings } from '../../config.ts';
 import { defineStream, type SourceDefinition, type StreamContext } from '../../fetch/source.ts';
 import { CapitanClient, type QueryParams } from './client.ts';
+import type { CapitanSettings } from './config.ts';
 import { relationPages } from './relations.ts';
 import {
   associationMemberSchema,

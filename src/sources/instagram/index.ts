@@ -1,4 +1,3 @@
-import type { InstagramSettings } from '../../config.ts';
 import { inChunks } from '../../fetch/chunks.ts';
 import {
   defineStream,
@@ -7,7 +6,8 @@ import {
   type StreamContext,
 } from '../../fetch/source.ts';
 import { storedRecordIds } from '../../fetch/stored.ts';
-import { downloadImage, GraphError, graphGet, graphUrl } from './graph.ts';
+import { downloadImage, GraphError, graphGet, graphUrl } from '../meta-graph.ts';
+import type { InstagramSettings } from './config.ts';
 import { gymDay, isGymMonday } from './gym-day.ts';
 import {
   type Account,

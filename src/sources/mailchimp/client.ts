@@ -1,7 +1,6 @@
 import mailchimp from '@mailchimp/mailchimp_marketing';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import type { MailchimpSettings } from '../../config.ts';
 import {
   HttpStatusError,
   MalformedResponseError,
@@ -10,6 +9,7 @@ import {
   withRetry,
 } from '../../fetch/retry.ts';
 import { IncompleteStreamError } from '../../fetch/source.ts';
+import type { MailchimpSettings } from './config.ts';
 
 export type Mailchimp = typeof mailchimp;
 

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { MailchimpSettings } from '../../config.ts';
 import { inChunks } from '../../fetch/chunks.ts';
 import { readFetchState, type StreamState, stateKey } from '../../fetch/fetch-state.ts';
 import {
@@ -10,6 +9,7 @@ import {
 } from '../../fetch/source.ts';
 import { storedRecordIds } from '../../fetch/stored.ts';
 import { allPages, callMailchimp, mailchimpTime, offsetPages, parseWith } from './client.ts';
+import type { MailchimpSettings } from './config.ts';
 import {
   type Campaign,
   campaignContentSchema,

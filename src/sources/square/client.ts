@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { SquareClient, SquareEnvironment, SquareError } from 'square';
-import type { SquareSettings } from '../../config.ts';
 import {
   HttpStatusError,
   MalformedResponseError,
@@ -8,6 +7,7 @@ import {
   retryAfterMs,
   withRetry,
 } from '../../fetch/retry.ts';
+import type { SquareSettings } from './config.ts';
 
 /**
  * The SDK hands back camelCase objects with bigint amounts; raw keeps Square's own JSON. So each

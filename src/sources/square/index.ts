@@ -1,7 +1,6 @@
 import pLimit from 'p-limit';
 import type { SquareClient } from 'square';
 import { z } from 'zod';
-import type { SquareSettings } from '../../config.ts';
 import { MalformedResponseError, type RetryOptions, statusOf } from '../../fetch/retry.ts';
 import {
   defineStream,
@@ -10,6 +9,7 @@ import {
   type StreamContext,
 } from '../../fetch/source.ts';
 import { createSquareClient, type SquareBody, squareCall, timeRange } from './client.ts';
+import type { SquareSettings } from './config.ts';
 import {
   type SquareLocationRecord,
   type SquareOrderRecord,

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
-import type { StripeSettings } from '../../config.ts';
 import { MalformedResponseError, type RetryOptions, withRetry } from '../../fetch/retry.ts';
 import { IncompleteStreamError } from '../../fetch/source.ts';
+import type { StripeSettings } from './config.ts';
 import { stripeListSchema } from './schemas.ts';
 
 /** Stripe's largest page. */

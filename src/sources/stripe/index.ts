@@ -1,4 +1,3 @@
-import type { StripeSettings } from '../../config.ts';
 import { type RetryOptions, statusOf } from '../../fetch/retry.ts';
 import {
   defineStream,
@@ -7,6 +6,7 @@ import {
   type StreamContext,
 } from '../../fetch/source.ts';
 import { createdRange, createStripeClient, listPages, stripeCall } from './client.ts';
+import type { StripeSettings } from './config.ts';
 import {
   type StripePaymentIntentRecord,
   type StripeRefundRecord,

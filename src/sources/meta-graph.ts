@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import type { InstagramSettings } from '../../config.ts';
-import { getJson } from '../../fetch/http-json.ts';
-import { HttpStatusError, type RetryOptions, retryAfterMs, withRetry } from '../../fetch/retry.ts';
-import type { StreamContext } from '../../fetch/source.ts';
+import { getJson } from '../fetch/http-json.ts';
+import { HttpStatusError, type RetryOptions, retryAfterMs, withRetry } from '../fetch/retry.ts';
+import type { StreamContext } from '../fetch/source.ts';
+import type { MetaGraphAccess } from './meta-graph-settings.ts';
 
 /** Graph allows about 200 calls an hour per user; a few at a time is plenty for one account. */
 const graphCalls = pLimit(4);
@@ -14,10 +14,11 @@ const timeoutMs = 30_000;
 
 /**
  * Graph's error codes that mean "slow down": application (4), user (17), page (32) and custom (613)
- * rate limits, answered as 400 or 403 rather than 429; plus unknown (1) and temporary (2) errors,
+ * rate limits, answered as 400 or 403 rather than 429, and the Marketing API's business-use-case limits
+ * for ads insights (80000) and ads management (80004); plus unknown (1) and temporary (2) errors,
  * which Graph's error handling guide says to retry. `is_transient` in the body also marks one.
  */
-const TRANSIENT_CODES = new Set([1, 2, 4, 17, 32, 613]);
+const TRANSIENT_CODES = new Set([1, 2, 4, 17, 32, 613, 80000, 80004]);
 
 const graphErrorSchema = z.looseObject({
   error: z.looseObject({
@@ -64,7 +65,7 @@ function graphError(status: number, body: string, message: string, retryAfter: n
 
 /** A Graph URL under the configured version, carrying the token as Graph expects: in the query. */
 export function graphUrl(
-  settings: InstagramSettings,
+  settings: MetaGraphAccess,
   path: string,
   params: Record<string, string> = {},
 ): string {
@@ -80,10 +81,16 @@ export function graphUrl(
  * the version that answered in `facebook-api-version`: a configured version past its end of life is
  * answered as the oldest one still supported, which the stream reports rather than ignores.
  */
-export function graphGet(url: string, settings: InstagramSettings, context: StreamContext): Promise<unknown> {
+export function graphGet(
+  url: string,
+  settings: MetaGraphAccess,
+  context: StreamContext,
+  options: { method?: 'GET' | 'POST'; onHeaders?: (headers: Headers) => void } = {},
+): Promise<unknown> {
   return graphCalls(() =>
     getJson(url, {
       ...context.retry,
+      ...(options.method ? { method: options.method } : {}),
       timeoutMs,
       errorFor: (status, body, message, retryAfter) => {
         const error = graphError(status, body, message, retryAfter);
@@ -96,14 +103,17 @@ export function graphGet(url: string, settings: InstagramSettings, context: Stre
           error.message = `META_GRAPH_VERSION ${settings.graph.version} is not a version Graph serves: ${error.message}`;
         return error;
       },
-      onHeaders: (headers) => checkVersion(headers.get('facebook-api-version'), settings, context),
+      onHeaders: (headers) => {
+        checkVersion(headers.get('facebook-api-version'), settings, context);
+        options.onHeaders?.(headers);
+      },
     }),
   );
 }
 
 const warnedVersions = new WeakSet<StreamContext>();
 
-function checkVersion(answered: string | null, settings: InstagramSettings, context: StreamContext): void {
+function checkVersion(answered: string | null, settings: MetaGraphAccess, context: StreamContext): void {
   if (!answered || answered === settings.graph.version || warnedVersions.has(context)) return;
   warnedVersions.add(context);
   context.warn(
