@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
 import type { SandboxDataset } from '../../src/sandbox/dataset.ts';
+import { sandboxAds } from '../../src/sandbox/emulators/facebook-ads.ts';
 import { DEFAULT_TIME_ZONE, generateGym } from '../../src/sandbox/generate.ts';
 import { Database } from '../../src/sql/database.ts';
 import { BUILD_WAIT_MS, type DemoLake, sharedDemoLake } from '../support/demo-lake.ts';
@@ -12,6 +13,7 @@ function expectedCounts(gym: SandboxDataset, clock: Date): Record<string, number
   const customers = gym.capitan.customers(clock);
   const campaigns = gym.mailchimp.campaigns(clock);
   const media = gym.instagram.media(clock);
+  const ads = sandboxAds(gym);
   const parseInstagram = (t: string) => new Date(t.replace(/\+0000$/, 'Z')).getTime();
   return {
     'capitan/customers': customers.length,
@@ -44,6 +46,13 @@ function expectedCounts(gym: SandboxDataset, clock: Date): Record<string, number
     'instagram/insights': media.filter((m) => clock.getTime() - parseInstagram(m.timestamp) <= 30 * day)
       .length,
     'instagram/images': media.length,
+    'facebook_ads/campaigns': ads.campaigns.length,
+    'facebook_ads/adsets': ads.adsets.length,
+    'facebook_ads/ads': ads.ads.length,
+    'facebook_ads/insights': ads.days.length,
+    'facebook_ads/campaign_insights': new Set(
+      ads.days.map((d) => `${ads.ads.find((a) => a.id === d.ad_id)!.campaign_id}|${d.day}`),
+    ).size,
   };
 }
 
