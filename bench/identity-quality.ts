@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { formatTable } from '../src/commands/format.ts';
 import { type HardCorpus, hardCorpora } from '../src/evaluate/hard-corpora.ts';
 import { sandboxIdentityRecords } from '../src/evaluate/sandbox-records.ts';
-import { evaluateClusters, sharedContactMerges } from '../src/identity/evaluate.ts';
+import { evaluateClusters, householdMerges } from '../src/identity/evaluate.ts';
 import { createInputTable, createRecordsTable } from '../src/identity/input.ts';
 import { resolveIdentities } from '../src/identity/resolve.ts';
 import { folderStore } from '../src/identity/store.ts';
@@ -93,7 +93,7 @@ function sandboxCase(): BenchCase {
     },
     violations: async (db, out) =>
       (
-        await sharedContactMerges(
+        await householdMerges(
           db,
           resolvedSql(out),
           `(select * from read_parquet(${sqlString(path.join(out, 'customer_identifiers.parquet'))}))`,

@@ -1,7 +1,7 @@
--- Merges of two true people of one household who share a contact (an email or phone on some record
--- of each): pairs of true labels of one true household ({{households}}: truth_label, household_id)
--- that use one normalised email or phone and were put into one customer. Zero is the only
--- acceptable answer: such a pair is a family, not a person.
+-- Merges of two true people of one household (pairs of true labels of one true household,
+-- {{households}}: truth_label, household_id) that were put into one customer, and whether the two
+-- use one normalised email or phone on some record of each (`share_contact`). Zero is the only
+-- acceptable answer: such a pair is a family (twins, a parent and child), not a person.
 with
 
 resolved as (
@@ -15,30 +15,34 @@ contacts as (
   where i.identifier_type in ('email', 'phone')
 ),
 
-households as (
-  select truth_label, household_id from {{households}}
-),
-
-sharing as (
-  select distinct a.truth_label as person_a, b.truth_label as person_b
-  from contacts as a
-  join contacts as b
-    on b.identifier_type = a.identifier_type
-    and b.normalized_value = a.normalized_value
-    and b.truth_label > a.truth_label
-  join households as ha on ha.truth_label = a.truth_label
-  join households as hb on hb.truth_label = b.truth_label and hb.household_id = ha.household_id
-),
-
 placed as (
-  select distinct truth_label, customer_id from resolved
+  select distinct r.truth_label, r.customer_id, h.household_id
+  from resolved as r
+  join {{households}} as h using (truth_label)
+),
+
+merged as (
+  select a.truth_label as person_a, b.truth_label as person_b, a.customer_id
+  from placed as a
+  join placed as b
+    on b.customer_id = a.customer_id
+    and b.household_id = a.household_id
+    and b.truth_label > a.truth_label
 ),
 
 final as (
-  select s.person_a, s.person_b, pa.customer_id
-  from sharing as s
-  join placed as pa on pa.truth_label = s.person_a
-  join placed as pb on pb.truth_label = s.person_b and pb.customer_id = pa.customer_id
+  select
+    m.person_a,
+    m.person_b,
+    m.customer_id,
+    exists (
+      select 1
+      from contacts as ca
+      join contacts as cb
+        on cb.identifier_type = ca.identifier_type and cb.normalized_value = ca.normalized_value
+      where ca.truth_label = m.person_a and cb.truth_label = m.person_b
+    ) as share_contact
+  from merged as m
 )
 
-select * from final order by person_a, person_b
+select distinct * from final order by person_a, person_b

@@ -34,6 +34,7 @@ joined as (
     r.dob as r_dob,
     l.dob_alt as l_dob_alt,
     r.dob_alt as r_dob_alt,
+    l.minor and r.minor as both_minors,
     l.city as l_city,
     r.city as r_city,
     l.postal as l_postal,
@@ -94,6 +95,7 @@ compared as (
     l_hints,
     r_hints,
     share_contact,
+    both_minors,
     in_cluster,
     {{gammas}},
     {{term_frequencies}}
@@ -102,7 +104,7 @@ compared as (
 
 final as (
   select
-    * exclude (l_suffix, r_suffix, l_hints, r_hints, share_contact, in_cluster),
+    * exclude (l_suffix, r_suffix, l_hints, r_hints, share_contact, both_minors, in_cluster),
     {{conflicts}}
   from compared
 )

@@ -43,6 +43,7 @@ grouped as (
     e.phone_e164,
     e.dob,
     e.dob_alt,
+    e.minor,
     e.city,
     e.postal,
     e.address,

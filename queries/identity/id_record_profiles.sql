@@ -53,6 +53,7 @@ normalised as (
     d.birth_date as dob,
     d.birth_date_alt as dob_alt,
     d.birth_date_status as dob_status,
+    coalesce(d.birth_date_minor, false) as minor,
     id_fold(coalesce(i.city, a.line_city)) as city,
     coalesce(
       nullif(regexp_extract(coalesce(i.postal_code, a.line_zip), '(\d{5})(-?\d{4})?', 1), ''),

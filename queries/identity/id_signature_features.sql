@@ -18,6 +18,7 @@ final as (
     p.suffix,
     p.dob,
     p.dob_alt,
+    p.minor,
     p.household_hints,
     p.nid,
     true as in_cluster,

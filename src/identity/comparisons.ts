@@ -185,11 +185,14 @@ export const COMPARISONS: readonly Comparison[] = [
 
 /**
  * Disagreements no score can outweigh. Each is a narrow rule for two different people, not a
- * disagreement that a typo could explain: a Jr and a Sr; people the source relates; two people who
- * share an email or a phone while their first names or birth dates plainly differ (twins, a parent
- * and child, a couple); and, inside one cluster, two records where one of first name and birth date
- * plainly differs and the other does not agree (differs too, or is missing). One plainly different
- * field beside an agreeing one is evidence, weighed by the model: files replace whole values by mistake. The same national id overrides the last two: it names one person.
+ * disagreement that a typo could explain: a Jr and a Sr; people the source relates; twins (two
+ * children of one birth date, plainly different first names, nothing else in common); two people
+ * who share an email or a phone while their first names or birth dates plainly differ (a parent and
+ * child, a couple); and, inside one cluster, two
+ * records where one of first name and birth date plainly differs and the other does not agree
+ * (differs too, or is missing). Otherwise one plainly different field beside agreeing ones is
+ * evidence, weighed by the model: files replace whole values by mistake. The same national id
+ * overrides all but the first two: it names one person.
  */
 export const CONFLICTS: readonly { name: string; label: string; sql: string }[] = [
   {
@@ -202,6 +205,17 @@ export const CONFLICTS: readonly { name: string; label: string; sql: string }[] 
     name: 'related',
     label: 'the source relates them as two people (relation, family membership)',
     sql: 'coalesce(len(list_intersect(l_hints, r_hints)) > 0, false)',
+  },
+  {
+    // Children registered together: a first name wholly different on the same day of birth, with
+    // nothing else in common, is a twin. Among adults it is as often a name replaced by mistake.
+    name: 'twins',
+    label:
+      'twins: two children of one birth date, plainly different first names, no contact or address in common',
+    sql:
+      'both_minors and g_birth_date = {{same_birth_date}} and g_first_name = {{different_first_names}}' +
+      ' and g_national_id <> {{same_national_id}} and g_email <> {{same_email}} and g_phone <> {{same_phone}}' +
+      ' and g_address <> {{same_address}} and g_postal_code <> {{same_postal_code}}',
   },
   {
     name: 'two_people_one_contact',
@@ -266,6 +280,11 @@ export function conflictColumnsSql(): string {
   const levels: Record<string, number> = {
     same_national_id: levelIndex('national_id', 'same national id'),
     different_first_names: levelIndex('first_name', 'different first names'),
+    same_birth_date: levelIndex('birth_date', 'same birth date'),
+    same_email: levelIndex('email', 'same email'),
+    same_phone: levelIndex('phone', 'same phone'),
+    same_address: levelIndex('address', 'same address'),
+    same_postal_code: levelIndex('postal_code', 'same postal code'),
     different_birth_dates: levelIndex('birth_date', 'different birth dates'),
   };
   return CONFLICTS.map(

@@ -69,17 +69,17 @@ export async function evaluateLinks(db: Database, links: string, resolved: strin
 }
 
 /**
- * True people of one household put into one customer although they share an email or phone
+ * True people of one household put into one customer, and whether they share an email or phone
  * (`identifiers` as core/customer_identifiers; `households` has `truth_label, household_id`).
  */
-export async function sharedContactMerges(
+export async function householdMerges(
   db: Database,
   resolved: string,
   identifiers: string,
   households: string,
-): Promise<{ personA: string; personB: string; customerId: string }[]> {
+): Promise<{ personA: string; personB: string; customerId: string; shareContact: boolean }[]> {
   const rows = await new SqlSteps(db).rows(
-    'evaluate_shared_contact_merges',
+    'evaluate_household_merges',
     {},
     { resolved, identifiers, households },
   );
@@ -87,5 +87,6 @@ export async function sharedContactMerges(
     personA: String(r.person_a),
     personB: String(r.person_b),
     customerId: String(r.customer_id),
+    shareContact: r.share_contact === true,
   }));
 }

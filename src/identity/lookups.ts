@@ -77,9 +77,16 @@ export async function buildLookups(
   await db.run(
     `create or replace table id_birth_date_lookup as
      select birth_date_raw, birth_date::date as birth_date, birth_date_alt::date as birth_date_alt,
-            birth_date_status
+            birth_date_status, birth_date::date > $adults_born_by::date as birth_date_minor
      from id_birth_date_lookup_text`,
+    { adults_born_by: adultsBornBy(asOf) },
   );
   await db.run('drop table id_birth_date_lookup_text');
   return { phones, invalidPhones, birthDates, invalidBirthDates, ambiguousBirthDates };
+}
+
+/** The last birth date of someone 18 or older at `asOf`. */
+function adultsBornBy(asOf: Date): string {
+  const d = new Date(Date.UTC(asOf.getUTCFullYear() - 18, asOf.getUTCMonth(), asOf.getUTCDate()));
+  return d.toISOString().slice(0, 10);
 }

@@ -367,6 +367,24 @@ const cases: IdentityRecord[] = [
     postal_code: '76633',
     national_id: '772105531',
   },
+  // Twin boys known by name and birth date alone: one of them left no contact at all.
+  {
+    record_id: 'capitan:customer:930',
+    source: 'capitan',
+    first_name: 'Kevin',
+    last_name: 'Arkwright',
+    phone: '(254) 906-2557',
+    birth_date: '2014-03-05',
+    capitan_customer_id: '930',
+  },
+  {
+    record_id: 'capitan:customer:931',
+    source: 'capitan',
+    first_name: 'Jon',
+    last_name: 'Arkwright',
+    birth_date: '2014-03-05',
+    capitan_customer_id: '931',
+  },
 ];
 
 describe('hard cases of identity resolution', () => {
@@ -410,6 +428,10 @@ describe('hard cases of identity resolution', () => {
     expect(distinct('capitan:customer:905', 'capitan:customer:906', 'capitan:customer:907')).toBe(true);
     expect(households.get('capitan:customer:905')).toBe(households.get('capitan:customer:906'));
     expect(households.get('capitan:customer:905')).toBe(households.get('capitan:customer:907'));
+  });
+
+  it('keeps twins apart when all they share is a surname and a birth date', () => {
+    expect(distinct('capitan:customer:930', 'capitan:customer:931')).toBe(true);
   });
 
   it('keeps a father and son of one name apart, and gives the father his own payment', () => {
