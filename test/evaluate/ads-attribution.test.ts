@@ -2,6 +2,8 @@
  * The demo gym's Meta campaigns as the daily run's metrics give them (`ad_campaign_performance` in
  * the shared demo lake) against the generator's own record of which sales came from which ad.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdsAttributionComparison, compareAdsAttribution } from '../../src/evaluate/ads-attribution.ts';
 import { Lake } from '../../src/lake/lake.ts';
@@ -11,9 +13,11 @@ import { BUILD_WAIT_MS, sharedDemoLake } from '../support/demo-lake.ts';
 
 let db: Database;
 let comparison: AdsAttributionComparison;
+let reportsDir: string;
 
 beforeAll(async () => {
   const demo = await sharedDemoLake();
+  reportsDir = demo.reportsDir;
   const gym = generateGym({ size: 'demo' });
   db = await Database.open(new Lake({ kind: 'local', dir: demo.lakeDir }), { timeZone: gym.timeZone });
   comparison = await compareAdsAttribution(db, gym, gym.asOf);
@@ -44,5 +48,17 @@ describe('CAC and ROAS on the demo gym against the ads’ true sales', () => {
     expect(comparison.totals.promo_revenue_cents_all_sales.truth).toBeGreaterThan(
       comparison.totals.promo_revenue_cents.truth!,
     );
+  });
+});
+
+describe('the daily run’s pages', () => {
+  it('lists every campaign on ads.html with both ROAS bases, and a marketing section on the scorecard', async () => {
+    const ads = await readFile(path.join(reportsDir, 'ads.html'), 'utf8');
+    for (const c of comparison.per_campaign) expect(ads).toContain(`Promo ${c.code}`);
+    expect(ads).toContain('ROAS (Meta-reported)');
+    expect(ads).toContain('ROAS (promo code)');
+    const scorecard = await readFile(path.join(reportsDir, 'scorecard.html'), 'utf8');
+    expect(scorecard).toContain('<h2>Marketing</h2>');
+    expect(scorecard).toContain('Blended CAC');
   });
 });
