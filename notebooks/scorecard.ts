@@ -2,7 +2,7 @@
 import * as Plot from '@observablehq/plot';
 import { chart } from './lib/charts.ts';
 import { isMain, runNotebook } from './lib/cli.ts';
-import { metric, type ReportContext } from './lib/context.ts';
+import { hasTable, metric, type ReportContext } from './lib/context.ts';
 import {
   dayLabel,
   formatDecimal,
@@ -131,8 +131,38 @@ const weekLabel = (start: string) => {
   return `${dayLabel(start)}–${dayLabel(end.toISOString().slice(0, 10))}`;
 };
 
+/** `metrics/marketing_weekly` for the scorecard's weeks: Meta ad spend, new paying customers, blended CAC. */
+export async function loadMarketing(ctx: ReportContext, weeks: string[]): Promise<ScorecardLine[]> {
+  if (!(await hasTable(ctx.db, 'marketing_weekly'))) return [];
+  const rows = new Map(
+    (await ctx.db.query('select * from marketing_weekly')).map((r) => [isoDate(r.week_start), r]),
+  );
+  const series = (column: string) => weeks.map((w) => Number(rows.get(w)?.[column] ?? 0));
+  const total = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const spend = series('spend_cents').map((c) => c / 100);
+  const customers = series('new_paying_customers');
+  return [
+    { metric: 'ad_spend', label: 'Meta ad spend', kind: 'money', weeks: spend, average: total(spend) / 4 },
+    {
+      metric: 'new_paying_customers',
+      label: 'New paying customers',
+      kind: 'count',
+      weeks: customers,
+      average: total(customers) / 4,
+    },
+    {
+      metric: 'blended_cac',
+      label: 'Blended CAC',
+      kind: 'money',
+      weeks: weeks.map((_, i) => (spend[i]! > 0 ? ratio(spend[i]!, customers[i]!) : null)),
+      average: total(spend) > 0 ? ratio(total(spend), total(customers)) : null,
+    },
+  ];
+}
+
 async function render(ctx: ReportContext): Promise<string> {
   const card = await loadScorecard(ctx);
+  const marketing = await loadMarketing(ctx, card.weeks);
   const monthly = await loadMonthlyRevenue(ctx);
   const months = [...new Set(monthly.map((m) => m.month))].sort();
   const monthTotals = months.map((month) => ({
@@ -170,6 +200,8 @@ async function render(ctx: ReportContext): Promise<string> {
   const body = html`
 <h2>Scorecard</h2>
 ${table('scorecard', columns, [...money, card.lines.find((l) => l.metric === 'revenue_total')!, ...people], (l) => l.total === true)}
+<h2>Marketing</h2>
+${marketing.length > 0 ? table('scorecard-marketing', columns, marketing) : html`<p>No ad spend in the lake: the facebook_ads source is not configured or has not run.</p>`}
 <h2>Net revenue by category</h2>
 ${chart('revenue-by-category', {
   marginLeft: 70,
@@ -265,6 +297,7 @@ ${chart('checkins', {
       'New members = people whose first-ever membership starts in the week. Attrition = people whose membership ends in the week with no other membership covering that day. Memberships exclude 2-week passes and team dues; everything is counted per person, not per record.',
       'Member check-ins are by people on a membership on the day of the check-in (not today); all others are non-member check-ins. New visitors = people whose first-ever check-in is in the week.',
       'Second-visit rate = of the people whose first visit was 4 weeks earlier, the share who came back on another day within 28 days of it (the average pools the four weeks).',
+      'Marketing: Meta ad spend as Meta reports it; new paying customers = people whose first payment from any source falls in the week; blended CAC = spend / new paying customers, whatever brought them (the average pools the four weeks). Per-campaign ROAS and promo-code CAC are on the Ads page.',
     ],
     body,
   });

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
+import { renderEnvExample } from '../src/env-example.ts';
 import { ConfigError } from '../src/errors.ts';
 import { settings } from '../src/settings.ts';
 import { useTempDirs } from './support/temp-dir.ts';
@@ -101,10 +102,12 @@ describe('loadConfig', () => {
     expect(config.sources.capitan?.apiToken).toBe('from-file');
   });
 
-  it('documents every setting in .env.example', async () => {
+  it('documents every setting in .env.example, as the registry renders it', async () => {
     const example = await readFile(path.join(projectRoot, '.env.example'), 'utf8');
     const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(settings.map((s) => s.name).sort());
+    // Regenerate with `npx tsx src/cli.ts config --env-example > .env.example`.
+    expect(example).toBe(renderEnvExample());
   });
 });
 

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../../src/sql/database.ts';
+import { ads } from '../ads.ts';
 import { audiences } from '../audiences.ts';
 import { cohorts } from '../cohorts.ts';
 import { dataQuality } from '../data-quality.ts';
@@ -14,7 +15,7 @@ import type { ReportDefinition } from './report.ts';
 
 export type { RenderedReport };
 
-export const reports: ReportDefinition[] = [scorecard, cohorts, funnels, offers, audiences, dataQuality];
+export const reports: ReportDefinition[] = [scorecard, cohorts, funnels, offers, ads, audiences, dataQuality];
 
 export interface RenderOptions {
   outDir: string;

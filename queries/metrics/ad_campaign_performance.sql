@@ -1,8 +1,11 @@
 -- Per Meta campaign: spend, Meta-reported purchases and value (Meta's own attribution window, view
 ---through included), and promo-code-attributed customers, revenue and 90-day value: payments that
 -- carry a code one of the campaign's ads names, the people who made them, and everything those
--- people paid in the 90 days from their first such payment. ROAS on both bases: reported value /
--- spend ("Meta-reported ROAS") and promo revenue / spend ("promo-code ROAS").
+-- people paid in the 90 days from their first such payment. A code sale no customer is known for
+-- (cash at the front desk, no Square customer) is still a customer the ad brought: it counts as one,
+-- and only the named ones have a 90-day value. ROAS on both bases: reported value / spend
+-- ("Meta-reported ROAS") and promo revenue / spend ("promo-code ROAS"); promo-code CAC = spend /
+-- promo-code customers.
 with
 
 ads as (
@@ -58,8 +61,18 @@ value_90d as (
 ),
 
 promo as (
-    select campaign_id, sum(amount_cents) as promo_revenue_cents
-    from code_payments
+    select
+        p.campaign_id,
+        sum(p.amount_cents) as promo_revenue_cents,
+        count(distinct p.payment_id) filter (where c.payment_id is null) as unnamed_customers
+    from code_payments as p
+    left join (select distinct payment_id from payment_customers) as c using (payment_id)
+    group by p.campaign_id
+),
+
+named as (
+    select campaign_id, count(*) as named_customers
+    from attributed
     group by campaign_id
 ),
 
@@ -72,13 +85,17 @@ final as (
         s.clicks::bigint as clicks,
         s.reported_purchases::bigint as meta_reported_purchases,
         s.reported_value_cents::bigint as meta_reported_value_cents,
-        (select count(*) from attributed as a where a.campaign_id = s.campaign_id)::bigint as promo_customers,
+        (coalesce(n.named_customers, 0) + coalesce(p.unnamed_customers, 0))::bigint as promo_customers,
+        coalesce(n.named_customers, 0)::bigint as promo_customers_named,
         coalesce(p.promo_revenue_cents, 0)::bigint as promo_revenue_cents,
         coalesce(v.value_cents, 0)::bigint as promo_customers_90d_value_cents,
         round(s.reported_value_cents / nullif(s.spend_cents, 0), 3) as roas_meta_reported,
-        round(coalesce(p.promo_revenue_cents, 0) / nullif(s.spend_cents, 0), 3) as roas_promo_code
+        round(coalesce(p.promo_revenue_cents, 0) / nullif(s.spend_cents, 0), 3) as roas_promo_code,
+        round(s.spend_cents / nullif(coalesce(n.named_customers, 0) + coalesce(p.unnamed_customers, 0), 0))::bigint
+            as cac_promo_code_cents
     from campaign_spend as s
     left join promo as p using (campaign_id)
+    left join named as n using (campaign_id)
     left join value_90d as v using (campaign_id)
 )
 

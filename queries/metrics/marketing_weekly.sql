@@ -1,6 +1,7 @@
 -- Per gym-local week (Monday first): Meta ad spend against new paying customers, and blended CAC =
 -- spend / new paying customers. A new paying customer is a person whose first payment from any
 -- source falls in the week; every new customer counts, whatever brought them (hence "blended").
+-- Every week with spend or a new paying customer has a row; CAC only where both are.
 with
 
 purchases as (
@@ -33,13 +34,13 @@ spend as (
 
 final as (
     select
-        s.week_start,
-        s.spend_cents::bigint as spend_cents,
+        week_start,
+        coalesce(s.spend_cents, 0)::bigint as spend_cents,
         coalesce(n.new_paying_customers, 0)::bigint as new_paying_customers,
-        case when n.new_paying_customers > 0 then round(s.spend_cents / n.new_paying_customers)::bigint end
-            as blended_cac_cents
+        case when n.new_paying_customers > 0 and s.spend_cents > 0
+            then round(s.spend_cents / n.new_paying_customers)::bigint end as blended_cac_cents
     from spend as s
-    left join new_customers as n using (week_start)
+    full join new_customers as n using (week_start)
 )
 
 select * from final

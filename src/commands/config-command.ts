@@ -1,11 +1,20 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
+import { renderEnvExample } from '../env-example.ts';
 
 export function registerConfigCommand(program: Command): void {
   program
     .command('config')
     .description('validate the settings and show where the lake is and which sources are configured')
-    .action(() => {
+    .option(
+      '--env-example',
+      'print .env.example as the settings registry describes it (every source’s own config.ts), without validating anything',
+    )
+    .action((options: { envExample?: boolean }) => {
+      if (options.envExample) {
+        process.stdout.write(renderEnvExample());
+        return;
+      }
       const config = loadConfig();
       console.log(`time zone: ${config.timeZone}`);
       console.log(

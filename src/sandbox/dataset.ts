@@ -497,7 +497,10 @@ export interface GymTruth {
   redemptions: {
     source: 'stripe' | 'square';
     payment_id: string;
+    /** Who paid: the person the sale's customer is. */
+    person_id: string;
     code: string;
+    /** The discount the code took off, not the sale. */
     amount_cents: number;
     code_recorded_in: 'square_order_discount' | 'capitan';
   }[];

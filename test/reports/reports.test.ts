@@ -51,6 +51,7 @@ describe('reports of a sandbox gym, against its ground truth', () => {
       'cohorts.html',
       'funnels.html',
       'offers.html',
+      'ads.html',
       'audiences.html',
       'data-quality.html',
     ]);

@@ -33,8 +33,12 @@ export interface AdSaleTruth {
   code: string;
   source: 'stripe' | 'square';
   payment_id: string;
+  person_id: string;
+  /** What the sale took (after the code's discount). */
   amount_cents: number;
   day: string;
+  /** Where a real system keeps the code: only a Square order discount is readable through an API. */
+  code_recorded_in: 'square_order_discount' | 'capitan';
 }
 
 export interface SandboxAds {
@@ -66,23 +70,24 @@ export function sandboxAds(dataset: SandboxDataset): SandboxAds {
   if (cached) return cached;
   const localDay = (ms: number) =>
     new Intl.DateTimeFormat('en-CA', { timeZone: dataset.timeZone }).format(ms);
-  const paidAt = new Map<string, number>();
-  for (const p of dataset.stripe.paymentIntents(dataset.horizon)) paidAt.set(p.id, p.created * 1000);
-  for (const p of dataset.square.payments(dataset.horizon)) paidAt.set(p.id, Date.parse(p.created_at));
+  const paid = new Map<string, { at: number; cents: number }>();
+  for (const p of dataset.stripe.paymentIntents(dataset.horizon))
+    paid.set(p.id, { at: p.created * 1000, cents: p.amount_received });
+  for (const p of dataset.square.payments(dataset.horizon))
+    paid.set(p.id, { at: Date.parse(p.created_at), cents: p.amount_money.amount });
 
-  const byCode = new Map<
-    string,
-    { source: 'stripe' | 'square'; payment_id: string; amount_cents: number; day: string }[]
-  >();
+  const byCode = new Map<string, Omit<AdSaleTruth, 'ad_id' | 'campaign_id' | 'code'>[]>();
   for (const r of dataset.truth.redemptions) {
-    const at = paidAt.get(r.payment_id);
-    if (at === undefined || at > dataset.asOf.getTime()) continue;
+    const payment = paid.get(r.payment_id);
+    if (payment === undefined || payment.at > dataset.asOf.getTime()) continue;
     const list = byCode.get(r.code) ?? [];
     list.push({
       source: r.source,
       payment_id: r.payment_id,
-      amount_cents: r.amount_cents,
-      day: localDay(at),
+      person_id: r.person_id,
+      amount_cents: payment.cents,
+      day: localDay(payment.at),
+      code_recorded_in: r.code_recorded_in,
     });
     byCode.set(r.code, list);
   }
@@ -276,7 +281,7 @@ export function facebookAdsRoutes(
   ];
 }
 
-interface InsightsQuery {
+export interface InsightsQuery {
   level: 'ad' | 'campaign';
   since: string;
   until: string;
@@ -306,7 +311,11 @@ function parseInsightsQuery(req: EmulatorRequest): InsightsQuery | { error: Emul
   return { level, since: range.since, until: range.until, fields };
 }
 
-function insightRows(dataset: SandboxDataset, clock: Date, query: InsightsQuery): Record<string, unknown>[] {
+export function insightRows(
+  dataset: SandboxDataset,
+  clock: Date,
+  query: InsightsQuery,
+): Record<string, unknown>[] {
   const ads = sandboxAds(dataset);
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: dataset.timeZone }).format(clock);
   const adById = new Map(ads.ads.map((ad) => [ad.id, ad]));

@@ -323,6 +323,7 @@ export class Ledger {
       this.out.redemptions.push({
         source: 'stripe',
         payment_id: piId,
+        person_id: payer.personId,
         code: args.promo.code,
         amount_cents: discount,
         code_recorded_in: 'capitan',
@@ -498,6 +499,7 @@ export class Ledger {
       this.out.redemptions.push({
         source: 'square',
         payment_id: paymentId,
+        person_id: args.payer.personId,
         code: args.promo.code,
         amount_cents: discount,
         code_recorded_in: 'square_order_discount',
