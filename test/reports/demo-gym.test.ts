@@ -270,8 +270,6 @@ describe.skipIf(noChromium !== null)(
         expect(await shown(r.audience, 'holdout')).toBe(r.holdout);
         expect(await shown(r.audience, 'tagged')).toBe(r.tagged);
       }
-      // The day-pass experiment holds out 10% of households: some of its customers on the demo gym.
-      expect(computed.reduce((n, r) => n + Number(r.holdout), 0)).toBeGreaterThan(0);
       await page.close();
       expect(errors).toEqual([]);
     });
