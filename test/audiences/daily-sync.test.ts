@@ -130,19 +130,22 @@ async function runDay(clock: Date) {
 
 const total = (calls: Map<string, number>) => [...calls.values()].reduce((a, b) => a + b, 0);
 
-async function lastSyncRun(): Promise<Row[]> {
+async function lakeQuery(sql: string, params: Record<string, string> = {}): Promise<Row[]> {
   const lake = new Lake(config.lake);
   const db = await Database.open(lake, { timeZone });
   try {
-    return await db.query(
-      `select audience, mode, planned_adds, planned_removes, sent, failed, skipped::varchar as skipped, api_calls
-       from sync_runs qualify started_at = max(started_at) over () order by audience`,
-    );
+    return await db.query(sql, params);
   } finally {
     db.close();
     lake.close();
   }
 }
+
+const lastSyncRun = () =>
+  lakeQuery(
+    `select audience, mode, planned_adds, planned_removes, sent, failed, skipped::varchar as skipped, api_calls
+     from sync_runs qualify started_at = max(started_at) over () order by audience`,
+  );
 
 beforeAll(async () => {
   gym = generateGym({ size: 'tiny' });
@@ -215,6 +218,13 @@ describe('the daily run syncs the audiences to Mailchimp tags, two consecutive s
         tags.filter((t) => !expected.tags.get(hash)?.includes(t)).map((t) => [hash, t]),
       );
     expect(leavers.length).toBeGreaterThan(0);
+    // …and the run recorded the exit in its step and in state/audience_history.
+    expect(output).toMatch(/audiences\s.*memberships; \d+ entered, [1-9]\d* exited/);
+    const exits = await lakeQuery(
+      `select audience from audience_history where change = 'exited' and changed_on = $day::date`,
+      { day: day2().toLocaleDateString('en-CA', { timeZone }) },
+    );
+    expect(exits.map((r) => r.audience)).toEqual(expect.arrayContaining(leavers.map(([, tag]) => tag)));
     for (const [hash, tag] of leavers) expect(afterDay2.get(hash!) ?? []).not.toContain(tag);
     // The unsubscribed member: their tags taken off, never re-added, and reported per audience.
     expect(afterDay2.get(unsubscribedHash)).toBeUndefined();
