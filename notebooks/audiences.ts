@@ -109,12 +109,42 @@ async function render(ctx: ReportContext): Promise<string> {
     : [];
 
   const currentColumns: Column<Current>[] = [
-    { header: 'Audience', cell: (r) => r.audience },
-    { header: 'Members', numeric: true, cell: (r) => formatInteger(r.members), value: (r) => r.members },
-    { header: 'Group A', numeric: true, cell: (r) => formatInteger(r.groupA), value: (r) => r.groupA },
-    { header: 'Group B', numeric: true, cell: (r) => formatInteger(r.groupB), value: (r) => r.groupB },
-    { header: 'Holdout', numeric: true, cell: (r) => formatInteger(r.holdout), value: (r) => r.holdout },
-    { header: 'Tagged', numeric: true, cell: (r) => formatInteger(r.tagged), value: (r) => r.tagged },
+    { header: 'Audience', cell: (r) => r.audience, key: (r) => `${r.audience}|audience` },
+    {
+      header: 'Members',
+      numeric: true,
+      cell: (r) => formatInteger(r.members),
+      value: (r) => r.members,
+      key: (r) => `${r.audience}|members`,
+    },
+    {
+      header: 'Group A',
+      numeric: true,
+      cell: (r) => formatInteger(r.groupA),
+      value: (r) => r.groupA,
+      key: (r) => `${r.audience}|groupa`,
+    },
+    {
+      header: 'Group B',
+      numeric: true,
+      cell: (r) => formatInteger(r.groupB),
+      value: (r) => r.groupB,
+      key: (r) => `${r.audience}|groupb`,
+    },
+    {
+      header: 'Holdout',
+      numeric: true,
+      cell: (r) => formatInteger(r.holdout),
+      value: (r) => r.holdout,
+      key: (r) => `${r.audience}|holdout`,
+    },
+    {
+      header: 'Tagged',
+      numeric: true,
+      cell: (r) => formatInteger(r.tagged),
+      value: (r) => r.tagged,
+      key: (r) => `${r.audience}|tagged`,
+    },
   ];
   const changeColumns: Column<DayChange>[] = [
     { header: 'Day', cell: (r) => r.day },

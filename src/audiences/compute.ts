@@ -124,7 +124,7 @@ export async function computeAudiences(
               count(*) filter (where change = 'exited')::bigint as exited
        from audience_changes group by audience
      )
-     select m.audience, m.members, m.holdout, c.entered, c.exited
+     select coalesce(m.audience, c.audience) as audience, m.members, m.holdout, c.entered, c.exited
      from members as m full join changes as c using (audience)`,
   );
   const groups = await db.query(

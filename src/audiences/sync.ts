@@ -63,15 +63,19 @@ const memberSchema = z.looseObject({
   tags: z.array(z.looseObject({ name: z.string() })).default([]),
 });
 
-const batchSchema = z.looseObject({
+/** A batch operation request (its status and, once finished, its results archive's link). */
+export const batchSchema = z.looseObject({
   id: z.string(),
   status: z.string(),
   response_body_url: z.string().default(''),
 });
 
-const operationResultSchema = z.array(
-  z.looseObject({ status_code: z.number(), operation_id: z.string().nullable(), response: z.string() }),
-);
+/** One operation's result in a batch's results archive. */
+export const operationResultSchema = z.looseObject({
+  status_code: z.number(),
+  operation_id: z.string().nullable(),
+  response: z.string(),
+});
 
 /**
  * Audiences to Mailchimp tags (reverse ETL). Each syncing audience's members (`core/audience_members`,
@@ -390,21 +394,23 @@ function reasonOf(status: number, response: string): string {
 }
 
 /** Downloads a batch's results archive (retried like any call) and reads every JSON file in it. */
-async function readResults(url: string): Promise<z.infer<typeof operationResultSchema>> {
+export async function readResults(url: string): Promise<z.infer<typeof operationResultSchema>[]> {
   const bytes = await withRetry(async () => {
     const response = await fetch(url);
     if (!response.ok)
       throw new HttpStatusError(response.status, `batch results ${url} answered ${response.status}`);
     return Buffer.from(await response.arrayBuffer());
   });
-  const results: z.infer<typeof operationResultSchema> = [];
+  const results: z.infer<typeof operationResultSchema>[] = [];
   const tar = extract();
   const done = (async () => {
     for await (const entry of tar) {
       const chunks: Buffer[] = [];
       for await (const chunk of entry) chunks.push(chunk as Buffer);
       if (entry.header.type === 'file' && entry.header.name.endsWith('.json'))
-        results.push(...operationResultSchema.parse(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+        results.push(
+          ...z.array(operationResultSchema).parse(JSON.parse(Buffer.concat(chunks).toString('utf8'))),
+        );
     }
   })();
   tar.end(gunzipSync(bytes));

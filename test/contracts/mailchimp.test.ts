@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { z } from 'zod';
+import { batchSchema, operationResultSchema, readResults } from '../../src/audiences/sync.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { HttpEmulator } from '../../src/sandbox/emulators/http-emulator.ts';
-import { createMailchimpEmulator } from '../../src/sandbox/emulators/mailchimp.ts';
+import { createMailchimpEmulator, subscriberHash } from '../../src/sandbox/emulators/mailchimp.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import {
   campaignSchema,
@@ -17,12 +18,40 @@ import * as reference from './fixtures/mailchimp.ts';
 const gym = generateGym({ size: 'tiny' });
 let emulator: HttpEmulator;
 
-async function get(path: string): Promise<unknown> {
+async function get(path: string, init: RequestInit = {}): Promise<unknown> {
   const basic = Buffer.from(`basin:${sandboxCredentials.mailchimpApiKey}`).toString('base64');
   const response = await fetch(`${emulator.url}/3.0/${path}`, {
-    headers: { authorization: `Basic ${basic}` },
+    ...init,
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/json' },
   });
   return response.json();
+}
+
+const listId = sandboxCredentials.mailchimpAudienceId;
+/** A list member with a tag, and one batch of a tag change for them and one for an unknown member. */
+const tagged = () => gym.mailchimp.members(listId, gym.asOf).find((m) => m.tags.length > 0)!;
+let started: Promise<unknown> | undefined;
+const startBatch = () => {
+  started ??= get('batches', {
+    method: 'POST',
+    body: JSON.stringify({
+      operations: [tagged().email_address, 'nobody@example.com'].map((email) => ({
+        method: 'POST',
+        path: `/lists/${listId}/members/${subscriberHash(email)}/tags`,
+        body: JSON.stringify({ tags: [{ name: 'lapsed_member', status: 'active' }] }),
+        operation_id: subscriberHash(email),
+      })),
+    }),
+  });
+  return started;
+};
+async function finishedBatch(): Promise<unknown> {
+  const { id } = batchSchema.parse(await startBatch());
+  for (;;) {
+    const body = batchSchema.parse(await get(`batches/${id}`));
+    if (body.status === 'finished') return body;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 const list = (key: string) => (body: unknown) =>
@@ -69,6 +98,34 @@ const contracts: JsonContract[] = [
     schema: memberSchema,
     records: list('members'),
     answer: () => get(`lists/${sandboxCredentials.mailchimpAudienceId}/members?count=1000`),
+  },
+  {
+    stream: 'member tags',
+    fixture: reference.memberTags,
+    schema: z.looseObject({ id: z.number(), name: z.string(), date_added: z.string() }),
+    records: list('tags'),
+    answer: () => get(`lists/${listId}/members/${subscriberHash(tagged().email_address)}/tags`),
+  },
+  {
+    stream: 'batch started',
+    fixture: reference.batch,
+    schema: batchSchema,
+    records: itself,
+    answer: startBatch,
+  },
+  {
+    stream: 'batch finished',
+    fixture: reference.finishedBatch,
+    schema: batchSchema,
+    records: itself,
+    answer: finishedBatch,
+  },
+  {
+    stream: 'batch results',
+    fixture: reference.batchResults,
+    schema: operationResultSchema,
+    records: (body) => body as unknown[],
+    answer: async () => readResults(batchSchema.parse(await finishedBatch()).response_body_url),
   },
   {
     stream: 'errors',

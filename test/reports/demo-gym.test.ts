@@ -225,7 +225,15 @@ describe.skipIf(noChromium !== null)(
     });
 
     it('opens every page offline with no console errors, charts with values on hover, and no request leaving a page', async () => {
-      for (const name of ['index', 'scorecard', 'cohorts', 'funnels', 'offers', 'data-quality']) {
+      for (const name of [
+        'index',
+        'scorecard',
+        'cohorts',
+        'funnels',
+        'offers',
+        'audiences',
+        'data-quality',
+      ]) {
         const page = await open(name);
         expect(await page.locator('[data-table-view] form[data-table]').count(), name).toBeGreaterThan(0);
         // Every chart shows its values on hover: SVG <title> tooltips on its marks.
@@ -239,6 +247,31 @@ describe.skipIf(noChromium !== null)(
       }
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
+    });
+
+    it('shows every audience the daily run computed, with its groups and holdout, on the audiences page', async () => {
+      const computed = await db.query(
+        `select audience, count(*)::int as members, count(*) filter (where ab_group = 'A' and not holdout)::int as a,
+                count(*) filter (where ab_group = 'B' and not holdout)::int as b,
+                count(*) filter (where holdout)::int as holdout, count(tag)::int as tagged
+         from audience_members group by audience order by audience`,
+      );
+      expect(computed.length).toBeGreaterThan(0);
+      const page = await open('audiences');
+      expect((await column(page, 'audiences-now', 'audience')).sort()).toEqual(
+        expect.arrayContaining(computed.map((r) => String(r.audience))),
+      );
+      const shown = async (audience: unknown, column: string) =>
+        Number((await page.locator(`[data-key="${audience}|${column}"]`).textContent())?.replace(/,/g, ''));
+      for (const r of computed) {
+        expect(await shown(r.audience, 'members')).toBe(r.members);
+        expect(await shown(r.audience, 'groupa')).toBe(r.a);
+        expect(await shown(r.audience, 'groupb')).toBe(r.b);
+        expect(await shown(r.audience, 'holdout')).toBe(r.holdout);
+        expect(await shown(r.audience, 'tagged')).toBe(r.tagged);
+      }
+      await page.close();
+      expect(errors).toEqual([]);
     });
   },
 );
