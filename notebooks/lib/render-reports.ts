@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../../src/sql/database.ts';
 import { audiences } from '../audiences.ts';
+import { churn } from '../churn.ts';
 import { cohorts } from '../cohorts.ts';
 import { dataQuality } from '../data-quality.ts';
 import { funnels } from '../funnels.ts';
@@ -14,7 +15,15 @@ import type { ReportDefinition } from './report.ts';
 
 export type { RenderedReport };
 
-export const reports: ReportDefinition[] = [scorecard, cohorts, funnels, offers, audiences, dataQuality];
+export const reports: ReportDefinition[] = [
+  scorecard,
+  cohorts,
+  funnels,
+  offers,
+  audiences,
+  churn,
+  dataQuality,
+];
 
 export interface RenderOptions {
   outDir: string;
