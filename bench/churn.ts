@@ -1,17 +1,19 @@
 /**
  * Churn model benchmark. Guards against: fitting the churn model at 100 times the demo gym (about
- * 1.6 million member-months) taking more than 60 s, or the daily scoring with the month's stored fit
+ * 1.5 million member-months) taking more than 60 s, or the daily scoring with the month's stored fit
  * more than 10 s.
  *
- *   npx tsx bench/churn.ts [--scale 100]
+ *   npx tsx bench/churn.ts --lake DIR [--scale 100]
  *
- * The lake is bench/timeline.ts's cached one at --scale (`--prepare-only`: raw, staged, resolved),
- * its core layer built here once, untimed, when missing. Training is `trainChurnModel` (member-months
- * from the lake, the design, the Newton fit, the fit appended to state/churn_models), timed whole and
- * then step by step; scoring is `scoreChurn` with that fit (no refit). Results go to
- * bench/results/churn-scale.json.
+ * DIR is a demo gym's lake a daily run wrote (`daily --sandbox --sandbox-lake DIR`). The churn step
+ * reads only `customer_events` and `customer_memberships`; both are copied --scale times into
+ * bench/results/churn-lake-<scale>/ (each copy its own customers and memberships, the same dates),
+ * so every member-month, event and member is there --scale times. (The 100x raw writer,
+ * src/sandbox/scale-writer.ts, ran out of its 256 MB DuckDB memory on this branch.) Training is
+ * `trainChurnModel` (member-months from the lake, the design, the Newton fit, the fit appended to
+ * state/churn_models), timed whole and then step by step; scoring is `scoreChurn` with that fit (no
+ * refit). Results go to bench/results/churn-scale.json.
  */
-import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +23,7 @@ import { fitLogistic } from '../src/churn/logistic.ts';
 import { scoreChurn, trainChurnModel } from '../src/churn/scoring.ts';
 import {
   addDays,
+  dataAsOf,
   designOf,
   firstMembershipDay,
   HORIZON_DAYS,
@@ -29,37 +32,57 @@ import {
 } from '../src/churn/training-set.ts';
 import { Lake } from '../src/lake/lake.ts';
 import { openRunner } from '../src/pipeline/model-graph.ts';
-import { DEFAULT_AS_OF } from '../src/sandbox/generate.ts';
-import { Database } from '../src/sql/database.ts';
-import { buildTimeline } from '../src/timeline/build-timeline.ts';
-import { report, timed, trackPeakRss } from './measure.ts';
+import { DEFAULT_TIME_ZONE } from '../src/sandbox/generate.ts';
+import { Database, parquetReader } from '../src/sql/database.ts';
+import { cachedBuild, report, timed, trackPeakRss } from './measure.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
-const TIME_ZONE = 'America/Chicago';
-const AS_OF_DAY = DEFAULT_AS_OF.toLocaleDateString('en-CA', { timeZone: TIME_ZONE });
+const TIME_ZONE = DEFAULT_TIME_ZONE;
+/** What the churn step reads, and the columns that name a customer or a membership. */
+const COPIED: Record<string, string[]> = {
+  'core/customer_events': ['customer_id'],
+  'core/customer_memberships': ['customer_id', 'membership_id'],
+};
 
-const { values } = parseArgs({ options: { scale: { type: 'string', default: '100' } } });
-const scale = Number(values.scale);
-const dir = path.join(root, 'bench/results', `timeline-lake-${scale}`);
-
-await new Promise<void>((resolve, reject) => {
-  const child = execFile(
-    path.join(root, 'node_modules/.bin/tsx'),
-    [path.join(root, 'bench/timeline.ts'), '--prepare-only', '--scale', String(scale)],
-    (error) => (error ? reject(error) : resolve()),
-  );
-  child.stderr?.pipe(process.stderr);
+const { values } = parseArgs({
+  options: { lake: { type: 'string' }, scale: { type: 'string', default: '100' } },
 });
+if (!values.lake) throw new Error('--lake: the demo lake to scale up (daily --sandbox --sandbox-lake DIR)');
+const scale = Number(values.scale);
+const source = new Lake({ kind: 'local', dir: path.resolve(values.lake) });
+const dir = path.join(root, 'bench/results', `churn-lake-${scale}`);
+
+const copied = await timed(() =>
+  cachedBuild(dir, async () => {
+    const target = await Database.open(new Lake({ kind: 'local', dir }), { timeZone: TIME_ZONE });
+    try {
+      for (const [key, ids] of Object.entries(COPIED)) {
+        const info = await source.table(key);
+        if (!info) throw new Error(`${values.lake}: no ${key}; run the daily job on it first`);
+        const renamed = ids.map((c) => `${c} || '~' || copy as ${c}`).join(', ');
+        await target.writeSelect(
+          key,
+          `select * replace (${renamed}) from ${parquetReader(info)}, range($scale::integer) as copies(copy)`,
+          { scale },
+        );
+      }
+    } finally {
+      target.close();
+    }
+  }),
+);
+console.error(`×${scale}: lake ${copied.result} in ${copied.seconds.toFixed(1)} s (untimed)`);
 
 const lake = new Lake({ kind: 'local', dir });
 const db = await Database.open(lake, { timeZone: TIME_ZONE });
 try {
-  if (!(await lake.table('core/customer_memberships'))) {
-    const { seconds } = await timed(() => buildTimeline(db, { timeZone: TIME_ZONE }));
-    console.error(`×${scale}: core layer built in ${seconds.toFixed(1)} s (untimed)`);
-  }
   await lake.dropTable('state/churn_models');
-  const runner = await openRunner(db, { asOf: DEFAULT_AS_OF, vars: { time_zone: TIME_ZONE } });
+  const probe = await openRunner(db, { vars: { time_zone: TIME_ZONE } });
+  const AS_OF_DAY = await dataAsOf(probe);
+  const runner = await openRunner(db, {
+    asOf: new Date(`${AS_OF_DAY}T18:00:00Z`),
+    vars: { time_zone: TIME_ZONE },
+  });
 
   const peakTraining = trackPeakRss();
   const training = await timed(() => trainChurnModel(runner, AS_OF_DAY));
