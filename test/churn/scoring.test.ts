@@ -80,6 +80,5 @@ describe('churn scoring', () => {
     );
     expect(page).toContain(escapeHtml(String(top!.reasons)));
     expect(page).toContain('data-table="churn-fits"');
-    expect(page).toContain('No backtest in the lake yet');
   });
 });
