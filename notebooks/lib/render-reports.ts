@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Database } from '../../src/sql/database.ts';
 import { ads } from '../ads.ts';
 import { audiences } from '../audiences.ts';
+import { churn } from '../churn.ts';
 import { cohorts } from '../cohorts.ts';
 import { dataQuality } from '../data-quality.ts';
 import { funnels } from '../funnels.ts';
@@ -15,7 +16,16 @@ import type { ReportDefinition } from './report.ts';
 
 export type { RenderedReport };
 
-export const reports: ReportDefinition[] = [scorecard, cohorts, funnels, offers, ads, audiences, dataQuality];
+export const reports: ReportDefinition[] = [
+  scorecard,
+  cohorts,
+  funnels,
+  offers,
+  ads,
+  audiences,
+  churn,
+  dataQuality,
+];
 
 export interface RenderOptions {
   outDir: string;

@@ -60,7 +60,7 @@ recent_events as (
         and e.event_local_date > m.as_of - $lookback_days::integer
     where e.event_type in (
         'checkin', 'day_pass_purchase', 'retail_purchase', 'programming_purchase', 'event_booking',
-        'payment_failed', 'email_sent', 'email_opened', 'email_clicked'
+        'payment_failed', 'membership_renewal', 'email_sent', 'email_opened', 'email_clicked'
     )
 ),
 
@@ -82,9 +82,12 @@ visit_counts as (
         count(*) filter (where age < 56) as visits_8w,
         count(*) filter (where age >= 56 and age < 112) as visits_prev_8w,
         count(*) as visits_lookback,
+        -- The member's own rate before the last 8 weeks: visits while a member, over those days.
+        count(*) filter (where age >= 56 and visited_on >= h.first_started_on) as visits_base,
         min(age) as days_since_visit,
         count(distinct dayofweek(visited_on)) filter (where age < 56) as weekdays_8w
     from visits
+    inner join history as h using (as_of, customer_id)
     group by all
 ),
 
@@ -93,13 +96,16 @@ other_counts as (
         as_of,
         customer_id,
         count(*) filter (where event_type in ('day_pass_purchase', 'retail_purchase') and age < 90) as purchases_90d,
-        coalesce(sum((event_details->>'amount')::double) filter (
+        -- Summed as exact cents: a sum of doubles depends on the order the rows arrive in.
+        coalesce(sum((event_details->>'amount')::decimal(18, 2)) filter (
             where event_type in ('day_pass_purchase', 'retail_purchase', 'programming_purchase', 'event_booking')
               and age < 90
-        ), 0) as spend_90d,
+        ), 0)::double as spend_90d,
         count(*) filter (where event_type in ('programming_purchase', 'event_booking') and age < 90) as classes_90d,
         count(*) filter (where event_type = 'payment_failed' and age < 30) as failed_payments_30d,
         count(*) filter (where event_type = 'payment_failed') as failed_payments_lookback,
+        min(age) filter (where event_type = 'payment_failed') as days_since_failed_payment,
+        min(age) filter (where event_type = 'membership_renewal') as days_since_renewal,
         count(*) filter (where event_type = 'email_sent' and age < 90) as emails_90d,
         count(*) filter (where event_type = 'email_sent' and age < 90
                                 and (event_details->>'has_offer')::boolean) as offers_90d,
@@ -132,6 +138,9 @@ final as (
         coalesce(v.visits_8w, 0) as visits_8w,
         coalesce(v.visits_prev_8w, 0) as visits_prev_8w,
         coalesce(v.visits_lookback, 0) as visits_lookback,
+        coalesce(v.visits_base, 0) as visits_base,
+        -- The days visits_base counts over: membership days older than 8 weeks, within the window.
+        greatest(0, least($lookback_days::integer, m.as_of - h.first_started_on + 1) - 56) as base_days,
         -- Never seen in the window: as long ago as the window or the membership allows.
         coalesce(v.days_since_visit, least($lookback_days::integer, m.as_of - h.first_started_on)) as days_since_visit,
         coalesce(v.weekdays_8w, 0) as weekdays_8w,
@@ -140,6 +149,8 @@ final as (
         coalesce(o.classes_90d, 0) as classes_90d,
         coalesce(o.failed_payments_30d, 0) as failed_payments_30d,
         coalesce(o.failed_payments_lookback, 0) as failed_payments_lookback,
+        o.days_since_failed_payment,
+        o.days_since_renewal,
         coalesce(o.emails_90d, 0) as emails_90d,
         coalesce(o.offers_90d, 0) as offers_90d,
         coalesce(o.opens_90d, 0) as opens_90d,

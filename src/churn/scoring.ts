@@ -109,7 +109,10 @@ export async function trainChurnModel(runner: ModelRunner, asOf: string): Promis
   return stored;
 }
 
-/** The fit a run at `asOf` uses: the newest made in its month from data up to it, else a new one. */
+/**
+ * The fit a run at `asOf` uses: the newest made in its month from data up to it over today's
+ * features (a fit from before the features changed is not used), else a new one.
+ */
 export async function modelFor(
   runner: ModelRunner,
   asOf: string,
@@ -117,7 +120,10 @@ export async function modelFor(
 ): Promise<StoredChurnModel> {
   if (!retrain) {
     const usable = (await storedModels(runner)).filter(
-      (m) => m.trained_on <= asOf && m.trained_on.slice(0, 7) === asOf.slice(0, 7),
+      (m) =>
+        m.trained_on <= asOf &&
+        m.trained_on.slice(0, 7) === asOf.slice(0, 7) &&
+        m.model.features.join() === FEATURES.map((f) => f.name).join(),
     );
     const newest = usable.at(-1);
     if (newest) return newest;

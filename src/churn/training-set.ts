@@ -91,8 +91,11 @@ export function memberMonth(data: MemberMonths, i: number): MemberMonth {
 export function designOf(data: MemberMonths, indices: number[]): Design {
   const columns = FEATURES.map(() => new Float64Array(indices.length));
   const labels = new Uint8Array(indices.length);
+  // One row object refilled for each member-month: at 100x, an object per row costs seconds.
+  const row: MemberMonth = {};
+  const byName = Object.entries(data.columns);
   indices.forEach((i, k) => {
-    const row = memberMonth(data, i);
+    for (const [name, values] of byName) row[name] = values[i];
     FEATURES.forEach((f, j) => {
       columns[j]![k] = f.value(row);
     });

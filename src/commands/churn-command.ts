@@ -60,7 +60,13 @@ export function registerChurnCommands(program: Command): void {
         console.log(describeBacktest(result));
         await mkdir(path.dirname(options.out), { recursive: true });
         await writeFile(options.out, `${JSON.stringify(result, null, 2)}\n`);
-        console.log(`\nwrote ${options.out}`);
+        // Also into the lake, for the churn report: the newest backtest replaces the last.
+        await ctx.db.writeSelect(
+          'metrics/churn_backtest',
+          'select $as_of::date as as_of, $cutoff::date as cutoff, $figures::json as figures, now() as measured_at',
+          { as_of: result.asOf, cutoff: result.cutoff, figures: JSON.stringify(result) },
+        );
+        console.log(`\nwrote ${options.out} and metrics/churn_backtest`);
       } finally {
         ctx.close();
       }

@@ -7,6 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { churn } from '../../notebooks/churn.ts';
+import { createContext } from '../../notebooks/lib/context.ts';
+import { escapeHtml } from '../../notebooks/lib/format.ts';
 import { addDays, HORIZON_DAYS } from '../../src/churn/training-set.ts';
 import { Lake } from '../../src/lake/lake.ts';
 import { openRunner } from '../../src/pipeline/model-graph.ts';
@@ -64,5 +67,20 @@ describe('churn scoring', () => {
     const [top] = await db.query('select reasons from churn_scores order by probability desc limit 1');
     expect((top!.reasons as string[]).length).toBe(3);
     expect(await scoreAt('2026-07-02')).toMatch(/fitted now/);
+  });
+
+  it('reports the bands, the top-risk members with their reasons and the fits', async () => {
+    const page = await churn.render(
+      await createContext(db, { timeZone: DEFAULT_TIME_ZONE, asOf: '2026-07-02' }),
+    );
+    const [high] = await db.query("select count(*)::integer as n from churn_scores where risk_band = 'high'");
+    expect(page).toContain('data-table="churn-bands-table"');
+    expect(page).toContain('data-chart="churn-bands"');
+    expect(page).toMatch(new RegExp(`high</td>\\s*<td[^>]*>${high!.n}<`));
+    const [top] = await db.query(
+      "select array_to_string(reasons, '; ') as reasons from churn_scores order by probability desc, customer_id limit 1",
+    );
+    expect(page).toContain(escapeHtml(String(top!.reasons)));
+    expect(page).toContain('data-table="churn-fits"');
   });
 });

@@ -53,6 +53,7 @@ describe('reports of a sandbox gym, against its ground truth', () => {
       'offers.html',
       'ads.html',
       'audiences.html',
+      'churn.html',
       'data-quality.html',
     ]);
     expect(rendered.filter((r) => r.error)).toEqual([]);
@@ -180,7 +181,7 @@ describe('reports of a sandbox gym, against its ground truth', () => {
     expect(funnel.reduce((n, f) => n + f.members, 0)).toBeGreaterThan(0);
   });
 
-  it('says offers and quality checks are not yet computed while their tables are absent', async () => {
+  it('says offers, quality checks and churn scores are not yet computed while their tables are absent', async () => {
     const offers = await readFile(path.join(outDir, 'offers.html'), 'utf8');
     expect(offers).toContain('data-pending="metrics/offer_conversion"');
     expect(offers).toContain('Campaign engagement');
@@ -189,6 +190,8 @@ describe('reports of a sandbox gym, against its ground truth', () => {
     expect(quality).toContain('data-pending="state/daily_runs"');
     expect(quality).toContain('data-table="freshness"');
     expect(quality).toContain('data-table="identity-confidence"');
+    const churn = await readFile(path.join(outDir, 'churn.html'), 'utf8');
+    expect(churn).toContain('data-pending="core/churn_scores"');
   });
 });
 

@@ -41,12 +41,13 @@ export interface MembershipSpec {
 
 /**
  * A hand-built world for the rules: customers and their timeline, written into a lake as the core
- * tables the rules read (customer_events, customer_master, customer_identifiers, and the
- * customer_memberships model built from the events) plus the Capitan accounts.
+ * tables the rules read (customer_events, customer_master, customer_identifiers, churn_scores, and
+ * the customer_memberships model built from the events) plus the Capitan accounts.
  */
 export class HandBuilt {
   private readonly customers = new Map<string, Customer>();
   private readonly events: Event[] = [];
+  private readonly churnScores: { customerId: string; day: string; probability: number }[] = [];
   private sequence = 0;
 
   customer(customerId: string, options: Partial<Omit<Customer, 'customerId'>> = {}): this {
@@ -101,6 +102,13 @@ export class HandBuilt {
     if (spec.end) this.event(customerId, 'membership_cancelled', spec.end, details);
     for (const f of spec.freezes ?? [])
       this.event(customerId, 'membership_frozen', f.on, { ...details, frozen_until_date: f.until });
+    return this;
+  }
+
+  /** The churn model's score for the customer on `day`, as the daily run's churn step writes it. */
+  churnScore(customerId: string, day: string, probability: number): this {
+    if (!this.customers.has(customerId)) this.customer(customerId);
+    this.churnScores.push({ customerId, day, probability });
     return this;
   }
 
@@ -175,6 +183,20 @@ export class HandBuilt {
       `select capitan_id as customer_id, timezone($time_zone, (capitan_created || ' 09:00:00')::timestamp) as created_at
        from hb_customers where capitan_id is not null`,
       { time_zone: TIME_ZONE },
+    );
+    await db.run(
+      'create or replace temp table hb_churn_scores (customer_id varchar, day varchar, probability varchar)',
+    );
+    await db.appendRows(
+      'hb_churn_scores',
+      this.churnScores.map((c) => [c.customerId, c.day, String(c.probability)]),
+    );
+    await db.writeSelect(
+      'core/churn_scores',
+      `select customer_id, day::date as as_of, probability::double as probability,
+              case when probability::double >= 0.3 then 'high' else 'low' end as risk_band,
+              ['visits down 60% vs their usual rate'] as reasons
+       from hb_churn_scores`,
     );
     const runner = await openRunner(db);
     await runner.build(

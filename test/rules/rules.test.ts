@@ -156,6 +156,38 @@ describe('churn_risk thresholds come from the configuration', () => {
   });
 });
 
+describe("predicted_churn: the churn model's probability at the day, from 0.32", () => {
+  const cases = ruleCases('predicted_churn', (w) => {
+    w.churnScore('at-threshold', AS_OF, 0.32).churnScore('just-below', AS_OF, 0.3199);
+    // Scored high on another day only: a score is read on its own day, never carried over.
+    w.churnScore('scored-yesterday', at(-1), 0.9).churnScore('scored-tomorrow', at(1), 0.9);
+  });
+
+  it('flags a score at or above the threshold on the day itself', () => {
+    expect(cases.flagged()).toEqual(['at-threshold', 'scenario-positive']);
+  });
+
+  it('carries the probability and the reasons into the flag', () => {
+    expect(cases.flagDate('at-threshold')).toBe(AS_OF);
+    expect(cases.details('at-threshold')).toMatchObject({
+      probability: 0.32,
+      risk_band: 'high',
+      reasons: ['visits down 60% vs their usual rate'],
+      description: 'Churn probability 32% within 90 days: visits down 60% vs their usual rate',
+    });
+  });
+});
+
+describe('predicted_churn threshold comes from the configuration', () => {
+  const cases = ruleCases('predicted_churn', (w) => w.churnScore('at-0.2', AS_OF, 0.2), {
+    min_probability: 0.15,
+  });
+
+  it('flags a lower score when the threshold is lowered', () => {
+    expect(cases.flagged()).toEqual(['at-0.2', 'scenario-positive']);
+  });
+});
+
 describe('no_email: active in the last 180 days without an email', () => {
   const cases = ruleCases('no_email', (w) => {
     w.customer('active-179', { email: null }).checkin('active-179', at(-179));

@@ -26,6 +26,10 @@ export const SCENARIOS: Record<string, Scenario> = {
         .checkin(c, addDays(d, -5)),
     negative: (w, c, d) => w.membership(c, { id: `m-${c}`, start: LONG_AGO }).checkins(c, d, 12, 7),
   },
+  predicted_churn: {
+    positive: (w, c, d) => w.membership(c, { id: `m-${c}`, start: LONG_AGO }).churnScore(c, d, 0.6),
+    negative: (w, c, d) => w.membership(c, { id: `m-${c}`, start: LONG_AGO }).churnScore(c, d, 0.1),
+  },
   no_email: {
     positive: (w, c, d) => w.customer(c, { email: null }).checkin(c, addDays(d, -10)),
     negative: (w, c, d) => w.customer(c).checkin(c, addDays(d, -10)),
