@@ -177,8 +177,10 @@ async function runSteps(
       now,
     });
     // A TypeScript model of the graph, as one step: its outcome is the step's summary.
+    const stepFailures: string[] = [];
     const step = async (id: string) => {
       const [built] = await runner.build(runner.graph.select((m) => m.id === id));
+      if (built!.outcome!.failure) stepFailures.push(`FAILED ${id}: ${built!.outcome!.failure}`);
       return built!.outcome!;
     };
     const outcome = (r: ModelOutcome) => r.detail;
@@ -256,6 +258,7 @@ async function runSteps(
     if (headline) log(`\n${formatHeadline(headline).join('\n')}`);
 
     const failures = [
+      ...stepFailures,
       ...streams
         .filter((s) => s.status === 'failed')
         .map((f) => `FAILED ${f.source}/${f.stream}: ${f.error}`),

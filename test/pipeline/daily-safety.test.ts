@@ -61,6 +61,12 @@ describe('the daily run on the tiny sandbox gym: crash-safe and idempotent', () 
     const first = await daily().done;
     expect(first.code, first.stdout + first.stderr).toBe(0);
     expect(first.stdout).toMatch(/publish .*published; snapshot \d{4}-\d{2}-01 \(\d+ tables\)/);
+    expect(first.stdout).toMatch(
+      /analyse\s.*templates of \d+ campaigns: 0 cached, [1-9]\d* LLM calls.*LLM cost \$0\.\d+/,
+    );
+    expect(first.stdout).toMatch(
+      /images of \d+ posts: 0 cached, [1-9]\d* LLM calls; run LLM cost \$\d+\.\d{4}/,
+    );
     const before = await fingerprint(location, everythingButTheRunLog);
 
     const second = await daily().done;
