@@ -12,6 +12,7 @@ import {
   readTemplateCache,
   TEMPLATE_CACHE_KEY,
   type TemplateRecord,
+  templateAnswerPublisher,
   writeRecords,
   writeTemplateCache,
 } from './template-cache.ts';
@@ -79,7 +80,8 @@ interface Campaign {
 /**
  * Reads each distinct email template once: campaign HTML becomes visible text, keyed by its hash in
  * the persistent cache `state/email_templates`. A miss is read by Claude (or, with no key, by the
- * heuristic, which a later run with a key upgrades). A failed or invalid answer is neither cached
+ * heuristic, which a later run with a key upgrades); each answer is published to the cache as it
+ * arrives, so a run killed later does not pay for it again. A failed or invalid answer is neither cached
  * nor taken as "no offer": the campaign is `unknown` and the template is read again next run.
  * Writes `core/campaign_offers` (what the timeline and the conversion metrics read) and a JSON copy.
  */
@@ -122,6 +124,11 @@ export async function analyseTemplates(
     exportPath: options.exportPath ?? path.join(db.lake.root, 'outputs', 'email_templates.json'),
   };
   const failures = new Map<string, string>();
+  const publisher = templateAnswerPublisher(db);
+  const store = async (record: TemplateRecord) => {
+    cache.set(record.content_hash, record);
+    await publisher.add(record);
+  };
   const limit = pLimit(CONCURRENT_CALLS);
   await Promise.all(
     [...inputs].map(([hash, { input, campaign }]) =>
@@ -138,8 +145,8 @@ export async function analyseTemplates(
           subject: input.subject,
           analyzed_at: now,
         };
-        const readHeuristically = () => {
-          cache.set(hash, {
+        const readHeuristically = async () => {
+          await store({
             ...base,
             ...extractOfferHeuristically(input),
             analyzed_by: 'heuristic',
@@ -151,7 +158,7 @@ export async function analyseTemplates(
           result.heuristic += 1;
         };
         if (!options.claude || result.authFailure) {
-          readHeuristically();
+          await readHeuristically();
           return;
         }
         result.llmCalls += 1;
@@ -165,7 +172,7 @@ export async function analyseTemplates(
           // A refused key is no answer from the model: the heuristic reads this template instead.
           result.authFailure = answer.error;
           result.llmCalls -= 1;
-          readHeuristically();
+          await readHeuristically();
           return;
         }
         if (!answer.ok) {
@@ -173,7 +180,7 @@ export async function analyseTemplates(
           result.errors.push({ campaignId: campaign.campaign_id, error: answer.error });
           return;
         }
-        cache.set(hash, {
+        await store({
           ...base,
           ...answer.value,
           analyzed_by: 'llm',
