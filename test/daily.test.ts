@@ -1,6 +1,9 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lake } from '../src/lake/lake.ts';
 import { type RunningEmulators, startEmulators } from '../src/sandbox/emulators/index.ts';
 import { generateGym } from '../src/sandbox/generate.ts';
+import { Database } from '../src/sql/database.ts';
 import { runEntry } from './support/run-cli.ts';
 import { useTempDirs } from './support/temp-dir.ts';
 
@@ -14,33 +17,52 @@ describe('npx tsx src/daily.ts', () => {
     await running?.close();
   });
 
-  it('finishes the other sources when one fails, reports which, and exits 1', async () => {
+  it('fails the run on refused Capitan, Stripe and Anthropic keys, naming each setting; the other sources and heuristic offers are published; exit 1', async () => {
     const cwd = await tempDir();
     const result = await runEntry('src/daily.ts', [], {
       cwd,
-      env: { ...running.env, CAPITAN_API_TOKEN: 'revoked-token', BASIN_LAKE_URL: 'lake' },
+      env: {
+        ...running.env,
+        CAPITAN_API_TOKEN: 'revoked-token',
+        ANTHROPIC_API_KEY: 'sk-ant-revoked',
+        STRIPE_API_KEY: 'sk_test_revoked',
+        BASIN_LAKE_URL: 'lake',
+      },
     });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/FAILED capitan\/customers: .*401/);
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/FAILED capitan\/customers: .*check CAPITAN_API_TOKEN; .*401/);
+    expect(result.stdout).toMatch(/FAILED stripe\/customers: .*check STRIPE_API_KEY; .*401/);
+    expect(result.stdout).toMatch(
+      /FAILED analyse: the Anthropic API refused ANTHROPIC_API_KEY \(.*401.*\): email offers were read by the heuristic/,
+    );
+    expect(result.stdout).toMatch(/heuristic fallback/);
     for (const stream of [
-      'stripe/payment_intents',
       'square/payments',
       'mailchimp/campaigns',
       'instagram/media',
       'facebook_ads/insights',
       'facebook_ads/campaign_insights',
-    ]) {
+    ])
       expect(result.stdout).toMatch(new RegExp(`${stream}\\s+ok`));
-    }
-    expect(result.stdout + result.stderr).not.toContain('revoked-token');
-    expect(result.stdout).toContain('stage');
-    expect(result.stdout).toMatch(
-      /analyse\s.*templates of \d+ campaigns: 0 cached, [1-9]\d* LLM calls.*LLM cost \$0\.\d+/,
-    );
-    expect(result.stdout).toMatch(
-      /images of \d+ posts: 0 cached, [1-9]\d* LLM calls; run LLM cost \$\d+\.\d{4}/,
-    );
+    expect(result.stdout + result.stderr).not.toMatch(/revoked/);
     expect(result.stdout).toMatch(/offers\s.*\d+ campaigns, [1-9]\d* with an offer/);
+    expect(result.stdout).toMatch(/publish\s.*published/);
+
+    // What the run published: the offers the heuristic read, and the run logged as failed.
+    const lake = new Lake({ kind: 'local', dir: path.join(cwd, 'lake') });
+    const db = await Database.open(lake, { timeZone: 'America/Chicago' });
+    const offers = await db.query(
+      `select analyzed_by, count(*)::int as n, count(*) filter (where has_offer)::int as with_offer
+       from campaign_offers group by all`,
+    );
+    expect(offers).toEqual([
+      { analyzed_by: 'heuristic', n: expect.any(Number), with_offer: expect.any(Number) },
+    ]);
+    expect(offers[0]!.with_offer).toBeGreaterThan(0);
+    const [run] = await db.query('select status, error from daily_runs');
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/ANTHROPIC_API_KEY/) });
+    db.close();
+    lake.close();
   });
 
   it('fetches only the sources named with --only and exits 0', async () => {

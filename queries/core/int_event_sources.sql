@@ -42,9 +42,10 @@ recipients as not materialized (
     select * from stg_mailchimp__recipients
 ),
 
--- The offer each campaign's template carries (written by the template analysis; empty before it runs).
+-- The offer each campaign's template carries (written by the template analysis; empty before it runs);
+-- one that failed its plausibility checks reads as unknown.
 offers as (
-    select * from campaign_offers
+    select * from int_campaign_offer_facts
 ),
 
 purchases as (
@@ -272,7 +273,7 @@ email_events as (
                 -- has_offer stays null while a template is unknown: never read as "no offer".
                 else json_object(
                     'campaign_id', r.campaign_id, 'has_offer', o.has_offer, 'email_category', o.email_category,
-                    'analyzed_by', coalesce(o.analyzed_by, 'unknown')
+                    'analyzed_by', coalesce(o.analyzed_by, 'unknown'), 'offer_status', o.offer_status
                 )
             end as event_details
         from recipients as r

@@ -19,8 +19,9 @@
 -- took, in dollars, and promo_discount what the code took off.
 with
 
+-- An offer that failed its plausibility checks (needs_review) counts as unknown: no offer, no code.
 campaigns as (
-    select * from campaign_offers
+    select * from int_campaign_offer_facts
 ),
 
 -- One row per campaign, event type and person: a customer reached at two addresses is one person.

@@ -83,6 +83,27 @@ export function isTransient(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Graph's codes for a token that is invalid or expired (190, 102) or lacks a permission (200–299);
+ * Graph answers them with HTTP 400, not 401/403.
+ */
+const graphAuthCodes = (code: number) => code === 190 || code === 102 || (code >= 200 && code < 300);
+
+/**
+ * An answer that refuses the credentials: 401 or 403 (a 403 the API marked as a throttle excluded),
+ * or Graph's auth codes. Retrying cannot help; the setting holding the key has to change.
+ */
+export function isAuthFailure(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof HttpStatusError && e.transient) return false;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'number' && graphAuthCodes(code)) return true;
+    const status = statusOf(e);
+    if (status === 401 || status === 403) return true;
+  }
+  return false;
+}
+
 /** Milliseconds the server asked us to wait, from a `Retry-After` header in seconds or as a date. */
 export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | undefined {
   if (!header) return undefined;

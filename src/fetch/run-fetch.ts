@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 import type { Config, SourceName } from '../config.ts';
 import { startProgress } from '../progress.ts';
+import { settings as allSettings } from '../settings.ts';
+import { sourceConfigs } from '../sources/catalog.ts';
 import type { Database } from '../sql/database.ts';
 import { readFetchState, type StreamState, stateKey, writeFetchState } from './fetch-state.ts';
 import { RawStreamWriter, type RejectedRecord, writeRejected } from './raw-writer.ts';
+import { isAuthFailure } from './retry.ts';
 import type { SourceDefinition, StreamContext, StreamDefinition } from './source.ts';
 import { fetchWindow } from './windows.ts';
 
@@ -205,7 +208,7 @@ async function runStream(
       progress.advance(page.length, `${pages} pages`);
     }
   } catch (e) {
-    error = (e as Error).message;
+    error = isAuthFailure(e) ? describeAuthFailure(source, e) : (e as Error).message;
   } finally {
     await writer.close();
     await writeRejected(db, options.runId, `${source}-${stream.name}`, rejected);
@@ -233,6 +236,13 @@ async function runStream(
     ...(error === undefined ? {} : { error }),
   };
   return { stream, context, result, recheckFrom };
+}
+
+/** A refused key names the setting that holds it: the one thing the user has to change. */
+function describeAuthFailure(source: SourceName, error: unknown): string {
+  const required = sourceConfigs.find((c) => c.name === source)?.required ?? [];
+  const credentials = allSettings.filter((s) => s.secret && required.includes(s.name)).map((s) => s.name);
+  return `the API refused the credentials (authentication or permission): check ${credentials.join(', ') || 'its settings'}; ${(error as Error).message}`;
 }
 
 function fail(result: StreamResult, error: string, log: (line: string) => void): void {

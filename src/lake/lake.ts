@@ -122,6 +122,30 @@ export class Lake {
     return path.join(this.root, relative);
   }
 
+  /**
+   * Adds one immutable part to a state table and publishes it at once, inside a transaction too (which
+   * keeps it): for what must outlive a killed run, an answer already paid for. A table written whole
+   * before keeps its file as its first part, until a whole write (in the transaction) compacts it again.
+   */
+  async publishPart(key: string, partId: string, write: ParquetWriter): Promise<string> {
+    assertTableKey(key);
+    if (!/^[A-Za-z0-9_.-]+$/.test(partId))
+      throw new Error(`part id "${partId}" has characters a file name can't`);
+    await this.load();
+    const relative = `${key}/${partId}.parquet`;
+    await this.putFile(relative, write);
+    await this.record(
+      `${key} appended`,
+      (manifest) => {
+        const entry = manifest.tables[key];
+        const parts = entry?.layout === 'parts' ? entry.parts : entry?.layout === 'file' ? [entry.file] : [];
+        manifest.tables[key] = { layout: 'parts', parts: [...parts.filter((p) => p !== relative), relative] };
+      },
+      { evenInTransaction: true },
+    );
+    return path.join(this.root, relative);
+  }
+
   /** Removes a table from the lake (its files go at the next commit's clean-up). */
   async dropTable(key: string): Promise<void> {
     assertTableKey(key);
@@ -320,14 +344,19 @@ export class Lake {
   }
 
   /**
-   * Applies a change to the transaction's manifest, or publishes it at once: read, change, write,
+   * Applies a change to the transaction's manifest, or publishes it at once (with `evenInTransaction`,
+   * both: the committed set gets it now, the transaction's set keeps it): read, change, write,
    * one change at a time, so parallel writers in this process (sources fetched side by side) never
    * lose each other's tables.
    */
-  private async record(change: string, mutate: (manifest: LakeManifest) => void): Promise<void> {
+  private async record(
+    change: string,
+    mutate: (manifest: LakeManifest) => void,
+    options: { evenInTransaction?: boolean } = {},
+  ): Promise<void> {
     if (this.transaction) {
       mutate(this.transaction.manifest);
-      return;
+      if (!options.evenInTransaction) return;
     }
     const publish = async () => {
       const next = cloneManifest(await this.load());

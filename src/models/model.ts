@@ -75,6 +75,8 @@ export interface RunContext {
 /** What a built model reports for the run summary. */
 export interface ModelOutcome {
   detail: string;
+  /** Set when the model built, but from a fallback the run must report as failed (a refused API key). */
+  failure?: string;
   records?: number;
   rejected?: number;
 }

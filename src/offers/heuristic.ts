@@ -40,7 +40,7 @@ const TYPE_CUES: [OfferType, RegExp][] = [
  * promo codes, expiry dates and free trials, found in the sentence around the code or discount.
  * It knows only the offer fields; a later run with a key replaces its answer.
  */
-export function extractOfferHeuristically(input: TemplateInput): Offer {
+export function extractOfferHeuristically(input: Omit<TemplateInput, 'altText'>): Offer {
   const text = input.text;
   const code = CODE.exec(text);
   const trial = FREE_TRIAL.exec(text);
@@ -105,7 +105,7 @@ function isoDate(year: number, month: number, day: number): string | null {
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
-function emailCategory(input: TemplateInput, hasOffer: boolean): EmailCategory {
+function emailCategory(input: Omit<TemplateInput, 'altText'>, hasOffer: boolean): EmailCategory {
   const heading = `${input.title} ${input.subject}`.toLowerCase();
   if (/\bwelcome\b/.test(heading)) return 'welcome';
   if (/\bmiss(ed)? you\b|\bbeen a while\b|\bcome back\b/.test(heading)) return 're-engagement';

@@ -37,6 +37,16 @@ export function describeContentRun(r: ContentRunResult): string {
   return `${describeTemplateRun(r.templates)}; ${images}; run LLM cost $${total.toFixed(4)}`;
 }
 
+/**
+ * A refused key is a failure of the run even though the step built its tables: offers were read by
+ * the heuristic and images not at all, which must not pass for a normal run.
+ */
+export function contentRunFailure(r: ContentRunResult): string | undefined {
+  const refusal = r.templates.authFailure ?? r.images.authFailure;
+  if (!refusal) return undefined;
+  return `the Anthropic API refused ANTHROPIC_API_KEY (${refusal}): email offers were read by the heuristic, post images were not analysed; fix the key and the next run reads them with the model`;
+}
+
 export function describeTemplateRun(r: TemplateRunResult): string {
   const reader = r.authFailure
     ? ` (the Anthropic API refused the key, ${r.authFailure}: heuristic fallback)`

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Database } from '../sql/database.ts';
-import { parquetReader, sqlString } from '../sql/database.ts';
+import { PARQUET_WRITE_OPTIONS, parquetReader, sqlString } from '../sql/database.ts';
 import type { TemplateAnalysis } from './analysis-schema.ts';
 
 export type AnalyzedBy = 'llm' | 'heuristic';
@@ -29,6 +30,11 @@ type OfferFields = Pick<
 >;
 
 export const TEMPLATE_CACHE_KEY = 'state/email_templates';
+
+/** Publishes each template answer the moment it arrives (see `AnswerPublisher`). */
+export function templateAnswerPublisher(db: Database): AnswerPublisher {
+  return new AnswerPublisher(db, TEMPLATE_CACHE_KEY, COLUMNS);
+}
 
 /** A template's offer, as stored in the cache and in `core/campaign_offers`. */
 export const OFFER_COLUMNS: [string, string][] = [
@@ -87,12 +93,14 @@ export async function readTemplateCache(db: Database): Promise<Map<string, Templ
        offer_expires::varchar as offer_expires, strftime(analyzed_at, '%Y-%m-%dT%H:%M:%S.%g%z') as analyzed_at,
        input_tokens::integer as input_tokens, output_tokens::integer as output_tokens
      )
-     from ${parquetReader(info)}`,
+     from ${parquetReader(info)}
+     -- Answers are appended as they arrive: a template read by the heuristic, then by the model, has both.
+     qualify row_number() over (partition by content_hash order by analyzed_by = 'llm' desc, analyzed_at desc) = 1`,
   );
   return new Map(rows.map((row) => [String(row.content_hash), row as unknown as TemplateRecord]));
 }
 
-/** Replaces the cache with `records`, atomically. */
+/** Replaces the cache with `records`, atomically: one file again in place of the answers' parts. */
 export async function writeTemplateCache(db: Database, records: TemplateRecord[]): Promise<void> {
   await writeRecords(db, TEMPLATE_CACHE_KEY, COLUMNS, records);
 }
@@ -112,11 +120,57 @@ export async function writeRecords(
   columns: [string, string][],
   records: object[],
 ): Promise<void> {
+  await db.writeSelect(key, recordsSelect(columns), recordsParams(records));
+}
+
+function recordsSelect(columns: [string, string][]): string {
   const structure = JSON.stringify(Object.fromEntries(columns));
   const names = columns.map(([name]) => `"${name}"`).join(', ');
-  await db.writeSelect(
-    key,
-    `select ${names} from (select unnest(from_json($rows::json, ${sqlString(`[${structure}]`)}), recursive := true))`,
-    { rows: JSON.stringify(records, (_key, value) => (typeof value === 'bigint' ? Number(value) : value)) },
-  );
+  return `select ${names} from (select unnest(from_json($rows::json, ${sqlString(`[${structure}]`)}), recursive := true))`;
+}
+
+function recordsParams(records: object[]): { rows: string } {
+  return {
+    rows: JSON.stringify(records, (_key, value) => (typeof value === 'bigint' ? Number(value) : value)),
+  };
+}
+
+/**
+ * The LLM cache's writer: each answer is published as a part of the state table the moment it
+ * arrives, on its own and not with the run's set, so a run killed later never pays for it again.
+ * Answers that arrive while a part is being written go together into the next one. At the end of a
+ * run, the analysis rewrites the table whole in the run's transaction, which compacts the parts.
+ */
+export class AnswerPublisher {
+  private pending: object[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private parts = 0;
+  private readonly runStamp =
+    `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+
+  constructor(
+    private readonly db: Database,
+    private readonly key: string,
+    private readonly columns: [string, string][],
+  ) {}
+
+  /** Resolves once `record` is published. */
+  add(record: object): Promise<void> {
+    this.pending.push(record);
+    const drained = this.chain.then(() => this.drain());
+    this.chain = drained.catch(() => undefined);
+    return drained;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const batch = this.pending.splice(0);
+    this.parts += 1;
+    await this.db.lake.publishPart(this.key, `${this.runStamp}-${this.parts}`, (tmp) =>
+      this.db.run(
+        `copy (${recordsSelect(this.columns)}) to ${sqlString(tmp)} ${PARQUET_WRITE_OPTIONS}`,
+        recordsParams(batch),
+      ),
+    );
+  }
 }

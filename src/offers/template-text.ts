@@ -19,6 +19,17 @@ export function visibleText(html: string): string {
   return fold(document.documentElement?.textContent ?? '');
 }
 
+/**
+ * The alt text of the email's images, which a reader of a banner sees as the image itself and the
+ * visible text leaves out ("20% off all memberships" is often only a picture).
+ */
+export function imageAltTexts(html: string): string {
+  if (!/<img\b/i.test(html)) return '';
+  const { document } = parseHTML(/<html[\s>]/i.test(html) ? html : `<html><body>${html}</body></html>`);
+  const alts = [...document.querySelectorAll('img[alt]')].map((img) => fold(img.getAttribute('alt') ?? ''));
+  return alts.filter((alt) => alt !== '').join(' | ');
+}
+
 function fold(text: string): string {
   return text.replace(/\s+/gu, ' ').trim();
 }
@@ -28,13 +39,26 @@ export interface TemplateInput {
   title: string;
   subject: string;
   text: string;
+  /** The images' alt texts, `|`-separated; empty when none. */
+  altText: string;
 }
 
 /** Bumped when the prompt or the answer's shape changes, so every template is read again. */
 export const ANALYSIS_VERSION = 'offers-v1';
 
 export function templateHash(input: TemplateInput): string {
-  return createHash('sha256')
-    .update(JSON.stringify([ANALYSIS_VERSION, input.title, input.subject, input.text]))
-    .digest('hex');
+  return (
+    createHash('sha256')
+      // Alt text joins the key only where there is some, so templates without it keep their answers.
+      .update(
+        JSON.stringify([
+          ANALYSIS_VERSION,
+          input.title,
+          input.subject,
+          input.text,
+          ...(input.altText ? [input.altText] : []),
+        ]),
+      )
+      .digest('hex')
+  );
 }

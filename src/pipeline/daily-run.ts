@@ -131,9 +131,11 @@ async function runSteps(
     (r) => ({ records: r.downloaded }),
   );
   const db = await Database.open(lake, { timeZone: config.timeZone });
+  let begun = false;
   try {
     await recordRun(db, run);
     await lake.begin(runId);
+    begun = true;
     let streams: StreamResult[] = [];
     const sources = await loadSources();
     if (options.fetch) {
@@ -177,8 +179,10 @@ async function runSteps(
       now,
     });
     // A TypeScript model of the graph, as one step: its outcome is the step's summary.
+    const stepFailures: string[] = [];
     const step = async (id: string) => {
       const [built] = await runner.build(runner.graph.select((m) => m.id === id));
+      if (built!.outcome!.failure) stepFailures.push(`FAILED ${id}: ${built!.outcome!.failure}`);
       return built!.outcome!;
     };
     const outcome = (r: ModelOutcome) => r.detail;
@@ -217,7 +221,11 @@ async function runSteps(
     const headline = await headlineMetrics(db);
     const snapshot = await timed(
       'publish',
-      () => publish(lake, snapshotName(now, config.timeZone)),
+      async () => {
+        // Its row goes out with its tables: a run killed after this is logged as having published.
+        await recordRun(db, { ...run, status: 'published' });
+        return publish(lake, snapshotName(now, config.timeZone));
+      },
       (r) =>
         `${lake.remote ? `${lake.describe()}: ` : ''}published${r.snapshot ? `; snapshot ${r.snapshot} (${r.tables} tables)` : ''}`,
     );
@@ -256,6 +264,7 @@ async function runSteps(
     if (headline) log(`\n${formatHeadline(headline).join('\n')}`);
 
     const failures = [
+      ...stepFailures,
       ...streams
         .filter((s) => s.status === 'failed')
         .map((f) => `FAILED ${f.source}/${f.stream}: ${f.error}`),
@@ -278,7 +287,8 @@ async function runSteps(
     );
     return failures.length > 0 ? ExitCode.failure : ExitCode.ok;
   } catch (error) {
-    // Nothing of this run is published; the run log says why.
+    // Unless it failed after publishing, nothing of this run is published; the run log says why.
+    const published = begun && !lake.inTransaction;
     if (lake.inTransaction) lake.rollback();
     run.status = 'failed';
     run.error = (error as Error)?.message ?? String(error);
@@ -288,7 +298,9 @@ async function runSteps(
       log(`could not write the run log: ${(logError as Error).message}`),
     );
     log(`\n${formatSummary(steps)}`);
-    log(`run ${runId}: failed; nothing was published`);
+    log(
+      `run ${runId}: failed; ${published ? 'its tables were published' : 'none of its tables were published'}`,
+    );
     throw error;
   } finally {
     db.close();

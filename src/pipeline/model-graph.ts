@@ -79,8 +79,12 @@ export function typescriptModels(sqlModels: SqlModel[]): TypeScriptModel[] {
         return undefined;
       },
       async run({ db, config }) {
-        const { describeContentRun, runContentAnalysis } = await import('../offers/run-offers.ts');
-        return { detail: describeContentRun(await runContentAnalysis(db, config?.anthropic)) };
+        const { contentRunFailure, describeContentRun, runContentAnalysis } = await import(
+          '../offers/run-offers.ts'
+        );
+        const result = await runContentAnalysis(db, config?.anthropic);
+        const failure = contentRunFailure(result);
+        return { detail: describeContentRun(result), ...(failure ? { failure } : {}) };
       },
     },
     {

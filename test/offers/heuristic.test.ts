@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { heuristicAccuracy } from '../../src/evaluate/offer-heuristic.ts';
 import { extractOfferHeuristically } from '../../src/offers/heuristic.ts';
-import { templateHash, visibleText } from '../../src/offers/template-text.ts';
+import { imageAltTexts, templateHash, visibleText } from '../../src/offers/template-text.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 
 describe('visible text of an email', () => {
@@ -18,9 +18,13 @@ describe('visible text of an email', () => {
   });
 
   it('keys templates by what the model reads: layout changes keep the hash, words change it', () => {
-    const hash = (html: string) => templateHash({ title: 't', subject: 's', text: visibleText(html) });
+    const hash = (html: string) =>
+      templateHash({ title: 't', subject: 's', text: visibleText(html), altText: imageAltTexts(html) });
     expect(hash('<p>Save 10%</p>')).toBe(hash('<div>\n  Save   10%\n</div>'));
     expect(hash('<p>Save 10%</p>')).not.toBe(hash('<p>Save 15%</p>'));
+    // A banner's alt text is read too: changing it is changing what the model reads.
+    expect(hash('<p>Hi</p><img alt="20% off">')).not.toBe(hash('<p>Hi</p><img alt="30% off">'));
+    expect(hash('<p>Hi</p><img src="x.png">')).toBe(hash('<p>Hi</p>'));
   });
 });
 

@@ -1,7 +1,8 @@
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
+import { manifestFile } from '../../src/lake/manifest.ts';
 import { lockFileName } from '../../src/pipeline/lock.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { Database } from '../../src/sql/database.ts';
@@ -13,8 +14,17 @@ const timeZone = 'America/Chicago';
 const gymAsOf = generateGym({ size: 'tiny' }).asOf;
 
 const everythingButTheRunLog = (key: string) => key !== 'state/daily_runs';
+/** The LLM cache is published answer by answer, outside the run's set: a killed run keeps what it paid for. */
+const llmCache = ['state/email_templates', 'state/image_analyses'];
+const theRunSet = (key: string) => everythingButTheRunLog(key) && !llmCache.includes(key);
 const coreAndStaging = (key: string) => key.startsWith('core/') || key.startsWith('staging/');
 const day = (date: Date) => date.toISOString().slice(0, 10);
+const manifestPublisher = async (lake: string) =>
+  (
+    JSON.parse(await readFile(path.join(lake, manifestFile), 'utf8')) as {
+      published_by: string | null;
+    }
+  ).published_by;
 
 const DAILY_STEPS = [
   'sync',
@@ -61,6 +71,12 @@ describe('the daily run on the tiny sandbox gym: crash-safe and idempotent', () 
     const first = await daily().done;
     expect(first.code, first.stdout + first.stderr).toBe(0);
     expect(first.stdout).toMatch(/publish .*published; snapshot \d{4}-\d{2}-01 \(\d+ tables\)/);
+    expect(first.stdout).toMatch(
+      /analyse\s.*templates of \d+ campaigns: 0 cached, [1-9]\d* LLM calls.*LLM cost \$0\.\d+/,
+    );
+    expect(first.stdout).toMatch(
+      /images of \d+ posts: 0 cached, [1-9]\d* LLM calls; run LLM cost \$\d+\.\d{4}/,
+    );
     const before = await fingerprint(location, everythingButTheRunLog);
 
     const second = await daily().done;
@@ -106,7 +122,7 @@ describe('the daily run on the tiny sandbox gym: crash-safe and idempotent', () 
     const earlier = new Date(gymAsOf.getTime() - 10 * 86_400_000);
     const baseline = await daily('--as-of', day(earlier)).done;
     expect(baseline.code, baseline.stdout + baseline.stderr).toBe(0);
-    const before = await fingerprint(location, everythingButTheRunLog);
+    const before = await fingerprint(location, theRunSet);
 
     // Every step before publish: the reports come after it, from the set it published.
     const beforePublish = DAILY_STEPS.slice(DAILY_STEPS.indexOf('fetch'), DAILY_STEPS.indexOf('publish'));
@@ -117,17 +133,33 @@ describe('the daily run on the tiny sandbox gym: crash-safe and idempotent', () 
       run.child.kill('SIGKILL');
       const killed = await run.done;
       expect(killed.signal, `${step}: the run ended before it was killed:\n${killed.stdout}`).toBe('SIGKILL');
-      expect(await fingerprint(location, everythingButTheRunLog), `killed in ${step}`).toEqual(before);
+      expect(await fingerprint(location, theRunSet), `killed in ${step}`).toEqual(before);
       // The dead run's lock is still there; the next run will find it stale.
       await access(path.join(lake, lockFileName));
     }
 
-    // Killed as it publishes: the lake holds one whole set of tables, the old or the new.
+    // Killed inside publish, once the manifest names the run (its snapshot and reports not done): the
+    // lake holds the run's whole set, and the run log published with it says so.
     const publishing = daily();
     await publishing.stepStarted('publish');
+    let publishedBy = await manifestPublisher(lake);
+    while (!/^\d{8}T\d{6}Z$/.test(publishedBy ?? '')) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      publishedBy = await manifestPublisher(lake);
+    }
     publishing.child.kill('SIGKILL');
-    expect((await publishing.done).signal).toBe('SIGKILL');
+    const publishKilled = await publishing.done;
+    expect(publishKilled.signal, `the run ended before it was killed:\n${publishKilled.stdout}`).toBe(
+      'SIGKILL',
+    );
     const afterPublishKill = await fingerprint(location, everythingButTheRunLog);
+    const loggedAtKill = new Lake(location);
+    const logDb = await Database.open(loggedAtKill, { timeZone });
+    expect(
+      await logDb.query('select run_id, status from daily_runs order by started_at desc limit 1'),
+    ).toEqual([{ run_id: publishedBy, status: 'published' }]);
+    logDb.close();
+    loggedAtKill.close();
 
     const next = await daily().done;
     expect(next.code, next.stdout + next.stderr).toBe(0);
@@ -137,12 +169,11 @@ describe('the daily run on the tiny sandbox gym: crash-safe and idempotent', () 
       .filter(coreAndStaging)
       .filter((k) => after[k] !== before[k]);
     expect(coreChanged).toContain('core/customer_events');
-    const publishKillKept = (key: string) =>
-      afterPublishKill[key] === before[key] || afterPublishKill[key] === after[key];
+    // The set the killed run published is the one a complete run leaves.
     expect(
       Object.keys(after)
         .filter(coreAndStaging)
-        .filter((k) => !publishKillKept(k)),
+        .filter((k) => afterPublishKill[k] !== after[k]),
     ).toEqual([]);
 
     const reader = new Lake(location);
@@ -151,7 +182,14 @@ describe('the daily run on the tiny sandbox gym: crash-safe and idempotent', () 
     expect(runs).toHaveLength(beforePublish.length + 3);
     expect(runs[0]).toEqual({ status: 'ok', error: null });
     for (const killed of runs.slice(1, beforePublish.length + 1))
-      expect(killed).toMatchObject({ status: 'failed', error: expect.stringMatching(/^interrupted/) });
+      expect(killed).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(/^interrupted: .*none of its tables were published/),
+      });
+    expect(runs.at(-2)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^interrupted after publishing: its tables are published/),
+    });
     expect(runs.at(-1)).toEqual({ status: 'ok', error: null });
     db.close();
     reader.close();
