@@ -390,7 +390,7 @@ describe('mailchimp source', () => {
     const refused = byStream(await run('run-2'));
     expect(refused.members).toMatchObject({
       status: 'failed',
-      error: `audience ${listId} members answered 403: This account has been disabled.`,
+      error: `the API refused the credentials (authentication or permission): check MAILCHIMP_API_KEY; audience ${listId} members answered 403: This account has been disabled.`,
     });
     // Not retried: a second attempt would have got past the one-off fault.
     expect(emulator.faults.fired.filter((f) => f.kind === 'respond')).toHaveLength(3);
