@@ -14,8 +14,9 @@ export interface ResolverConfig {
   /** The same for keys made of names alone, whose blocks of namesakes grow with the square of size. */
   maxWeakBlockSize: number;
   /**
-   * In a split block each profile meets this many profiles after it in sort order (name, birth
-   * date): classic sorted neighbourhood, so the pairs grow with the profiles, not their square.
+   * In a split block of a weak key each profile meets this many profiles after it in sort order
+   * (name, birth date): classic sorted neighbourhood, so the pairs grow with the profiles, not their
+   * square. A split block of a strong key (an address, a national id) is rare and keeps the cap's worth.
    */
   neighbours: number;
 
