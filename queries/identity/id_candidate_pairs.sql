@@ -3,7 +3,7 @@
 -- $minor_owner_rule_id when the owner is under 18 at $as_of). `rules` holds one bit per rule that
 -- paired them. A block is compared whole up to $max_block_size profiles ($max_weak_block_size for keys
 -- of names alone); a larger one is not dropped but split, sorted-neighbourhood style: its profiles
--- in order of name and birth date, each compared with the next (cap − 1), so the work stays linear.
+-- in order of name and birth date, each compared with the next $neighbours (a weak key) or the cap's worth, so the work stays linear.
 with
 
 sized as (
@@ -12,6 +12,7 @@ sized as (
     k.block_key,
     k.profile_id,
     count(*) over (partition by k.rule_id, k.block_key) as block_size,
+    k.weak,
     case when k.weak then $max_weak_block_size else $max_block_size end as cap
   from id_block_keys as k
 ),
@@ -21,7 +22,7 @@ ranked as (
     s.rule_id,
     s.block_key,
     s.profile_id,
-    least(s.block_size, s.cap) as window_size,
+    case when s.block_size <= s.cap then s.block_size when s.weak then $neighbours + 1 else s.cap end as window_size,
     row_number() over (
       partition by s.rule_id, s.block_key order by p.ln, p.fn, p.dob, s.profile_id
     ) as position

@@ -2,7 +2,7 @@
  * Blocking rules: which pairs of profiles get compared at all. Each rule gives every profile a list
  * of keys (SQL over the profile `p`); profiles sharing a key under a rule become a candidate pair,
  * and the union over rules is what the model scores. A key held by more than `maxBlockSize` profiles
- * (a common surname's soundex) is split into neighbourhoods rather than compared whole.
+ * (a common surname's soundex) is split into neighbourhoods (`neighbours`) rather than compared whole.
  * The bit of each rule that paired them is kept, to train the model on one block at a time.
  */
 export interface BlockingRule {

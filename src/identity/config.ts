@@ -9,10 +9,16 @@ export interface ResolverConfig {
   mediumThreshold: number;
   /** Links from here up to the medium threshold go to the review queue (the low tier), never joined. */
   reviewThreshold: number;
-  /** Blocking keys held by more profiles than this are split: each profile meets this many neighbours. */
+  /** Blocking keys held by more profiles than this are not compared whole but split into neighbourhoods. */
   maxBlockSize: number;
   /** The same for keys made of names alone, whose blocks of namesakes grow with the square of size. */
   maxWeakBlockSize: number;
+  /**
+   * In a split block of a weak key each profile meets this many profiles after it in sort order
+   * (name, birth date): classic sorted neighbourhood, so the pairs grow with the profiles, not their
+   * square. A split block of a strong key (an address, a national id) is rare and keeps the cap's worth.
+   */
+  neighbours: number;
 
   /** Random profile pairs drawn to estimate u. */
   uSampleSize: number;
@@ -29,6 +35,7 @@ export const DEFAULT_CONFIG: ResolverConfig = {
   reviewThreshold: 0.8,
   maxBlockSize: 60,
   maxWeakBlockSize: 10,
+  neighbours: 2,
   uSampleSize: 300_000,
   seed: 42,
   phoneRegion: 'US',

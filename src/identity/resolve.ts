@@ -80,6 +80,7 @@ export async function resolveIdentities(
   await steps.table('id_candidate_pairs', {
     max_block_size: config.maxBlockSize,
     max_weak_block_size: config.maxWeakBlockSize,
+    neighbours: config.neighbours,
     owner_rule_id: MEMBERSHIP_OWNER_RULE.id,
     minor_owner_rule_id: MINOR_MEMBERSHIP_OWNER_RULE.id,
     as_of: options.asOf.toISOString().slice(0, 10),
