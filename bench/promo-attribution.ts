@@ -32,7 +32,7 @@ const inCapitan = planted.filter((r) => r.code_recorded_in === 'capitan');
 // What the lake reads: each payment whose transaction lines carry a code, and what it took.
 const read = await db.query(
   `select payment_id, any_value(promo_code) as code, sum(amount_cents)::bigint as cents
-   from stg_transactions where promo_code is not null and not is_refund group by payment_id`,
+   from transactions where promo_code is not null and not is_refund group by payment_id`,
 );
 const readByPayment = new Map(read.map((r) => [String(r.payment_id), r]));
 const matched = recorded.filter((r) => readByPayment.get(r.payment_id)?.code === r.code);
