@@ -232,6 +232,8 @@ describe.skipIf(noChromium !== null)(
         'funnels',
         'offers',
         'audiences',
+        'churn',
+        'ads',
         'data-quality',
       ]) {
         const page = await open(name);
