@@ -9,8 +9,7 @@ import { createCapitanEmulator } from '../../src/sandbox/emulators/capitan.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { settings } from '../../src/settings.ts';
 import capitan from '../../src/sources/capitan/index.ts';
-import { openSourceHarness } from '../support/source-harness.ts';
-import { useTempDirs } from '../support/temp-dir.ts';
+import { openSourceHarness, useOpenedPerTest } from '../support/source-harness.ts';
 
 const DAY = 86_400_000;
 const streams = [
@@ -84,8 +83,7 @@ async function openCapitan(
 }
 
 describe('Capitan source', () => {
-  const tempDir = useTempDirs();
-  const closers: (() => Promise<void> | void)[] = [];
+  const open = useOpenedPerTest(openCapitan);
   let gym: SandboxDataset;
 
   beforeAll(() => {
@@ -94,14 +92,10 @@ describe('Capitan source', () => {
 
   afterEach(async () => {
     vi.restoreAllMocks();
-    for (const close of closers.splice(0)) await close();
   });
 
-  async function setup(options: { dataset?: SandboxDataset; clock?: Date } = {}) {
-    const opened = await openCapitan(await tempDir(), options.dataset ?? gym, options.clock);
-    closers.push(opened.close);
-    return opened;
-  }
+  const setup = (options: { dataset?: SandboxDataset; clock?: Date } = {}) =>
+    open(options.dataset ?? gym, options.clock);
 
   /** Every URL the code under test fetches, from here on. */
   function recordUrls(): () => URL[] {
@@ -254,8 +248,7 @@ describe('Capitan source', () => {
     it('is never hit when the client paces itself at the default CAPITAN_REQUESTS_PER_SECOND', async () => {
       const dataset = fewCustomers();
       const client = Number(settings.find((s) => s.name === 'CAPITAN_REQUESTS_PER_SECOND')!.default);
-      const opened = await openCapitan(await tempDir(), dataset, gym.asOf, { emulator: 10, client });
-      closers.push(opened.close);
+      const opened = await open(dataset, gym.asOf, { emulator: 10, client });
       const started = Date.now();
       const results = await opened.run();
       const seconds = (Date.now() - started) / 1000;
@@ -275,8 +268,7 @@ describe('Capitan source', () => {
 
     it('waits out the 429s of a client that asks faster, as Retry-After says, and loses nothing', async () => {
       const dataset = fewCustomers();
-      const opened = await openCapitan(await tempDir(), dataset, gym.asOf, { emulator: 10, client: 40 });
-      closers.push(opened.close);
+      const opened = await open(dataset, gym.asOf, { emulator: 10, client: 40 });
       const results = await opened.run();
       expect(results.every((r) => r.status === 'ok')).toBe(true);
       const throttled = opened.logs.filter((l) =>

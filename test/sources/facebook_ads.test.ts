@@ -15,63 +15,43 @@ import { createInstagramEmulator } from '../../src/sandbox/emulators/instagram.t
 import { generateGym } from '../../src/sandbox/generate.ts';
 import facebookAds from '../../src/sources/facebook_ads/index.ts';
 import { Database } from '../../src/sql/database.ts';
-import { useTempDirs } from '../support/temp-dir.ts';
+import { byStream, openSourceHarness, useOpenedPerTest } from '../support/source-harness.ts';
 
 const DAY = 86_400_000;
 const gym = generateGym({ size: 'tiny' });
 const ads = sandboxAds(gym);
 const localDate = (instant: Date | number) =>
   new Intl.DateTimeFormat('en-CA', { timeZone: gym.timeZone }).format(instant);
-const byStream = (results: StreamResult[]) => Object.fromEntries(results.map((r) => [r.stream, r]));
 const act = `act_${SANDBOX_AD_ACCOUNT_ID}`;
 
 describe('facebook_ads source over HTTP', () => {
-  const tempDir = useTempDirs();
-  const closers: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const close of closers.splice(0)) await close();
-  });
-
-  async function setup() {
+  const setup = useOpenedPerTest(async (dir: string) => {
     const throttle: AdsThrottleState = { accountUtilPct: 2 };
     const emulator = createInstagramEmulator(gym, {
       clock: gym.asOf,
       graphRoutes: facebookAdsRoutes(gym, throttle),
     });
     await emulator.listen();
-    const dir = await tempDir();
-    const db = await Database.open(new Lake({ kind: 'local', dir }), { timeZone: gym.timeZone });
-    closers.push(
-      () => emulator.close(),
-      () => db.close(),
-    );
-    const config = loadConfig({
+    const harness = await openSourceHarness({
+      dir,
+      emulator,
+      source: facebookAds,
       env: {
         INSTAGRAM_ACCESS_TOKEN: sandboxCredentials.instagramAccessToken,
         FACEBOOK_ADS_ACCOUNT_ID: SANDBOX_AD_ACCOUNT_ID,
         META_GRAPH_URL: emulator.url,
-        BASIN_TIMEZONE: gym.timeZone,
       },
-      cwd: dir,
+      timeZone: gym.timeZone,
     });
-    const logs: string[] = [];
-    const run = async (runId: string) =>
-      byStream(
-        await runFetch(db, config, [facebookAds], {
-          runId,
-          now: emulator.clock,
-          log: (l) => logs.push(l),
-        }),
-      );
     const spend = async () => {
-      await stage(db, { time_zone: gym.timeZone }, { onlySource: 'facebook_ads' });
-      const rows = await db.query(
+      await harness.stageAll();
+      const rows = await harness.db.query(
         'select ad_id, spend_date::varchar as day, spend_cents from stg_ad_spend_daily',
       );
       return new Map(rows.map((r) => [`${r.ad_id}|${r.day}`, Number(r.spend_cents)]));
     };
-    return { emulator, db, run, logs, throttle, spend };
-  }
+    return { ...harness, run: async (runId: string) => byStream(await harness.run(runId)), throttle, spend };
+  });
 
   it('backfills through an async report run paged by cursor, and stages spend in cents and creatives', async () => {
     const { emulator, db, run, spend } = await setup();

@@ -13,8 +13,8 @@ import {
 } from '../../src/sandbox/emulators/instagram.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import instagram from '../../src/sources/instagram/index.ts';
-import { Database } from '../../src/sql/database.ts';
-import { useTempDirs } from '../support/temp-dir.ts';
+import type { Database } from '../../src/sql/database.ts';
+import { byStream, openSourceHarness, useOpenedPerTest } from '../support/source-harness.ts';
 
 const DAY = 86_400_000;
 const gym = generateGym({ size: 'tiny' });
@@ -25,41 +25,27 @@ const postedAt = (media: InstagramMedia) => Date.parse(media.timestamp.replace(/
 const ageDays = (media: InstagramMedia, clock: Date) => (clock.getTime() - postedAt(media)) / DAY;
 const localDate = (instant: Date | number) =>
   new Intl.DateTimeFormat('en-CA', { timeZone: gym.timeZone }).format(instant);
-const byStream = (results: StreamResult[]) => Object.fromEntries(results.map((r) => [r.stream, r]));
 
 describe('instagram source', () => {
-  const tempDir = useTempDirs();
-  const closers: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const close of closers.splice(0)) await close();
-  });
-
-  async function setup(options: { clock?: Date; dataset?: SandboxDataset; version?: string } = {}) {
-    const emulator = createInstagramEmulator(options.dataset ?? gym, { clock: options.clock ?? gym.asOf });
-    await emulator.listen();
-    const dir = await tempDir();
-    const db = await Database.open(new Lake({ kind: 'local', dir }), { timeZone: gym.timeZone });
-    closers.push(
-      () => emulator.close(),
-      () => db.close(),
-    );
-    const config = loadConfig({
-      env: {
-        INSTAGRAM_ACCESS_TOKEN: sandboxCredentials.instagramAccessToken,
-        INSTAGRAM_ACCOUNT_ID: accountId,
-        META_GRAPH_URL: emulator.url,
-        ...(options.version ? { META_GRAPH_VERSION: options.version } : {}),
-        BASIN_TIMEZONE: gym.timeZone,
-      },
-      cwd: dir,
-    });
-    const logs: string[] = [];
-    const run = async (runId: string) =>
-      byStream(
-        await runFetch(db, config, [instagram], { runId, now: emulator.clock, log: (l) => logs.push(l) }),
-      );
-    return { emulator, db, run, logs };
-  }
+  const setup = useOpenedPerTest(
+    async (dir: string, options: { clock?: Date; dataset?: SandboxDataset; version?: string } = {}) => {
+      const emulator = createInstagramEmulator(options.dataset ?? gym, { clock: options.clock ?? gym.asOf });
+      await emulator.listen();
+      const harness = await openSourceHarness({
+        dir,
+        emulator,
+        source: instagram,
+        env: {
+          INSTAGRAM_ACCESS_TOKEN: sandboxCredentials.instagramAccessToken,
+          INSTAGRAM_ACCOUNT_ID: accountId,
+          META_GRAPH_URL: emulator.url,
+          ...(options.version ? { META_GRAPH_VERSION: options.version } : {}),
+        },
+        timeZone: gym.timeZone,
+      });
+      return { ...harness, run: async (runId: string) => byStream(await harness.run(runId)) };
+    },
+  );
 
   async function rawCounts(db: Database): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};

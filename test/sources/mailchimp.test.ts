@@ -13,8 +13,8 @@ import {
 } from '../../src/sandbox/emulators/mailchimp.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import mailchimp, { mailchimpSource } from '../../src/sources/mailchimp/index.ts';
-import { Database } from '../../src/sql/database.ts';
-import { useTempDirs } from '../support/temp-dir.ts';
+import type { Database } from '../../src/sql/database.ts';
+import { byStream, openSourceHarness, useOpenedPerTest } from '../support/source-harness.ts';
 
 const DAY = 86_400_000;
 const gym = generateGym({ size: 'tiny' });
@@ -37,48 +37,34 @@ function expected(clock: Date, dataset: SandboxDataset = gym) {
 }
 
 describe('mailchimp source', () => {
-  const tempDir = useTempDirs();
-  const closers: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const close of closers.splice(0)) await close();
-  });
-
-  async function setup(
-    options: { clock?: Date; dataset?: SandboxDataset } & Pick<
-      MailchimpEmulatorOptions,
-      'inactiveRecipientsSince'
-    > = {},
-  ) {
-    const emulator = createMailchimpEmulator(options.dataset ?? gym, {
-      clock: options.clock ?? gym.asOf,
-      ...(options.inactiveRecipientsSince
-        ? { inactiveRecipientsSince: options.inactiveRecipientsSince }
-        : {}),
-    });
-    await emulator.listen();
-    const dir = await tempDir();
-    const lake = new Lake({ kind: 'local', dir });
-    const db = await Database.open(lake, { timeZone: gym.timeZone });
-    closers.push(
-      () => emulator.close(),
-      () => db.close(),
-    );
-    const config = loadConfig({
-      env: {
-        MAILCHIMP_API_KEY: sandboxCredentials.mailchimpApiKey,
-        MAILCHIMP_AUDIENCE_ID: listId,
-        MAILCHIMP_API_URL: `${emulator.url}/3.0`,
-        BASIN_TIMEZONE: gym.timeZone,
-      },
-      cwd: dir,
-    });
-    const logs: string[] = [];
-    const run = (runId: string, source = mailchimp) =>
-      runFetch(db, config, [source], { runId, now: emulator.clock, log: (line) => logs.push(line) });
-    return { emulator, db, run, logs };
-  }
-
-  const byStream = (results: StreamResult[]) => Object.fromEntries(results.map((r) => [r.stream, r]));
+  const setup = useOpenedPerTest(
+    async (
+      dir: string,
+      options: { clock?: Date; dataset?: SandboxDataset } & Pick<
+        MailchimpEmulatorOptions,
+        'inactiveRecipientsSince'
+      > = {},
+    ) => {
+      const emulator = createMailchimpEmulator(options.dataset ?? gym, {
+        clock: options.clock ?? gym.asOf,
+        ...(options.inactiveRecipientsSince
+          ? { inactiveRecipientsSince: options.inactiveRecipientsSince }
+          : {}),
+      });
+      await emulator.listen();
+      return openSourceHarness({
+        dir,
+        emulator,
+        source: mailchimp,
+        env: {
+          MAILCHIMP_API_KEY: sandboxCredentials.mailchimpApiKey,
+          MAILCHIMP_AUDIENCE_ID: listId,
+          MAILCHIMP_API_URL: `${emulator.url}/3.0`,
+        },
+        timeZone: gym.timeZone,
+      });
+    },
+  );
 
   async function rawCounts(db: Database): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};

@@ -8,8 +8,7 @@ import type { SandboxDataset, SquareOrder, SquarePayment, SquareRefund } from '.
 import { createSquareEmulator } from '../../src/sandbox/emulators/square.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { type SquareSourceOptions, squareSource } from '../../src/sources/square/index.ts';
-import { openSourceHarness } from '../support/source-harness.ts';
-import { useTempDirs } from '../support/temp-dir.ts';
+import { openSourceHarness, useOpenedPerTest } from '../support/source-harness.ts';
 
 const DAY = 86_400_000;
 const streams = ['locations', 'customers', 'payments', 'orders', 'refunds'] as const;
@@ -80,8 +79,6 @@ async function openSquare(
 }
 
 describe('Square source', () => {
-  const tempDir = useTempDirs();
-  const closers: (() => Promise<void> | void)[] = [];
   let gym: SandboxDataset;
 
   beforeAll(() => {
@@ -90,14 +87,11 @@ describe('Square source', () => {
 
   afterEach(async () => {
     vi.restoreAllMocks();
-    for (const close of closers.splice(0)) await close();
   });
 
-  async function setup(options: Parameters<typeof openSquare>[2] & { dataset?: SandboxDataset } = {}) {
-    const opened = await openSquare(await tempDir(), options.dataset ?? gym, options);
-    closers.push(opened.close);
-    return opened;
-  }
+  const open = useOpenedPerTest(openSquare);
+  const setup = (options: Parameters<typeof openSquare>[2] & { dataset?: SandboxDataset } = {}) =>
+    open(options.dataset ?? gym, options);
 
   /** Every URL the code under test fetches, from here on. */
   function recordUrls(): () => URL[] {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type Stripe from 'stripe';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { SandboxDataset, StripePaymentIntent } from '../../src/sandbox/dataset.ts';
@@ -10,8 +10,7 @@ import { createStripeEmulator } from '../../src/sandbox/emulators/stripe.ts';
 import { chargeObject, paymentIntentObject } from '../../src/sandbox/emulators/stripe-objects.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { type StripeSourceOptions, stripeSource } from '../../src/sources/stripe/index.ts';
-import { openSourceHarness } from '../support/source-harness.ts';
-import { useTempDirs } from '../support/temp-dir.ts';
+import { openSourceHarness, useOpenedPerTest } from '../support/source-harness.ts';
 
 const DAY = 86_400_000;
 const streams = ['customers', 'payment_intents', 'refunds'] as const;
@@ -65,23 +64,15 @@ async function openStripe(
 }
 
 describe('Stripe source', () => {
-  const tempDir = useTempDirs();
-  const closers: (() => Promise<void> | void)[] = [];
   let gym: SandboxDataset;
 
   beforeAll(() => {
     gym = generateGym({ size: 'tiny' });
   });
 
-  afterEach(async () => {
-    for (const close of closers.splice(0)) await close();
-  });
-
-  async function setup(options: Parameters<typeof openStripe>[2] & { dataset?: SandboxDataset } = {}) {
-    const opened = await openStripe(await tempDir(), options.dataset ?? gym, options);
-    closers.push(opened.close);
-    return opened;
-  }
+  const open = useOpenedPerTest(openStripe);
+  const setup = (options: Parameters<typeof openStripe>[2] & { dataset?: SandboxDataset } = {}) =>
+    open(options.dataset ?? gym, options);
 
   it('backfills every record, one call per page of 100 with the charge expanded, never one per payment', async () => {
     const { run, rawIds, emulator, db } = await setup();

@@ -1,11 +1,13 @@
+import { afterEach } from 'vitest';
 import type { SourceName } from '../../src/config.ts';
 import { loadConfig } from '../../src/config.ts';
-import { runFetch } from '../../src/fetch/run-fetch.ts';
+import { runFetch, type StreamResult } from '../../src/fetch/run-fetch.ts';
 import type { SourceDefinition } from '../../src/fetch/source.ts';
 import { Lake } from '../../src/lake/lake.ts';
 import { stage } from '../../src/pipeline/stage.ts';
 import type { HttpEmulator } from '../../src/sandbox/emulators/http-emulator.ts';
 import { Database } from '../../src/sql/database.ts';
+import { useTempDirs } from './temp-dir.ts';
 
 export interface SourceHarnessOptions {
   dir: string;
@@ -29,9 +31,9 @@ export async function openSourceHarness(options: SourceHarnessOptions) {
   const db = await Database.open(lake, { timeZone: config.timeZone });
   const logs: string[] = [];
   let runs = 0;
-  const run = () =>
-    runFetch(db, config, [source], {
-      runId: `run-${++runs}`,
+  const run = (runId = `run-${++runs}`, definition = source) =>
+    runFetch(db, config, [definition], {
+      runId,
       now: emulator.clock,
       log: (line) => logs.push(line),
     });
@@ -48,3 +50,24 @@ export async function openSourceHarness(options: SourceHarnessOptions) {
   };
   return { emulator, db, config, run, rawIds, stageAll, logs, close };
 }
+
+/**
+ * For a describe block: each call opens with `open` in a fresh temp folder, and whatever was opened
+ * is closed after its test.
+ */
+export function useOpenedPerTest<A extends unknown[], H extends { close(): Promise<void> | void }>(
+  open: (dir: string, ...args: A) => Promise<H>,
+): (...args: A) => Promise<H> {
+  const tempDir = useTempDirs();
+  const opened: H[] = [];
+  afterEach(async () => {
+    for (const harness of opened.splice(0)) await harness.close();
+  });
+  return async (...args: A) => {
+    const harness = await open(await tempDir(), ...args);
+    opened.push(harness);
+    return harness;
+  };
+}
+
+export const byStream = (results: StreamResult[]) => Object.fromEntries(results.map((r) => [r.stream, r]));
