@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,6 +7,9 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // At least two: vitest's default (one fewer than the cores) leaves a 2-core CI machine one worker, idle
+    // while a test waits on a daily run it spawned or on the shared demo lake's build.
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
     env: { TZ: 'UTC' },
   },
 });
