@@ -89,5 +89,5 @@ describe('the daily run with its lake on S3 (s3rver on 127.0.0.1)', () => {
     const reproduced = await fingerprint(freshCache, everything);
     expect(Object.keys(reproduced).length).toBeGreaterThan(40);
     expect(reproduced).toEqual(written);
-  }, 240_000);
+  }, 480_000);
 });

@@ -193,5 +193,5 @@ describe('the daily run on the tiny sandbox gym: crash-safe and idempotent', () 
     expect(runs.at(-1)).toEqual({ status: 'ok', error: null });
     db.close();
     reader.close();
-  }, 300_000);
+  }, 600_000);
 });
