@@ -81,10 +81,9 @@ async function runSource(
     options.log(`${source.name}: could not start: ${(error as Error).message}`);
     return [failedResult(source.name, '*', (error as Error).message)];
   }
-  const fetched: FetchedStream[] = [];
-  for (const stream of streams) {
-    fetched.push(
-      await runStream(
+  const fetched = await Promise.all(
+    inDependencyOrder(source.name, streams, (stream) =>
+      runStream(
         db,
         config,
         source.name,
@@ -93,8 +92,8 @@ async function runSource(
         { earlier, received },
         options,
       ),
-    );
-  }
+    ),
+  );
   // Cross-references need every stream of the source, so they run once all have fetched, and a
   // stream's window is recorded only after its own checks pass.
   for (const { stream, context, result } of fetched) {
@@ -123,6 +122,32 @@ async function runSource(
     });
   }
   return fetched.map((f) => f.result);
+}
+
+/**
+ * Starts each stream once those it comes `after` have finished (by default, every stream listed
+ * before it), and returns their results in the listed order. A stream runs whatever the others'
+ * outcome: a failure is reported in its result, not thrown.
+ */
+function inDependencyOrder(
+  source: SourceName,
+  streams: readonly StreamDefinition<never>[],
+  run: (stream: StreamDefinition<never>) => Promise<FetchedStream>,
+): Promise<FetchedStream>[] {
+  const started = new Map<string, Promise<FetchedStream>>();
+  for (const stream of streams) {
+    const waitFor = (stream.after ?? [...started.keys()]).map((name) => {
+      const earlier = started.get(name);
+      if (!earlier)
+        throw new Error(`${source}/${stream.name} comes after ${name}, which is not listed before it`);
+      return earlier;
+    });
+    started.set(
+      stream.name,
+      Promise.all(waitFor).then(() => run(stream)),
+    );
+  }
+  return [...started.values()];
 }
 
 interface FetchedStream {

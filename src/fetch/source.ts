@@ -54,6 +54,12 @@ export interface StreamDefinition<T = unknown> {
   /** Yields the API's records page by page, exactly as returned. Throws when the stream is incomplete. */
   pages(context: StreamContext): AsyncIterable<unknown[]>;
   /**
+   * The streams of the source this one needs fetched first (through `earlier()` or the lake). When
+   * absent the stream starts after every stream before it; `[]` lets it start with the first, so
+   * streams that share nothing overlap their calls (the client still paces them to the API's rate).
+   */
+  after?: readonly string[];
+  /**
    * Completeness checks that cross-reference other streams of the source (ids one API names that
    * another must have listed). Runs once every stream of the source has fetched, so `earlier` sees
    * them all; throws an `IncompleteStreamError` for a gap, which fails this stream and keeps its window.
@@ -65,7 +71,7 @@ export interface SourceDefinition<S = unknown> {
   name: SourceName;
   /** The source's settings, or undefined when it is not configured. */
   settings(config: Config): S | undefined;
-  /** Streams in the order they run; later ones may use `earlier()` records. */
+  /** Streams in the order they start; later ones may use `earlier()` records (see `after`). */
   streams(settings: S): StreamDefinition<never>[];
 }
 

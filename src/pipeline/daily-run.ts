@@ -124,6 +124,10 @@ async function runSteps(
     steps,
     options: options.commandLine,
   };
+  // The sources' modules (their SDKs take seconds to compile) load while the lake syncs and the
+  // database opens; a failure to load surfaces where the fetch awaits them.
+  const sourcesLoading = options.fetch ? loadSources() : undefined;
+  sourcesLoading?.catch(() => undefined);
   await timed(
     'sync',
     () => lake.sync(),
@@ -137,8 +141,8 @@ async function runSteps(
     await lake.begin(runId);
     begun = true;
     let streams: StreamResult[] = [];
-    const sources = await loadSources();
-    if (options.fetch) {
+    if (sourcesLoading) {
+      const sources = await sourcesLoading;
       streams = await timed(
         'fetch',
         () =>

@@ -9,17 +9,18 @@ export async function loadSources(): Promise<SourceDefinition[]> {
   const folders = (await readdir(sourcesDir, { withFileTypes: true }))
     .filter((e) => e.isDirectory())
     .map((e) => e.name);
-  const sources: SourceDefinition[] = [];
-  for (const folder of folders.sort()) {
-    const module = (await import(pathToFileURL(`${sourcesDir}${folder}/index.ts`).href)) as {
-      default: SourceDefinition;
-    };
-    if (module.default.name !== folder) {
-      throw new Error(
-        `src/sources/${folder}/index.ts defines source "${module.default.name}"; the folder must match`,
-      );
-    }
-    sources.push(module.default);
-  }
-  return sources;
+  // Loaded together, so one module's file reads overlap another's compiling.
+  return Promise.all(
+    folders.sort().map(async (folder) => {
+      const module = (await import(pathToFileURL(`${sourcesDir}${folder}/index.ts`).href)) as {
+        default: SourceDefinition;
+      };
+      if (module.default.name !== folder) {
+        throw new Error(
+          `src/sources/${folder}/index.ts defines source "${module.default.name}"; the folder must match`,
+        );
+      }
+      return module.default;
+    }),
+  );
 }

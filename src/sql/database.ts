@@ -22,7 +22,7 @@ export function sqlString(text: string): string {
 }
 
 /** The DuckDB expression that reads a table's published files. */
-export function parquetReader(table: TableInfo): string {
+export function parquetReader(table: Pick<TableInfo, 'layout' | 'readPaths'>): string {
   const files = `[${table.readPaths.map(sqlString).join(', ')}]`;
   return table.layout === 'parts' ? `read_parquet(${files}, union_by_name = true)` : `read_parquet(${files})`;
 }
@@ -51,6 +51,10 @@ export class Database {
   private readonly instance: DuckDBInstance;
   /** One connection runs one statement at a time; concurrent callers (parallel sources) queue here. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Each lake table's view as this database last created it: the reader of its files. */
+  private readonly tableViews = new Map<string, string>();
+  /** The seeds' views, created once: their files are part of the code, not of the lake. */
+  private seedViews: string[] | undefined;
 
   private constructor(instance: DuckDBInstance, connection: DuckDBConnection, lake: Lake, timeZone: string) {
     this.instance = instance;
@@ -73,21 +77,34 @@ export class Database {
     return db;
   }
 
-  /** (Re)creates one view per lake table, so new tables and parts become visible, and one per seed. */
+  /**
+   * (Re)creates one view per lake table, so new tables and parts become visible, and one per seed.
+   * A view whose files have not changed since this database created it is left alone: creating a
+   * view reads every file's footer, and a fetch refreshes after each of its parts.
+   */
   async refreshViews(): Promise<string[]> {
     const names: string[] = await this.registerSeeds();
     for (const table of await this.lake.listTables()) {
       const name = viewName(table.key);
-      await this.run(
-        `create or replace view ${sqlIdentifier(name)} as select * from ${parquetReader(table)}`,
-      );
+      await this.createTableView(name, parquetReader(table));
       names.push(name);
     }
     return names;
   }
 
+  private async createTableView(name: string, reader: string): Promise<void> {
+    if (this.tableViews.get(name) === reader) return;
+    await this.run(`create or replace view ${sqlIdentifier(name)} as select * from ${reader}`);
+    this.tableViews.set(name, reader);
+  }
+
   /** `queries/seeds/<name>.csv` (rules and lookups kept as data) becomes the view `seed_<name>`. */
   private async registerSeeds(): Promise<string[]> {
+    this.seedViews ??= await this.createSeedViews();
+    return [...this.seedViews];
+  }
+
+  private async createSeedViews(): Promise<string[]> {
     const seedsDir = path.join(queriesDir, 'seeds');
     const files = (await readdir(seedsDir).catch(() => [] as string[]))
       .filter((f) => f.endsWith('.csv'))
@@ -177,8 +194,9 @@ export class Database {
         }
       }),
     );
-    await this.run(
-      `create or replace view ${sqlIdentifier(viewName(key))} as select * from read_parquet(${sqlString(this.lake.filePath(key))})`,
+    await this.createTableView(
+      viewName(key),
+      parquetReader({ layout: 'file', readPaths: [this.lake.filePath(key)] }),
     );
   }
 

@@ -47,6 +47,7 @@ const capitan: SourceDefinition<CapitanSettings> = {
       }),
       defineStream({
         name: 'customer_memberships',
+        after: [],
         schema: customerMembershipSchema,
         recordId: byId,
         window: { kind: 'full' },
@@ -54,6 +55,7 @@ const capitan: SourceDefinition<CapitanSettings> = {
       }),
       defineStream({
         name: 'checkins',
+        after: [],
         schema: checkinSchema,
         recordId: byId,
         window: { kind: 'recent', days: 7 },
@@ -61,6 +63,7 @@ const capitan: SourceDefinition<CapitanSettings> = {
       }),
       defineStream({
         name: 'associations',
+        after: [],
         schema: associationSchema,
         recordId: byId,
         window: { kind: 'full' },
@@ -68,6 +71,7 @@ const capitan: SourceDefinition<CapitanSettings> = {
       }),
       defineStream({
         name: 'association_members',
+        after: [],
         schema: associationMemberSchema,
         recordId: byId,
         window: { kind: 'full' },
@@ -75,6 +79,7 @@ const capitan: SourceDefinition<CapitanSettings> = {
       }),
       defineStream({
         name: 'events',
+        after: [],
         schema: eventSchema,
         recordId: byId,
         window: { kind: 'full' },
@@ -85,7 +90,8 @@ const capitan: SourceDefinition<CapitanSettings> = {
         schema: storedRelationSchema,
         recordId: (r) => `${r.customer_id}:${r.related_customer_id}:${r.relation}`,
         window: { kind: 'full' },
-        // Runs after `customers`, whose newest raw versions decide whose relations to read.
+        // After `customers`, whose newest raw versions decide whose relations to read.
+        after: ['customers'],
         pages: (context) => relationPages(client, context),
       }),
     ];
