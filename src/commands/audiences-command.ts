@@ -55,7 +55,7 @@ export function registerAudiencesCommands(program: Command): void {
   audiences
     .command('export')
     .description('writes one audience (its members and traits, as of the last daily run) to CSV')
-    .argument('<name>', 'the audience: a file queries/audiences/<name>.sql')
+    .argument('<name>', 'the audience: a file queries/audiences/<name>.sql or <name>.json')
     .requiredOption('--out <file>', 'the CSV file to write')
     .action(async (name: string, options: { out: string }) => {
       const known = (await discoverAudiences()).map((a) => a.name);
