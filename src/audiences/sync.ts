@@ -32,7 +32,11 @@ export interface SyncOptions {
 
 export interface AudiencePlan {
   audience: string;
+  /** Members to tag (the holdout left out). */
   members: number;
+  /** Experiment members to tag by group, and those held out (never tagged). */
+  groups: Record<string, number>;
+  holdout: number;
   adds: number;
   removes: number;
   skipped: Record<string, number>;
@@ -280,6 +284,11 @@ async function planOf(db: Database, names: string[]): Promise<AudiencePlan[]> {
   const skips = await db.query(
     `select audience, skip_reason, count(*)::bigint as n from sync_wanted where skip_reason is not null group by all`,
   );
+  const experiments = await db.query(
+    `select m.audience, case when m.holdout then 'holdout' else m.ab_group end as arm, count(*)::bigint as n
+     from audience_members as m semi join synced_audiences using (audience)
+     where m.ab_group is not null group by all`,
+  );
   const diff = await db.query(
     `select split_part(tag, ':', 1) as audience, status, count(*)::bigint as n,
             list((case status when 'active' then '+' else '-' end) || tag || ' ' || subscriber_hash
@@ -291,6 +300,12 @@ async function planOf(db: Database, names: string[]): Promise<AudiencePlan[]> {
     return {
       audience,
       members: Number(counts.find((c) => c.audience === audience)?.members ?? 0),
+      groups: Object.fromEntries(
+        experiments
+          .filter((e) => e.audience === audience && e.arm !== 'holdout')
+          .map((e) => [String(e.arm), Number(e.n)]),
+      ),
+      holdout: Number(experiments.find((e) => e.audience === audience && e.arm === 'holdout')?.n ?? 0),
       adds: Number(of('active')?.n ?? 0),
       removes: Number(of('inactive')?.n ?? 0),
       skipped: Object.fromEntries(

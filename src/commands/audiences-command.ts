@@ -97,6 +97,11 @@ export function formatSync(result: SyncResult): string {
       result.audiences.map((a) => ({
         audience: a.audience,
         members: a.members,
+        groups: Object.entries(a.groups)
+          .sort(([x], [y]) => x.localeCompare(y))
+          .map(([group, n]) => `${group} ${n}`)
+          .join(', '),
+        holdout: a.holdout,
         add: a.adds,
         remove: a.removes,
         skipped: Object.entries(a.skipped)

@@ -131,6 +131,11 @@ export function typescriptModels(sqlModels: SqlModel[]): TypeScriptModel[] {
         'state/system_events',
         'state/experiment_entries',
       ],
+      async placeholder(relation) {
+        if (relation === 'customer_flags')
+          return (await import('../rules/run-rules.ts')).CUSTOMER_FLAGS_PLACEHOLDER;
+        return undefined;
+      },
       async run({ db, asOf, now, vars }) {
         const { discoverRules } = await import('../rules/discover.ts');
         const { loadRulesConfig } = await import('../rules/config.ts');
