@@ -13,6 +13,30 @@ import { queriesDir } from '../sql/query-files.ts';
 /** The columns of `core/audience_flags` a flag audience may exclude on: a customer whose flag is true is left out. */
 export const FLAG_EXCLUSIONS = ['recently_offered'] as const;
 
+/** Mailchimp merge field types an audience trait can fill. */
+export const MERGE_FIELD_TYPES = ['text', 'number', 'date'] as const;
+
+/**
+ * Merge fields an audience fills from its traits: merge tag (Mailchimp's: upper case, at most 10
+ * characters) → the trait and the field's type.
+ */
+export const mergeFieldsSchema = z.record(
+  z.string().regex(/^[A-Z][A-Z0-9_]{0,9}$/, 'a merge tag is 1–10 upper-case letters, digits or _'),
+  z.object({ trait: z.string().min(1), type: z.enum(MERGE_FIELD_TYPES) }).strict(),
+);
+export type MergeFields = z.infer<typeof mergeFieldsSchema>;
+
+/** The header form of merge fields, `-- merge_fields: CUSTID=customer_id:text, VISITS30=visits_30d:number`. */
+export function parseMergeFieldsHeader(text: string): unknown {
+  return Object.fromEntries(
+    text.split(',').map((part) => {
+      const [tag = '', field = ''] = part.split('=').map((x) => x.trim());
+      const [trait = '', type = ''] = field.split(':').map((x) => x.trim());
+      return [tag, { trait, type }];
+    }),
+  );
+}
+
 /**
  * A reference to a rule's open flag, `queries/audiences/<name>.json`: its members are the customers
  * with an open flag of the rule (`core/audience_flags`), less those any exclusion names.
@@ -24,6 +48,7 @@ export const flagAudienceSchema = z
     exclude: z.array(z.enum(FLAG_EXCLUSIONS)).default([]),
     /** False: exported only (customers with no email). */
     sync: z.boolean().default(true),
+    merge_fields: mergeFieldsSchema.default({}),
   })
   .strict();
 
@@ -37,6 +62,8 @@ export interface Audience {
   /** False for `-- sync: none` or `"sync": false` (exported only, such as customers with no email). */
   syncs: boolean;
   file: string;
+  /** Merge fields its members' list entries get from its traits (none by default). */
+  mergeFields: MergeFields;
   source: { kind: 'query'; model: SqlModel } | { kind: 'flag'; flag: string; exclude: string[] };
 }
 
@@ -46,15 +73,24 @@ export async function discoverAudiences(dir = audiencesDir): Promise<Audience[]>
   const graph = await loadModelGraph();
   const queries = graph.models
     .filter((m): m is SqlModel => m.kind === 'sql' && m.layer === 'audiences')
-    .map(
-      (model): Audience => ({
+    .map((model): Audience => {
+      const mergeFields = mergeFieldsSchema.safeParse(
+        model.header.merge_fields ? parseMergeFieldsHeader(model.header.merge_fields) : {},
+      );
+      if (!mergeFields.success)
+        throw new CliError(
+          `${model.file}: merge_fields is invalid: ${describeIssues(mergeFields.error)} (expected TAG=trait:type, …)`,
+          ExitCode.usage,
+        );
+      return {
         name: model.name,
         description: model.description,
         syncs: model.header.sync !== 'none',
         file: model.file,
+        mergeFields: mergeFields.data,
         source: { kind: 'query', model },
-      }),
-    );
+      };
+    });
   const flags = await flagAudiences(dir);
   for (const audience of flags) {
     const twin = queries.find((q) => q.name === audience.name);
@@ -80,10 +116,7 @@ async function flagAudiences(dir: string): Promise<Audience[]> {
         throw invalid(`not JSON (${(error as Error).message})`);
       }
       const parsed = flagAudienceSchema.safeParse(raw);
-      if (!parsed.success)
-        throw invalid(
-          parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; '),
-        );
+      if (!parsed.success) throw invalid(describeIssues(parsed.error));
       if (!rules.has(parsed.data.flag))
         throw invalid(`flag: no rule "${parsed.data.flag}" (known: ${[...rules].join(', ')})`);
       return {
@@ -91,6 +124,7 @@ async function flagAudiences(dir: string): Promise<Audience[]> {
         description: parsed.data.description,
         syncs: parsed.data.sync,
         file,
+        mergeFields: parsed.data.merge_fields,
         source: { kind: 'flag', flag: parsed.data.flag, exclude: parsed.data.exclude },
       };
     }),
@@ -117,6 +151,10 @@ export interface AudienceCount {
   groups: Record<string, number>;
   entered: number;
   exited: number;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ');
 }
 
 /** A flag audience's select: its rule's open flags in `core/audience_flags`, less its exclusions. */

@@ -114,6 +114,14 @@ export function formatSync(result: SyncResult): string {
     ),
     `${result.mode}: ${result.apiCalls} API calls in ${result.seconds.toFixed(1)} s`,
   ];
+  const merge = result.merge;
+  if (merge.members > 0)
+    lines.push(
+      `merge fields: ${merge.values} values on ${merge.members} members` +
+        (result.mode === 'dry-run'
+          ? ` (${merge.sample.slice(0, 2).join('; ')})`
+          : `, ${merge.sent} sent, ${merge.failed} failed${merge.created.length > 0 ? `; created ${merge.created.join(', ')}` : ''}`),
+    );
   for (const f of result.failures.slice(0, 20))
     lines.push(`FAILED ${f.subscriber_hash} ${f.tags.join(' ')}: ${f.reason}`);
   if (result.failures.length > 20) lines.push(`… and ${result.failures.length - 20} more failed members`);
