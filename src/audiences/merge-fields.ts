@@ -140,34 +140,3 @@ export async function ensureMergeFields(
   }
   return { created, unusable };
 }
-
-/**
- * The confirmed merge values: the base less every changed value of a confirmed member (and every
- * value of a member Mailchimp no longer has), plus the confirmed non-empty values.
- */
-export async function storeMergeState(db: Database, listId: string, now: Date): Promise<void> {
-  const previous = await stateSource(db, 'audience_merge_state');
-  await db.writeSelect(
-    'state/audience_merge_state',
-    `with
-     ok as (select subscriber_hash from merge_outcomes where status_code < 300),
-     gone as (select subscriber_hash from merge_outcomes where status_code = 404),
-     sent as (select c.* from merge_changes as c semi join ok using (subscriber_hash)),
-     kept as (
-       select b.subscriber_hash, b.merge_tag, b.value from merge_base as b
-       anti join sent using (subscriber_hash, merge_tag)
-       anti join gone using (subscriber_hash)
-     ),
-     confirmed as (
-       select * from kept
-       union all
-       select subscriber_hash, merge_tag, value from sent where value <> ''
-     )
-     select * from (${previous}) where list_id <> $list_id
-     union all
-     select $list_id, c.subscriber_hash, c.merge_tag, c.value, w.customer_id, $now::timestamptz
-     from confirmed as c left join merge_wanted as w using (subscriber_hash, merge_tag)
-     order by 1, 2, 3`,
-    { list_id: listId, now: now.toISOString() },
-  );
-}

@@ -7,13 +7,7 @@ import { allPages, callMailchimp, type Mailchimp, parseWith } from '../sources/m
 import type { MailchimpSettings } from '../sources/mailchimp/config.ts';
 import type { Database } from '../sql/database.ts';
 import { type Audience, discoverAudiences } from './compute.ts';
-import {
-  declaredMergeFields,
-  ensureMergeFields,
-  mergeUpdates,
-  planMergeDiff,
-  storeMergeState,
-} from './merge-fields.ts';
+import { declaredMergeFields, ensureMergeFields, mergeUpdates, planMergeDiff } from './merge-fields.ts';
 
 /** Why an audience member is not sent: consent and reachability, reported per reason. */
 export const SKIP_REASONS = ['no_email', 'no_member', 'unsubscribed', 'cleaned'] as const;
@@ -237,7 +231,16 @@ export async function syncAudiences(db: Database, options: SyncOptions): Promise
         reason: outcome?.reason ?? 'no answer',
       });
     }
-    await storeState(db, listId, options.now);
+    await storeConfirmed(db, listId, options.now, {
+      table: 'audience_sync_state',
+      base: 'sync_base',
+      changes: 'sync_changes',
+      outcomes: 'sync_outcomes',
+      wanted: 'sync_wanted',
+      key: 'tag',
+      columns: 'tag',
+      present: "status = 'active'",
+    });
     if (updates.length > 0)
       await sendMergeFields(db, listId, updates, declared, merge, failures, options, call);
     const sentBy = await db.query(
@@ -531,7 +534,16 @@ async function sendMergeFields(
     'merge_outcomes',
     [...outcomes].map(([hash, o]) => [hash, String(o.status), o.reason ?? null]),
   );
-  await storeMergeState(db, listId, options.now);
+  await storeConfirmed(db, listId, options.now, {
+    table: 'audience_merge_state',
+    base: 'merge_base',
+    changes: 'merge_changes',
+    outcomes: 'merge_outcomes',
+    wanted: 'merge_wanted',
+    key: 'merge_tag',
+    columns: 'merge_tag, value',
+    present: "value <> ''",
+  });
 }
 
 function reasonOf(status: number, response: string): string {
@@ -569,32 +581,48 @@ export async function readResults(url: string): Promise<z.infer<typeof operation
 }
 
 /**
- * The confirmed state: the base less every confirmed removal (and every tag of a member Mailchimp
- * no longer has), plus every confirmed addition; a failed member keeps its base rows, so it stays
- * in the next run's diff.
+ * What Mailchimp confirmed, kept in a state table per list: the base less every row whose key a
+ * confirmed member's change touched (and every row of a member Mailchimp no longer has, a 404),
+ * plus the confirmed changes that leave something in place (a tag added, a value set). A failed
+ * member keeps its base rows, so it stays in the next run's diff. `sync_state` keys on (member, tag),
+ * `merge_state` on (member, merge tag) and keeps the value.
  */
-async function storeState(db: Database, listId: string, now: Date): Promise<void> {
-  const previous = await stateSource(db, 'audience_sync_state');
+async function storeConfirmed(
+  db: Database,
+  listId: string,
+  now: Date,
+  kind: {
+    table: 'audience_sync_state' | 'audience_merge_state';
+    base: string;
+    changes: string;
+    outcomes: string;
+    wanted: string;
+    key: string;
+    columns: string;
+    present: string;
+  },
+): Promise<void> {
+  const previous = await stateSource(db, kind.table);
   await db.writeSelect(
-    'state/audience_sync_state',
+    `state/${kind.table}`,
     `with
-     ok as (select subscriber_hash from sync_outcomes where status_code < 300),
-     gone as (select subscriber_hash from sync_outcomes where status_code = 404),
+     ok as (select subscriber_hash from ${kind.outcomes} where status_code < 300),
+     gone as (select subscriber_hash from ${kind.outcomes} where status_code = 404),
+     sent as (select * from ${kind.changes} semi join ok using (subscriber_hash)),
      kept as (
-       select b.subscriber_hash, b.tag from sync_base as b
-       anti join (select c.subscriber_hash, c.tag from sync_changes as c semi join ok using (subscriber_hash)
-                  where c.status = 'inactive') as r using (subscriber_hash, tag)
+       select subscriber_hash, ${kind.columns} from ${kind.base}
+       anti join sent using (subscriber_hash, ${kind.key})
        anti join gone using (subscriber_hash)
      ),
-     added as (
-       select c.subscriber_hash, c.tag from sync_changes as c semi join ok using (subscriber_hash)
-       where c.status = 'active'
-     ),
-     confirmed as (select * from kept union select * from added)
+     confirmed as (
+       select * from kept
+       union
+       select subscriber_hash, ${kind.columns} from sent where ${kind.present}
+     )
      select * from (${previous}) where list_id <> $list_id
      union all
-     select $list_id, c.subscriber_hash, c.tag, any_value(w.customer_id), $now::timestamptz
-     from confirmed as c left join sync_wanted as w using (subscriber_hash, tag)
+     select $list_id, c.*, any_value(w.customer_id), $now::timestamptz
+     from confirmed as c left join ${kind.wanted} as w using (subscriber_hash, ${kind.key})
      group by all
      order by 1, 2, 3`,
     { list_id: listId, now: now.toISOString() },

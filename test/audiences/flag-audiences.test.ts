@@ -1,7 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { computeAudiences, discoverAudiences } from '../../src/audiences/compute.ts';
+import {
+  computeAudiences,
+  discoverAudiences,
+  mergeFieldsSchema,
+  parseMergeFieldsHeader,
+} from '../../src/audiences/compute.ts';
 import { Lake } from '../../src/lake/lake.ts';
 import { Database } from '../../src/sql/database.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
@@ -96,6 +101,26 @@ describe('flag audiences', () => {
     await writeFile(path.join(dir, 'typo.json'), JSON.stringify({ description: 'x', flag: 'lapsed_membr' }));
     await expect(discoverAudiences(dir)).rejects.toThrow(
       /typo\.json is invalid: flag: no rule "lapsed_membr"/,
+    );
+  });
+
+  it('merge fields read from a query’s header, a tag Mailchimp would refuse rejected', () => {
+    expect(
+      mergeFieldsSchema.parse(
+        parseMergeFieldsHeader(
+          'CUSTID=customer_id:text, LASTVISIT=last_visit_on:date, VISITS30=visits_30d:number',
+        ),
+      ),
+    ).toEqual({
+      CUSTID: { trait: 'customer_id', type: 'text' },
+      LASTVISIT: { trait: 'last_visit_on', type: 'date' },
+      VISITS30: { trait: 'visits_30d', type: 'number' },
+    });
+    expect(
+      mergeFieldsSchema.safeParse(parseMergeFieldsHeader('VISITS_LAST_30=visits_30d:number')).success,
+    ).toBe(false);
+    expect(mergeFieldsSchema.safeParse(parseMergeFieldsHeader('VISITS30=visits_30d:integer')).success).toBe(
+      false,
     );
   });
 });
