@@ -7,8 +7,8 @@
 import * as Plot from '@observablehq/plot';
 import { chart } from './lib/charts.ts';
 import { isMain, runNotebook } from './lib/cli.ts';
-import { hasTable, type ReportContext } from './lib/context.ts';
-import { formatInteger, html, isoDate } from './lib/format.ts';
+import { hasTable, metric, type ReportContext } from './lib/context.ts';
+import { formatInteger, formatPercent, html, isoDate } from './lib/format.ts';
 import { notYetComputed, page } from './lib/page.ts';
 import { type ReportDefinition, subtitle } from './lib/report.ts';
 import { type Column, table } from './lib/table.ts';
@@ -28,6 +28,15 @@ interface Current {
   groupB: number;
   holdout: number;
   tagged: number;
+}
+
+interface ExperimentArm {
+  audience: string;
+  arm: string;
+  entrants: number;
+  converted: number;
+  rate: number | null;
+  lift: number | null;
 }
 
 interface SyncRow {
@@ -86,6 +95,14 @@ async function render(ctx: ReportContext): Promise<string> {
     groupB: Number(r.group_b),
     holdout: Number(r.holdout),
     tagged: Number(r.tagged),
+  }));
+  const arms: ExperimentArm[] = (await metric(ctx, 'experiment_conversion')).map((r) => ({
+    audience: String(r.audience),
+    arm: String(r.arm),
+    entrants: Number(r.entrants),
+    converted: Number(r.converted),
+    rate: r.conversion_rate === null ? null : Number(r.conversion_rate),
+    lift: r.lift_points === null ? null : Number(r.lift_points),
   }));
   const syncs: SyncRow[] = (await hasTable(ctx.db, 'sync_runs'))
     ? (
@@ -153,6 +170,31 @@ async function render(ctx: ReportContext): Promise<string> {
     { header: 'Exited', numeric: true, cell: (r) => formatInteger(r.exited), value: (r) => r.exited },
     { header: 'Size', numeric: true, cell: (r) => formatInteger(r.size), value: (r) => r.size },
   ];
+  const armColumns: Column<ExperimentArm>[] = [
+    { header: 'Audience', cell: (r) => r.audience, key: (r) => `${r.audience}|${r.arm}|audience` },
+    { header: 'Arm', cell: (r) => r.arm, key: (r) => `${r.audience}|${r.arm}|arm` },
+    {
+      header: 'Entrants',
+      numeric: true,
+      cell: (r) => formatInteger(r.entrants),
+      value: (r) => r.entrants,
+      key: (r) => `${r.audience}|${r.arm}|entrants`,
+    },
+    {
+      header: 'Converted',
+      numeric: true,
+      cell: (r) => formatInteger(r.converted),
+      value: (r) => r.converted,
+      key: (r) => `${r.audience}|${r.arm}|converted`,
+    },
+    { header: 'Conversion', numeric: true, cell: (r) => formatPercent(r.rate), value: (r) => r.rate },
+    {
+      header: 'Lift vs holdout (pts)',
+      numeric: true,
+      cell: (r) => (r.lift === null ? '—' : r.lift.toFixed(1)),
+      value: (r) => r.lift,
+    },
+  ];
   const syncColumns: Column<SyncRow>[] = [
     { header: 'Audience', cell: (r) => r.audience },
     { header: 'Status', cell: (r) => r.status },
@@ -169,8 +211,9 @@ async function render(ctx: ReportContext): Promise<string> {
     title: 'Audiences',
     subtitle: subtitle(ctx),
     definitions: [
-      'An audience is a file queries/audiences/<name>.sql, computed by the daily run at its day. Size over time is the running count of entries less exits in state/audience_history.',
+      'An audience is a file queries/audiences/<name>.sql (a query) or <name>.json (a rule’s open flag), computed by the daily run at its day. Size over time is the running count of entries less exits in state/audience_history.',
       'Groups A and B are an experiment’s variants, each with its own Mailchimp tag; the holdout receives nothing and is the baseline conversion is measured against. Tagged = members who get a tag (not held out, and not an export-only audience).',
+      `Experiments: each arm's entrants (first entry into the audience) and how many bought (a day pass or a membership, 2-week passes included) within ${ctx.windowDays} days after entering; lift is the arm's conversion less the holdout's, in percentage points.`,
       'The last sync: per audience, the tag changes planned, sent and failed, and the customers skipped by reason (no email, no list member, unsubscribed, cleaned).',
     ],
     body: html`<h2>Now</h2>${table('audiences-now', currentColumns, current)}
@@ -199,6 +242,8 @@ ${chart('audience-sizes', {
     }),
   ],
 })}
+<h2>Experiments: conversion against the holdout</h2>
+${arms.length > 0 ? table('audience-experiments', armColumns, arms) : html`<p>No experiment member has entered an audience yet.</p>`}
 <h2>Entries and exits per day</h2>${table('audience-changes', changeColumns, changes)}
 <h2>Last Mailchimp sync${syncs[0] ? html` (${syncs[0].startedAt})` : ''}</h2>
 ${syncs.length > 0 ? table('audience-sync', syncColumns, syncs) : html`<p>No sync yet: run <code>audiences sync --apply</code> or set BASIN_SYNC_MAILCHIMP=1.</p>`}

@@ -1,28 +1,134 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { CliError, ExitCode } from '../errors.ts';
 import type { SqlModel } from '../models/model.ts';
+import type { ModelRunner } from '../models/runner.ts';
 import { loadModelGraph, openRunner } from '../pipeline/model-graph.ts';
+import { discoverRules } from '../rules/discover.ts';
 import { appendState, stateSource } from '../rules/state-tables.ts';
-import type { Database } from '../sql/database.ts';
+import type { Database, SqlParams } from '../sql/database.ts';
+import { queriesDir } from '../sql/query-files.ts';
 
-/** An audience: a query model `queries/audiences/<name>.sql` returning customer_id, experiment_id, ab_group and traits. */
+/** The columns of `core/audience_flags` a flag audience may exclude on: a customer whose flag is true is left out. */
+export const FLAG_EXCLUSIONS = ['recently_offered'] as const;
+
+/** Mailchimp merge field types an audience trait can fill. */
+export const MERGE_FIELD_TYPES = ['text', 'number', 'date'] as const;
+
+/**
+ * Merge fields an audience fills from its traits: merge tag (Mailchimp's: upper case, at most 10
+ * characters) → the trait and the field's type.
+ */
+export const mergeFieldsSchema = z.record(
+  z.string().regex(/^[A-Z][A-Z0-9_]{0,9}$/, 'a merge tag is 1–10 upper-case letters, digits or _'),
+  z.object({ trait: z.string().min(1), type: z.enum(MERGE_FIELD_TYPES) }).strict(),
+);
+export type MergeFields = z.infer<typeof mergeFieldsSchema>;
+
+/** The header form of merge fields, `-- merge_fields: CUSTID=customer_id:text, VISITS30=visits_30d:number`. */
+export function parseMergeFieldsHeader(text: string): unknown {
+  return Object.fromEntries(
+    text.split(',').map((part) => {
+      const [tag = '', field = ''] = part.split('=').map((x) => x.trim());
+      const [trait = '', type = ''] = field.split(':').map((x) => x.trim());
+      return [tag, { trait, type }];
+    }),
+  );
+}
+
+/**
+ * A reference to a rule's open flag, `queries/audiences/<name>.json`: its members are the customers
+ * with an open flag of the rule (`core/audience_flags`), less those any exclusion names.
+ */
+export const flagAudienceSchema = z
+  .object({
+    description: z.string().min(1),
+    flag: z.string(),
+    exclude: z.array(z.enum(FLAG_EXCLUSIONS)).default([]),
+    /** False: exported only (customers with no email). */
+    sync: z.boolean().default(true),
+    merge_fields: mergeFieldsSchema.default({}),
+  })
+  .strict();
+
+/**
+ * An audience: a query model `queries/audiences/<name>.sql` returning customer_id, experiment_id,
+ * ab_group and traits, or a reference to a rule's open flag (`<name>.json`).
+ */
 export interface Audience {
   name: string;
   description: string;
-  /** False for `-- sync: none` (exported only, such as customers with no email). */
+  /** False for `-- sync: none` or `"sync": false` (exported only, such as customers with no email). */
   syncs: boolean;
-  model: SqlModel;
+  file: string;
+  /** Merge fields its members' list entries get from its traits (none by default). */
+  mergeFields: MergeFields;
+  source: { kind: 'query'; model: SqlModel } | { kind: 'flag'; flag: string; exclude: string[] };
 }
 
-export async function discoverAudiences(): Promise<Audience[]> {
+const audiencesDir = path.join(queriesDir, 'audiences');
+
+export async function discoverAudiences(dir = audiencesDir): Promise<Audience[]> {
   const graph = await loadModelGraph();
-  return graph.models
+  const queries = graph.models
     .filter((m): m is SqlModel => m.kind === 'sql' && m.layer === 'audiences')
-    .map((model) => ({
-      name: model.name,
-      description: model.description,
-      syncs: model.header.sync !== 'none',
-      model,
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .map((model): Audience => {
+      const mergeFields = mergeFieldsSchema.safeParse(
+        model.header.merge_fields ? parseMergeFieldsHeader(model.header.merge_fields) : {},
+      );
+      if (!mergeFields.success)
+        throw new CliError(
+          `${model.file}: merge_fields is invalid: ${describeIssues(mergeFields.error)} (expected TAG=trait:type, …)`,
+          ExitCode.usage,
+        );
+      return {
+        name: model.name,
+        description: model.description,
+        syncs: model.header.sync !== 'none',
+        file: model.file,
+        mergeFields: mergeFields.data,
+        source: { kind: 'query', model },
+      };
+    });
+  const flags = await flagAudiences(dir);
+  for (const audience of flags) {
+    const twin = queries.find((q) => q.name === audience.name);
+    if (twin)
+      throw new CliError(`${audience.file} and ${twin.file} both define the audience ${audience.name}`);
+  }
+  return [...queries, ...flags].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+async function flagAudiences(dir: string): Promise<Audience[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  if (files.length === 0) return [];
+  const rules = new Set((await discoverRules()).map((r) => r.name));
+  return Promise.all(
+    files.map(async (name): Promise<Audience> => {
+      const file = path.join(dir, name);
+      const invalid = (problem: string) =>
+        new CliError(`audience ${file} is invalid: ${problem}`, ExitCode.usage);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(await readFile(file, 'utf8'));
+      } catch (error) {
+        throw invalid(`not JSON (${(error as Error).message})`);
+      }
+      const parsed = flagAudienceSchema.safeParse(raw);
+      if (!parsed.success) throw invalid(describeIssues(parsed.error));
+      if (!rules.has(parsed.data.flag))
+        throw invalid(`flag: no rule "${parsed.data.flag}" (known: ${[...rules].join(', ')})`);
+      return {
+        name: name.slice(0, -'.json'.length),
+        description: parsed.data.description,
+        syncs: parsed.data.sync,
+        file,
+        mergeFields: parsed.data.merge_fields,
+        source: { kind: 'flag', flag: parsed.data.flag, exclude: parsed.data.exclude },
+      };
+    }),
+  );
 }
 
 /** The tag an audience member carries in Mailchimp: the audience, or `<audience>:<group>` in an experiment. */
@@ -47,6 +153,31 @@ export interface AudienceCount {
   exited: number;
 }
 
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ');
+}
+
+/** A flag audience's select: its rule's open flags in `core/audience_flags`, less its exclusions. */
+async function flagAudienceQuery(
+  runner: ModelRunner,
+  source: { flag: string; exclude: string[] },
+): Promise<{ sql: string; params: SqlParams }> {
+  const flags = await runner.compile('core/audience_flags');
+  const exclusions = FLAG_EXCLUSIONS.map((column) => `not (f.${column} and $exclude_${column})`).join(
+    ' and ',
+  );
+  return {
+    sql: `select f.customer_id, f.experiment_id, f.ab_group, f.flagged_on
+          from (${flags.sql}) as f
+          where f.flag_type = $flag_type and ${exclusions}`,
+    params: {
+      ...flags.params,
+      flag_type: source.flag,
+      ...Object.fromEntries(FLAG_EXCLUSIONS.map((c) => [`exclude_${c}`, source.exclude.includes(c)])),
+    },
+  };
+}
+
 /**
  * The daily audiences step: every audience computed at `asOf` into `core/audience_members` (one row
  * per customer and audience, with its experiment group, holdout and traits as JSON), and the changes
@@ -64,7 +195,10 @@ export async function computeAudiences(
        audience varchar, customer_id varchar, experiment_id varchar, ab_group varchar, traits json, sync boolean)`,
   );
   for (const audience of audiences) {
-    const { sql, params } = await runner.compile(audience.model.id, { as_of: options.asOf });
+    const { sql, params } =
+      audience.source.kind === 'query'
+        ? await runner.compile(audience.source.model.id, { as_of: options.asOf })
+        : await flagAudienceQuery(runner, audience.source);
     await db.run(
       `insert into audience_rows
        select $audience_name, a.customer_id, a.experiment_id, a.ab_group,

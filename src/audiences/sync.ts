@@ -5,8 +5,9 @@ import { HttpStatusError, type RetryOptions, statusOf, withRetry } from '../fetc
 import { appendState, stateSource } from '../rules/state-tables.ts';
 import { allPages, callMailchimp, type Mailchimp, parseWith } from '../sources/mailchimp/client.ts';
 import type { MailchimpSettings } from '../sources/mailchimp/config.ts';
-import type { Database, Row } from '../sql/database.ts';
-import { discoverAudiences } from './compute.ts';
+import type { Database } from '../sql/database.ts';
+import { type Audience, discoverAudiences } from './compute.ts';
+import { declaredMergeFields, ensureMergeFields, mergeUpdates, planMergeDiff } from './merge-fields.ts';
 
 /** Why an audience member is not sent: consent and reachability, reported per reason. */
 export const SKIP_REASONS = ['no_email', 'no_member', 'unsubscribed', 'cleaned'] as const;
@@ -28,11 +29,17 @@ export interface SyncOptions {
   retry?: RetryOptions;
   /** How often a batch's status is polled. */
   pollMs?: number;
+  /** The audiences to sync; by default those of `queries/audiences/`. */
+  audiences?: Audience[];
 }
 
 export interface AudiencePlan {
   audience: string;
+  /** Members to tag (the holdout left out). */
   members: number;
+  /** Experiment members to tag by group, and those held out (never tagged). */
+  groups: Record<string, number>;
+  holdout: number;
   adds: number;
   removes: number;
   skipped: Record<string, number>;
@@ -48,10 +55,24 @@ export interface MemberFailure {
   reason: string;
 }
 
+/** The merge-field part of a sync: values from the audiences' traits, sent to existing members only. */
+export interface MergePlan {
+  /** Members whose values change, and the values (a cleared one counts). */
+  members: number;
+  values: number;
+  /** A few planned values: `TAG=value email-hash`. */
+  sample: string[];
+  /** Merge fields the list lacked, created with their type. */
+  created: string[];
+  sent: number;
+  failed: number;
+}
+
 export interface SyncResult {
   syncId: string;
   mode: 'dry-run' | 'member-tags' | 'batch' | 'nothing to send';
   audiences: AudiencePlan[];
+  merge: MergePlan;
   apiCalls: number;
   seconds: number;
   failures: MemberFailure[];
@@ -61,6 +82,7 @@ const memberSchema = z.looseObject({
   id: z.string(),
   status: z.string(),
   tags: z.array(z.looseObject({ name: z.string() })).default([]),
+  merge_fields: z.record(z.string(), z.unknown()).default({}),
 });
 
 /** A batch operation request (its status and, once finished, its results archive's link). */
@@ -107,7 +129,8 @@ export async function syncAudiences(db: Database, options: SyncOptions): Promise
       retry,
     );
 
-  const audiences = (await discoverAudiences()).filter((a) => a.syncs);
+  const audiences = (options.audiences ?? (await discoverAudiences())).filter((a) => a.syncs);
+  const declared = declaredMergeFields(audiences);
   const members = await allPages(
     options.settings,
     'Mailchimp list members',
@@ -117,19 +140,31 @@ export async function syncAudiences(db: Database, options: SyncOptions): Promise
       apiCalls += 1;
       return client.lists.getListMembersInfo(listId, {
         ...page,
-        fields: ['members.id', 'members.status', 'members.tags.name', 'total_items'],
+        fields: [
+          'members.id',
+          'members.status',
+          'members.tags.name',
+          ...(declared.size > 0 ? ['members.merge_fields'] : []),
+          'total_items',
+        ],
       });
     },
     retry,
   );
   await db.run(
-    'create or replace temp table list_members (subscriber_hash varchar, status varchar, tags varchar[])',
+    `create or replace temp table list_members (
+       subscriber_hash varchar, status varchar, tags varchar[], merge_fields json)`,
   );
   await db.appendRows(
     'list_members',
     members.map((m) => {
       const member = memberSchema.parse(m);
-      return [member.id, member.status, JSON.stringify(member.tags.map((t) => t.name))];
+      return [
+        member.id,
+        member.status,
+        JSON.stringify(member.tags.map((t) => t.name)),
+        JSON.stringify(member.merge_fields),
+      ];
     }),
   );
 
@@ -143,19 +178,39 @@ export async function syncAudiences(db: Database, options: SyncOptions): Promise
     `select subscriber_hash, list({'name': tag, 'status': status} order by tag) as tags
      from sync_changes group by subscriber_hash order by subscriber_hash`,
   );
+  if (declared.size > 0) await planMergeDiff(db, listId, audiences, options.reconcile ?? false);
+  const updates = declared.size > 0 ? await mergeUpdates(db) : [];
+  const merge: MergePlan = {
+    members: updates.length,
+    values: updates.reduce((n, u) => n + Object.keys(u.merge_fields).length, 0),
+    sample: updates
+      .flatMap((u) => Object.entries(u.merge_fields).map(([tag, v]) => `${tag}=${v} ${u.subscriber_hash}`))
+      .slice(0, SAMPLE_SIZE),
+    created: [],
+    sent: 0,
+    failed: 0,
+  };
   const failures: MemberFailure[] = [];
   let mode: SyncResult['mode'] = 'dry-run';
+  const batchThreshold = options.batchThreshold ?? BATCH_THRESHOLD;
+  const pollMs = options.pollMs ?? 250;
   if (options.apply) {
+    const tagOperations = changes.map((row) => ({
+      id: String(row.subscriber_hash),
+      method: 'POST',
+      path: `/lists/${listId}/members/${String(row.subscriber_hash)}/tags`,
+      body: { tags: row.tags as { name: string; status: 'active' | 'inactive' }[] },
+    }));
     const outcomes =
-      changes.length === 0
-        ? new Map<string, Outcome>()
-        : changes.length > (options.batchThreshold ?? BATCH_THRESHOLD)
-          ? await sendBatches(listId, changes, call, options.pollMs ?? 250)
-          : await sendMemberTags(listId, changes, call);
+      changes.length > batchThreshold
+        ? await sendBatches(tagOperations, call, pollMs)
+        : await sendEach(tagOperations, call, 'member tags', (client, op) =>
+            client.lists.updateListMemberTags(listId, op.id, op.body),
+          );
     mode =
-      changes.length === 0
+      changes.length + updates.length === 0
         ? 'nothing to send'
-        : changes.length > (options.batchThreshold ?? BATCH_THRESHOLD)
+        : Math.max(changes.length, updates.length) > batchThreshold
           ? 'batch'
           : 'member-tags';
     await db.run(
@@ -176,7 +231,18 @@ export async function syncAudiences(db: Database, options: SyncOptions): Promise
         reason: outcome?.reason ?? 'no answer',
       });
     }
-    await storeState(db, listId, options.now);
+    await storeConfirmed(db, listId, options.now, {
+      table: 'audience_sync_state',
+      base: 'sync_base',
+      changes: 'sync_changes',
+      outcomes: 'sync_outcomes',
+      wanted: 'sync_wanted',
+      key: 'tag',
+      columns: 'tag',
+      present: "status = 'active'",
+    });
+    if (updates.length > 0)
+      await sendMergeFields(db, listId, updates, declared, merge, failures, options, call);
     const sentBy = await db.query(
       `select split_part(c.tag, ':', 1) as audience,
               count(*) filter (where o.status_code < 300)::bigint as sent,
@@ -193,6 +259,7 @@ export async function syncAudiences(db: Database, options: SyncOptions): Promise
     syncId: options.syncId,
     mode,
     audiences: plans,
+    merge,
     apiCalls,
     seconds: (performance.now() - started) / 1000,
     failures,
@@ -280,6 +347,11 @@ async function planOf(db: Database, names: string[]): Promise<AudiencePlan[]> {
   const skips = await db.query(
     `select audience, skip_reason, count(*)::bigint as n from sync_wanted where skip_reason is not null group by all`,
   );
+  const experiments = await db.query(
+    `select m.audience, case when m.holdout then 'holdout' else m.ab_group end as arm, count(*)::bigint as n
+     from audience_members as m semi join synced_audiences using (audience)
+     where m.ab_group is not null group by all`,
+  );
   const diff = await db.query(
     `select split_part(tag, ':', 1) as audience, status, count(*)::bigint as n,
             list((case status when 'active' then '+' else '-' end) || tag || ' ' || subscriber_hash
@@ -291,6 +363,12 @@ async function planOf(db: Database, names: string[]): Promise<AudiencePlan[]> {
     return {
       audience,
       members: Number(counts.find((c) => c.audience === audience)?.members ?? 0),
+      groups: Object.fromEntries(
+        experiments
+          .filter((e) => e.audience === audience && e.arm !== 'holdout')
+          .map((e) => [String(e.arm), Number(e.n)]),
+      ),
+      holdout: Number(experiments.find((e) => e.audience === audience && e.arm === 'holdout')?.n ?? 0),
       adds: Number(of('active')?.n ?? 0),
       removes: Number(of('inactive')?.n ?? 0),
       skipped: Object.fromEntries(
@@ -311,30 +389,40 @@ interface Outcome {
   reason?: string;
 }
 
-type Call = <T>(
+export type Call = <T>(
   what: string,
   request: (client: Mailchimp) => Promise<unknown>,
   parse: (b: unknown) => T,
 ) => Promise<T>;
 
-/** One member-tags call per member, under the SDK's shared connection cap. */
-async function sendMemberTags(listId: string, changes: Row[], call: Call): Promise<Map<string, Outcome>> {
+/** One write to Mailchimp for one member: a member-tags call or a member update, alone or in a batch. */
+interface MemberOperation<B> {
+  /** The member's subscriber hash: the batch operation's id. */
+  id: string;
+  method: string;
+  path: string;
+  body: B;
+}
+
+/** One call per member, under the SDK's shared connection cap. */
+async function sendEach<B>(
+  operations: MemberOperation<B>[],
+  call: Call,
+  what: string,
+  request: (client: Mailchimp, operation: MemberOperation<B>) => Promise<unknown>,
+): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
   await Promise.all(
-    changes.map(async (row) => {
-      const hash = String(row.subscriber_hash);
+    operations.map(async (operation) => {
       try {
         await call(
-          `Mailchimp member tags ${hash}`,
-          (client) =>
-            client.lists.updateListMemberTags(listId, hash, {
-              tags: row.tags as { name: string; status: 'active' | 'inactive' }[],
-            }),
+          `Mailchimp ${what} ${operation.id}`,
+          (client) => request(client, operation),
           (body) => body,
         );
-        outcomes.set(hash, { status: 204 });
+        outcomes.set(operation.id, { status: 200 });
       } catch (error) {
-        outcomes.set(hash, { status: statusOf(error) ?? 599, reason: (error as Error).message });
+        outcomes.set(operation.id, { status: statusOf(error) ?? 599, reason: (error as Error).message });
       }
     }),
   );
@@ -345,23 +433,22 @@ async function sendMemberTags(listId: string, changes: Row[], call: Call): Promi
  * The batch endpoint: operations of one member each (its id the subscriber hash), polled to
  * completion; the results archive (a gzipped tar of JSON arrays) tells each operation's status.
  */
-async function sendBatches(
-  listId: string,
-  changes: Row[],
+async function sendBatches<B>(
+  operations: MemberOperation<B>[],
   call: Call,
   pollMs: number,
 ): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
-  for (let i = 0; i < changes.length; i += OPERATIONS_PER_BATCH) {
-    const operations = changes.slice(i, i + OPERATIONS_PER_BATCH).map((row) => ({
-      method: 'POST',
-      path: `/lists/${listId}/members/${String(row.subscriber_hash)}/tags`,
-      body: JSON.stringify({ tags: row.tags }),
-      operation_id: String(row.subscriber_hash),
+  for (let i = 0; i < operations.length; i += OPERATIONS_PER_BATCH) {
+    const batchOperations = operations.slice(i, i + OPERATIONS_PER_BATCH).map((op) => ({
+      method: op.method,
+      path: op.path,
+      body: JSON.stringify(op.body),
+      operation_id: op.id,
     }));
     let batch = await call(
       'Mailchimp batch',
-      (client) => client.batches.start({ operations }),
+      (client) => client.batches.start({ operations: batchOperations }),
       parseWith(batchSchema, 'Mailchimp batch'),
     );
     while (batch.status !== 'finished') {
@@ -382,6 +469,81 @@ async function sendBatches(
     }
   }
   return outcomes;
+}
+
+/**
+ * Sends the changed merge values: each missing merge field created first; then one update per member
+ * (`PATCH /lists/{list_id}/members/{hash}` with only `merge_fields`, so neither status nor anything
+ * else changes), or batches for a large diff. A value for a field the list holds with another type is
+ * not sent and fails with that reason. Confirmed values are kept in `state/audience_merge_state`.
+ */
+async function sendMergeFields(
+  db: Database,
+  listId: string,
+  updates: Awaited<ReturnType<typeof mergeUpdates>>,
+  declared: Map<string, string>,
+  merge: MergePlan,
+  failures: MemberFailure[],
+  options: SyncOptions,
+  call: Call,
+): Promise<void> {
+  const needed = new Set(updates.flatMap((u) => Object.keys(u.merge_fields)));
+  const fields = await ensureMergeFields(
+    listId,
+    new Map([...declared].filter(([tag]) => needed.has(tag))),
+    call,
+  );
+  merge.created = fields.created;
+  const operations = updates.map((u) => ({
+    id: u.subscriber_hash,
+    method: 'PATCH',
+    path: `/lists/${listId}/members/${u.subscriber_hash}`,
+    body: {
+      merge_fields: Object.fromEntries(
+        Object.entries(u.merge_fields).filter(([tag]) => !fields.unusable.has(tag)),
+      ),
+    },
+  }));
+  const sendable = operations.filter((op) => Object.keys(op.body.merge_fields).length > 0);
+  const outcomes =
+    sendable.length > (options.batchThreshold ?? BATCH_THRESHOLD)
+      ? await sendBatches(sendable, call, options.pollMs ?? 250)
+      : await sendEach(sendable, call, 'member update', (client, op) =>
+          client.lists.updateListMember(listId, op.id, op.body),
+        );
+  for (const update of updates) {
+    const unusable = Object.keys(update.merge_fields).find((tag) => fields.unusable.has(tag));
+    const outcome = unusable
+      ? { status: 400, reason: fields.unusable.get(unusable) }
+      : (outcomes.get(update.subscriber_hash) ?? { status: 599, reason: 'no answer' });
+    outcomes.set(update.subscriber_hash, outcome);
+    if (outcome.status < 300) merge.sent += 1;
+    else {
+      merge.failed += 1;
+      failures.push({
+        subscriber_hash: update.subscriber_hash,
+        tags: Object.entries(update.merge_fields).map(([tag, value]) => `${tag}=${value}`),
+        reason: outcome.reason ?? 'no answer',
+      });
+    }
+  }
+  await db.run(
+    'create or replace temp table merge_outcomes (subscriber_hash varchar, status_code integer, reason varchar)',
+  );
+  await db.appendRows(
+    'merge_outcomes',
+    [...outcomes].map(([hash, o]) => [hash, String(o.status), o.reason ?? null]),
+  );
+  await storeConfirmed(db, listId, options.now, {
+    table: 'audience_merge_state',
+    base: 'merge_base',
+    changes: 'merge_changes',
+    outcomes: 'merge_outcomes',
+    wanted: 'merge_wanted',
+    key: 'merge_tag',
+    columns: 'merge_tag, value',
+    present: "value <> ''",
+  });
 }
 
 function reasonOf(status: number, response: string): string {
@@ -419,32 +581,48 @@ export async function readResults(url: string): Promise<z.infer<typeof operation
 }
 
 /**
- * The confirmed state: the base less every confirmed removal (and every tag of a member Mailchimp
- * no longer has), plus every confirmed addition; a failed member keeps its base rows, so it stays
- * in the next run's diff.
+ * What Mailchimp confirmed, kept in a state table per list: the base less every row whose key a
+ * confirmed member's change touched (and every row of a member Mailchimp no longer has, a 404),
+ * plus the confirmed changes that leave something in place (a tag added, a value set). A failed
+ * member keeps its base rows, so it stays in the next run's diff. `sync_state` keys on (member, tag),
+ * `merge_state` on (member, merge tag) and keeps the value.
  */
-async function storeState(db: Database, listId: string, now: Date): Promise<void> {
-  const previous = await stateSource(db, 'audience_sync_state');
+async function storeConfirmed(
+  db: Database,
+  listId: string,
+  now: Date,
+  kind: {
+    table: 'audience_sync_state' | 'audience_merge_state';
+    base: string;
+    changes: string;
+    outcomes: string;
+    wanted: string;
+    key: string;
+    columns: string;
+    present: string;
+  },
+): Promise<void> {
+  const previous = await stateSource(db, kind.table);
   await db.writeSelect(
-    'state/audience_sync_state',
+    `state/${kind.table}`,
     `with
-     ok as (select subscriber_hash from sync_outcomes where status_code < 300),
-     gone as (select subscriber_hash from sync_outcomes where status_code = 404),
+     ok as (select subscriber_hash from ${kind.outcomes} where status_code < 300),
+     gone as (select subscriber_hash from ${kind.outcomes} where status_code = 404),
+     sent as (select * from ${kind.changes} semi join ok using (subscriber_hash)),
      kept as (
-       select b.subscriber_hash, b.tag from sync_base as b
-       anti join (select c.subscriber_hash, c.tag from sync_changes as c semi join ok using (subscriber_hash)
-                  where c.status = 'inactive') as r using (subscriber_hash, tag)
+       select subscriber_hash, ${kind.columns} from ${kind.base}
+       anti join sent using (subscriber_hash, ${kind.key})
        anti join gone using (subscriber_hash)
      ),
-     added as (
-       select c.subscriber_hash, c.tag from sync_changes as c semi join ok using (subscriber_hash)
-       where c.status = 'active'
-     ),
-     confirmed as (select * from kept union select * from added)
+     confirmed as (
+       select * from kept
+       union
+       select subscriber_hash, ${kind.columns} from sent where ${kind.present}
+     )
      select * from (${previous}) where list_id <> $list_id
      union all
-     select $list_id, c.subscriber_hash, c.tag, any_value(w.customer_id), $now::timestamptz
-     from confirmed as c left join sync_wanted as w using (subscriber_hash, tag)
+     select $list_id, c.*, any_value(w.customer_id), $now::timestamptz
+     from confirmed as c left join ${kind.wanted} as w using (subscriber_hash, ${kind.key})
      group by all
      order by 1, 2, 3`,
     { list_id: listId, now: now.toISOString() },

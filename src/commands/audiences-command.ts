@@ -55,7 +55,7 @@ export function registerAudiencesCommands(program: Command): void {
   audiences
     .command('export')
     .description('writes one audience (its members and traits, as of the last daily run) to CSV')
-    .argument('<name>', 'the audience: a file queries/audiences/<name>.sql')
+    .argument('<name>', 'the audience: a file queries/audiences/<name>.sql or <name>.json')
     .requiredOption('--out <file>', 'the CSV file to write')
     .action(async (name: string, options: { out: string }) => {
       const known = (await discoverAudiences()).map((a) => a.name);
@@ -97,6 +97,11 @@ export function formatSync(result: SyncResult): string {
       result.audiences.map((a) => ({
         audience: a.audience,
         members: a.members,
+        groups: Object.entries(a.groups)
+          .sort(([x], [y]) => x.localeCompare(y))
+          .map(([group, n]) => `${group} ${n}`)
+          .join(', '),
+        holdout: a.holdout,
         add: a.adds,
         remove: a.removes,
         skipped: Object.entries(a.skipped)
@@ -109,6 +114,14 @@ export function formatSync(result: SyncResult): string {
     ),
     `${result.mode}: ${result.apiCalls} API calls in ${result.seconds.toFixed(1)} s`,
   ];
+  const merge = result.merge;
+  if (merge.members > 0)
+    lines.push(
+      `merge fields: ${merge.values} values on ${merge.members} members` +
+        (result.mode === 'dry-run'
+          ? ` (${merge.sample.slice(0, 2).join('; ')})`
+          : `, ${merge.sent} sent, ${merge.failed} failed${merge.created.length > 0 ? `; created ${merge.created.join(', ')}` : ''}`),
+    );
   for (const f of result.failures.slice(0, 20))
     lines.push(`FAILED ${f.subscriber_hash} ${f.tags.join(' ')}: ${f.reason}`);
   if (result.failures.length > 20) lines.push(`… and ${result.failures.length - 20} more failed members`);

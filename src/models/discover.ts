@@ -16,6 +16,7 @@ export const HEADER_KEYS = [
   'severity',
   'threshold',
   'sync',
+  'merge_fields',
 ] as const;
 
 /**

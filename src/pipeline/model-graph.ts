@@ -13,7 +13,8 @@ import type { Database } from '../sql/database.ts';
  * - `analyse`: each new email template and post image read once by Claude (or the heuristic);
  * - `churn`: the churn score of every member (`src/churn/`), from the member-months of `queries/churn/`;
  * - `rules`: every rule's check (`queries/rules/`), reconciled with the flag history;
- * - `audiences`: every audience (`queries/audiences/`) at the run's day, with its entries and exits.
+ * - `audiences`: every audience (`queries/audiences/`: queries, and references to a rule's open flag in
+ *   `audience_flags`) at the run's day, with its entries and exits.
  */
 export function typescriptModels(sqlModels: SqlModel[]): TypeScriptModel[] {
   const readsOf = (layer: string) =>
@@ -130,6 +131,11 @@ export function typescriptModels(sqlModels: SqlModel[]): TypeScriptModel[] {
         'state/system_events',
         'state/experiment_entries',
       ],
+      async placeholder(relation) {
+        if (relation === 'customer_flags')
+          return (await import('../rules/run-rules.ts')).CUSTOMER_FLAGS_PLACEHOLDER;
+        return undefined;
+      },
       async run({ db, asOf, now, vars }) {
         const { discoverRules } = await import('../rules/discover.ts');
         const { loadRulesConfig } = await import('../rules/config.ts');
@@ -148,7 +154,7 @@ export function typescriptModels(sqlModels: SqlModel[]): TypeScriptModel[] {
       name: 'audiences',
       layer: 'core',
       description: 'every audience at the run day: members, experiment groups, holdout; entries and exits',
-      reads: [...new Set([...readsOf('audiences'), 'customer_master'])].sort(),
+      reads: [...new Set([...readsOf('audiences'), 'audience_flags', 'customer_master'])].sort(),
       writes: ['core/audience_members', 'state/audience_history'],
       async run({ db, asOf, now, vars }) {
         const { discoverRules } = await import('../rules/discover.ts');

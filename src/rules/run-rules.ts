@@ -3,6 +3,12 @@ import type { RulesConfig } from './config.ts';
 import { evaluateRules, HITS_TABLE, type RuleCount } from './evaluate.ts';
 import { appendState, stateSource, usedParams } from './state-tables.ts';
 
+/** `core/customer_flags` before the rules first ran: the core view `audience_flags` reads it. */
+export const CUSTOMER_FLAGS_PLACEHOLDER = `select null::varchar as customer_id, null::varchar as flag_type,
+  null::date as flag_date, null::json as flag_details, null::varchar as priority,
+  null::timestamptz as first_flagged_at, null::timestamptz as last_seen_at, null::timestamptz as cleared_at
+  where false`;
+
 export interface RuleRunCount extends RuleCount {
   /** New flags (a flag_set system event each). */
   set: number;

@@ -27,6 +27,8 @@ export const STATE_SCHEMAS = {
     api_calls bigint, failures json`,
   audience_sync_state: `list_id varchar, subscriber_hash varchar, tag varchar, customer_id varchar,
     confirmed_at timestamptz`,
+  audience_merge_state: `list_id varchar, subscriber_hash varchar, merge_tag varchar, value varchar,
+    customer_id varchar, confirmed_at timestamptz`,
 } as const;
 export type StateTable = keyof typeof STATE_SCHEMAS;
 
@@ -40,7 +42,7 @@ export async function stateSource(db: Database, table: StateTable): Promise<stri
 /** Appends the rows of a select as one new part of an append-only state log; nothing when empty. */
 export async function appendState(
   db: Database,
-  table: Exclude<StateTable, 'flag_history' | 'audience_sync_state'>,
+  table: Exclude<StateTable, 'flag_history' | 'audience_sync_state' | 'audience_merge_state'>,
   partId: string,
   selectSql: string,
   params: SqlParams = {},

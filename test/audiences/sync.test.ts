@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discoverAudiences } from '../../src/audiences/compute.ts';
 import { syncAudiences } from '../../src/audiences/sync.ts';
 import { Lake } from '../../src/lake/lake.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
@@ -15,6 +16,7 @@ import {
   subscriberHash,
 } from '../../src/sandbox/emulators/mailchimp.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
+import { callMailchimp } from '../../src/sources/mailchimp/client.ts';
 import type { MailchimpSettings } from '../../src/sources/mailchimp/config.ts';
 import { Database } from '../../src/sql/database.ts';
 import { projectRoot } from '../support/run-cli.ts';
@@ -268,4 +270,102 @@ describe('audiences sync against the Mailchimp emulator', () => {
     for (const leaver of [0, 1, 2, 10, 11, 12, 13])
       expect(state.tagNames(listId, members[leaver]!.email_address)).not.toContain('lapsed_member');
   }, 90_000);
+
+  it('merge fields: each created once with its type, values sent to existing members only, then only the diff', async () => {
+    // An audience declaring merge fields from its traits, beside the shipped ones.
+    const dir = path.join(root, 'declared');
+    await mkdir(dir);
+    await writeFile(
+      path.join(dir, 'visit_fields.json'),
+      JSON.stringify({
+        description: 'lapsed members with their visit traits',
+        flag: 'lapsed_member',
+        merge_fields: {
+          CUSTID: { trait: 'customer_id', type: 'text' },
+          LASTVISIT: { trait: 'last_visit_on', type: 'date' },
+          VISITS30: { trait: 'visits_30d', type: 'number' },
+        },
+      }),
+    );
+    const declared = (await discoverAudiences(dir)).find((a) => a.name === 'visit_fields')!;
+    const audiences = [...(await discoverAudiences()), declared];
+    // Members 20–24 and the unsubscribed member 5 (earlier test) enter it, beside yesterday's audiences.
+    const writeFields = async (visits: Record<number, number>) => {
+      await db.run('create or replace temp table kept_members as select * from audience_members');
+      const rows = Object.entries(visits).map(
+        ([i, n]) =>
+          `('visit_fields', 'c${i}', null, false, 'visit_fields',
+            json_object('customer_id', 'c${i}', 'last_visit_on', '2026-06-03', 'visits_30d', ${n}), '2026-06-04'::date)`,
+      );
+      await db.writeSelect(
+        'core/audience_members',
+        `select * exclude (traits), traits from kept_members where audience <> 'visit_fields'
+         union all by name
+         select * from (values ${rows.join(', ')}) as t(audience, customer_id, ab_group, holdout, tag, traits, as_of)`,
+      );
+    };
+    const mergeCalls = () =>
+      ['/3.0/lists/:id/merge-fields', '/3.0/lists/:id/members/:hash', '/3.0/batches'].map(
+        (route) => emulator.requestCounts.get(route) ?? 0,
+      );
+    const valuesOf = (i: number) => state.mergeValuesOf(listId, members[i]!.email_address);
+
+    await writeFields({ 5: 9, 20: 12, 21: 12, 22: 12, 23: 12, 24: 12 });
+    const before = mergeCalls();
+    const dry = await sync({ apply: false, audiences });
+    expect(dry.merge).toMatchObject({ members: 5, values: 15, created: [] });
+    expect(mergeCalls()).toEqual(before);
+
+    const first = await sync({ audiences, batchThreshold: 2 });
+    expect(first.failures).toEqual([]);
+    expect(first.merge).toMatchObject({ members: 5, sent: 5, failed: 0 });
+    expect(first.merge.created.sort()).toEqual(['CUSTID', 'LASTVISIT', 'VISITS30']);
+    expect(
+      state
+        .mergeFields(listId)
+        .filter((f) => ['CUSTID', 'LASTVISIT', 'VISITS30'].includes(f.tag))
+        .map((f) => [f.tag, f.type]),
+    ).toEqual([
+      ['CUSTID', 'text'],
+      ['LASTVISIT', 'date'],
+      ['VISITS30', 'number'],
+    ]);
+    expect(valuesOf(20)).toEqual({ CUSTID: 'c20', LASTVISIT: '2026-06-03', VISITS30: 12 });
+    // The unsubscribed member is skipped: nothing written on it.
+    expect(valuesOf(5)).toEqual({});
+
+    const unchanged = mergeCalls();
+    const again = await sync({ audiences });
+    expect(again.merge.members).toBe(0);
+    expect(mergeCalls()).toEqual(unchanged);
+
+    // Member 21's visits change and member 22 leaves: two updates, the leaver's values cleared.
+    await writeFields({ 5: 9, 20: 12, 21: 13, 23: 12, 24: 12 });
+    const diff = await sync({ audiences });
+    expect(diff.failures).toEqual([]);
+    expect(diff.merge).toMatchObject({ members: 2, values: 4, sent: 2, created: [] });
+    expect(valuesOf(21).VISITS30).toBe(13);
+    expect(valuesOf(22)).toEqual({ CUSTID: '', LASTVISIT: '', VISITS30: '' });
+    expect(state.tagNames(listId, members[22]!.email_address)).not.toContain('visit_fields');
+
+    // A value edited by hand is repaired by --reconcile only.
+    state.setMergeValues(listId, subscriberHash(members[23]!.email_address), { VISITS30: 99 });
+    expect((await sync({ audiences, apply: false })).merge.members).toBe(0);
+    const reconciled = await sync({ audiences, reconcile: true });
+    expect(reconciled.merge.members).toBe(1);
+    expect(valuesOf(23).VISITS30).toBe(12);
+
+    // The emulator refuses a value of the wrong type, as Mailchimp does.
+    const refused = callMailchimp(
+      settings,
+      'bad value',
+      (client) =>
+        client.lists.updateListMember(listId, subscriberHash(members[24]!.email_address), {
+          merge_fields: { VISITS30: 'many' },
+        }),
+      (b) => b,
+      { retries: 0 },
+    );
+    await expect(refused).rejects.toThrow(/400/);
+  });
 });

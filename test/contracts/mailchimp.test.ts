@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { z } from 'zod';
+import { mergeFieldSchema } from '../../src/audiences/merge-fields.ts';
 import { batchSchema, operationResultSchema, readResults } from '../../src/audiences/sync.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { HttpEmulator } from '../../src/sandbox/emulators/http-emulator.ts';
@@ -126,6 +127,35 @@ const contracts: JsonContract[] = [
     schema: operationResultSchema,
     records: (body) => body as unknown[],
     answer: async () => readResults(batchSchema.parse(await finishedBatch()).response_body_url),
+  },
+  {
+    stream: 'merge fields',
+    fixture: reference.mergeFields,
+    schema: mergeFieldSchema,
+    records: list('merge_fields'),
+    answer: () => get(`lists/${listId}/merge-fields?count=1000`),
+  },
+  {
+    stream: 'merge field added',
+    fixture: reference.mergeField,
+    schema: mergeFieldSchema,
+    records: itself,
+    answer: () =>
+      get(`lists/${listId}/merge-fields`, {
+        method: 'POST',
+        body: JSON.stringify({ tag: 'VISITS30', name: 'VISITS30', type: 'number' }),
+      }),
+  },
+  {
+    stream: 'member updated',
+    fixture: reference.members.members[0],
+    schema: memberSchema,
+    records: itself,
+    answer: () =>
+      get(`lists/${listId}/members/${subscriberHash(tagged().email_address)}`, {
+        method: 'PATCH',
+        body: JSON.stringify({ merge_fields: { FNAME: 'Rowan' } }),
+      }),
   },
   {
     stream: 'errors',

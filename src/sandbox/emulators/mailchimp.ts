@@ -89,6 +89,41 @@ export function createMailchimpEmulator(
     return { status: 204, bytes: new Uint8Array(), contentType: 'application/json' };
   };
 
+  /** `PATCH /lists/{list_id}/members/{subscriber_hash}`: only `merge_fields` is honoured, checked against the list's fields. */
+  const patchMember = (listId: string, hash: string, body: unknown, clock: Date): EmulatorResponse => {
+    if (!mailchimp.lists(clock).some((list) => list.id === listId)) return resourceNotFound();
+    const member = findMember(listId, hash, clock);
+    if (!member) return resourceNotFound();
+    const parsed = memberPatchSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return invalidResource(
+        issue.path.join('.'),
+        'Data did not match any of the schemas described in anyOf.',
+      );
+    }
+    const values = parsed.data.merge_fields ?? {};
+    const fields = state.mergeFields(listId);
+    const errors = Object.entries(values).flatMap(([tag, value]) => {
+      const field = fields.find((f) => f.tag === tag);
+      if (!field) return [{ field: tag, message: 'This merge field does not exist.' }];
+      if (field.type === 'number' && value !== '' && !Number.isFinite(Number(value)))
+        return [{ field: tag, message: 'Please enter a number' }];
+      if (field.type === 'date' && value !== '' && Number.isNaN(Date.parse(String(value))))
+        return [{ field: tag, message: 'Please enter a date' }];
+      return [];
+    });
+    if (errors.length > 0)
+      return problem({
+        status: 400,
+        title: 'Invalid Resource',
+        detail: 'Your merge fields were invalid.',
+        errors,
+      });
+    state.setMergeValues(listId, hash.toLowerCase(), values);
+    return ok(findMember(listId, hash, clock));
+  };
+
   const routes: Route[] = [
     get('/3.0/ping', () => ok({ health_status: "Everything's Chimpy!" })),
     get('/3.0/campaigns', (req) => listCampaigns(req, mailchimp.campaigns(req.clock))),
@@ -144,6 +179,41 @@ export function createMailchimpEmulator(
       return page(req, state.tagObjects(req.params.id!, req.params.hash!.toLowerCase(), member), 'tags', {});
     }),
     {
+      method: 'PATCH',
+      pattern: '/3.0/lists/:id/members/:hash',
+      handler: (req) => patchMember(req.params.id!, req.params.hash!, parseBody(req), req.clock),
+    },
+    get('/3.0/lists/:id/merge-fields', (req) => {
+      const listId = req.params.id!;
+      if (!mailchimp.lists(req.clock).some((list) => list.id === listId)) return resourceNotFound();
+      const type = req.query.get('type');
+      const fields = state.mergeFields(listId).filter((f) => !type || f.type === type);
+      return page(req, fields, 'merge_fields', { list_id: listId });
+    }),
+    {
+      method: 'POST',
+      pattern: '/3.0/lists/:id/merge-fields',
+      handler: (req) => {
+        const listId = req.params.id!;
+        if (!mailchimp.lists(req.clock).some((list) => list.id === listId)) return resourceNotFound();
+        const parsed = mergeFieldBodySchema.safeParse(parseBody(req));
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          const field = String(issue.path[0] ?? 'name');
+          return invalidResource(
+            field,
+            issue.code === 'invalid_type' && issue.input === undefined
+              ? `Required property ${field} not found`
+              : `Data did not match the schema for ${field}.`,
+          );
+        }
+        const tag = parsed.data.tag?.toUpperCase();
+        if (tag && state.mergeFields(listId).some((f) => f.tag === tag))
+          return invalidResource('tag', `A Merge Field with the tag "${tag}" already exists for this list.`);
+        return ok(state.addMergeField(listId, { ...parsed.data, ...(tag ? { tag } : {}) }));
+      },
+    },
+    {
       method: 'POST',
       pattern: '/3.0/lists/:id/members/:hash/tags',
       handler: (req) => postTags(req.params.id!, req.params.hash!, parseBody(req), req.clock),
@@ -169,17 +239,21 @@ export function createMailchimpEmulator(
         // Processed after the answer, as Mailchimp queues a batch: a client must poll its status.
         setTimeout(() => {
           const results = parsed.data.operations.map((operation) => {
-            const match = /^\/lists\/([^/]+)\/members\/([^/]+)\/tags$/.exec(operation.path);
+            const tags = /^\/lists\/([^/]+)\/members\/([^/]+)\/tags$/.exec(operation.path);
+            const member = /^\/lists\/([^/]+)\/members\/([^/]+)$/.exec(operation.path);
             let body: unknown = null;
             try {
               body = operation.body ? JSON.parse(operation.body) : null;
             } catch {
               body = undefined;
             }
+            const method = operation.method.toUpperCase();
             const response =
-              operation.method.toUpperCase() === 'POST' && match
-                ? postTags(match[1]!, match[2]!, body, clockNow())
-                : resourceNotFound();
+              method === 'POST' && tags
+                ? postTags(tags[1]!, tags[2]!, body, clockNow())
+                : method === 'PATCH' && member
+                  ? patchMember(member[1]!, member[2]!, body, clockNow())
+                  : resourceNotFound();
             return {
               status_code: response.status,
               operation_id: operation.operation_id ?? null,
@@ -444,6 +518,61 @@ const tagsBodySchema = z.object({
   is_syncing: z.boolean().optional(),
 });
 
+/** The merge field types of the reference's `POST /lists/{list_id}/merge-fields`. */
+const MERGE_FIELD_TYPES = [
+  'text',
+  'number',
+  'address',
+  'phone',
+  'date',
+  'url',
+  'imageurl',
+  'radio',
+  'dropdown',
+  'birthday',
+  'zip',
+] as const;
+
+const mergeFieldBodySchema = z.object({
+  name: z.string().min(1),
+  type: z.enum(MERGE_FIELD_TYPES),
+  tag: z.string().min(1).max(10).optional(),
+  required: z.boolean().optional(),
+  default_value: z.string().optional(),
+  public: z.boolean().optional(),
+  display_order: z.number().int().optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+  help_text: z.string().optional(),
+});
+
+/** A list's merge field, as the reference lists it. */
+export interface EmulatedMergeField {
+  merge_id: number;
+  tag: string;
+  name: string;
+  type: (typeof MERGE_FIELD_TYPES)[number];
+  required: boolean;
+  default_value: string;
+  public: boolean;
+  display_order: number;
+  options: Record<string, unknown>;
+  help_text: string;
+  list_id: string;
+}
+
+/** The fields every new Mailchimp audience starts with. */
+const DEFAULT_MERGE_FIELDS: [string, string, EmulatedMergeField['type']][] = [
+  ['FNAME', 'First Name', 'text'],
+  ['LNAME', 'Last Name', 'text'],
+  ['ADDRESS', 'Address', 'address'],
+  ['PHONE', 'Phone Number', 'phone'],
+  ['BIRTHDAY', 'Birthday', 'birthday'],
+];
+
+const memberPatchSchema = z.looseObject({
+  merge_fields: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
+
 const batchBodySchema = z.object({
   operations: z.array(
     z.object({
@@ -514,6 +643,60 @@ export class MailchimpMemberState {
   private readonly statuses = new Map<string, MailchimpMember['status']>();
   private nextTagId = 1;
   private readonly tagIds = new Map<string, number>();
+  private readonly listMergeFields = new Map<string, EmulatedMergeField[]>();
+  private readonly mergeValues = new Map<string, Record<string, string | number>>();
+
+  /** A list's merge fields: the defaults, then those added through the API. */
+  mergeFields(listId: string): EmulatedMergeField[] {
+    let fields = this.listMergeFields.get(listId);
+    if (!fields) {
+      fields = DEFAULT_MERGE_FIELDS.map(([tag, name, type], i) => ({
+        merge_id: i + 1,
+        tag,
+        name,
+        type,
+        required: false,
+        default_value: '',
+        public: true,
+        display_order: i + 2,
+        options: {},
+        help_text: '',
+        list_id: listId,
+      }));
+      this.listMergeFields.set(listId, fields);
+    }
+    return fields;
+  }
+
+  addMergeField(listId: string, body: z.infer<typeof mergeFieldBodySchema>): EmulatedMergeField {
+    const fields = this.mergeFields(listId);
+    const mergeId = Math.max(0, ...fields.map((f) => f.merge_id)) + 1;
+    const field: EmulatedMergeField = {
+      merge_id: mergeId,
+      tag: body.tag ?? `MMERGE${mergeId}`,
+      name: body.name,
+      type: body.type,
+      required: body.required ?? false,
+      default_value: body.default_value ?? '',
+      public: body.public ?? false,
+      display_order: body.display_order ?? fields.length + 2,
+      options: body.options ?? {},
+      help_text: body.help_text ?? '',
+      list_id: listId,
+    };
+    fields.push(field);
+    return field;
+  }
+
+  setMergeValues(listId: string, hash: string, values: Record<string, string | number>): void {
+    const key = this.key(listId, hash);
+    this.mergeValues.set(key, { ...this.mergeValues.get(key), ...values });
+  }
+
+  /** The merge values the API wrote on a member (cleared ones as ''). */
+  mergeValuesOf(listId: string, email: string): Record<string, string | number> {
+    return { ...this.mergeValues.get(this.key(listId, subscriberHash(email))) };
+  }
 
   private key(listId: string, hash: string): string {
     return `${listId}:${hash}`;
@@ -584,11 +767,13 @@ export class MailchimpMemberState {
   apply(listId: string, member: MailchimpMember): MailchimpMember {
     const key = this.key(listId, memberHash(member));
     const status = this.statuses.get(key) ?? member.status;
-    if (!this.tags.has(key) && status === member.status) return member;
+    const merged = this.mergeValues.get(key);
+    if (!this.tags.has(key) && status === member.status && !merged) return member;
     const tags = this.tagsOfKey(key, member);
     return {
       ...member,
       status,
+      merge_fields: { ...member.merge_fields, ...merged },
       tags: [...tags.keys()].map((name) => ({ id: this.tagId(name), name })),
     };
   }

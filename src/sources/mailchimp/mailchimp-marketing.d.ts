@@ -22,6 +22,15 @@ declare module '@mailchimp/mailchimp_marketing' {
         subscriberHash: string,
         body: { tags: { name: string; status: 'active' | 'inactive' }[] },
       ): Promise<unknown>;
+      /** `PATCH /lists/{list_id}/members/{subscriber_hash}`. */
+      updateListMember(
+        listId: string,
+        subscriberHash: string,
+        body: { merge_fields: Record<string, string | number> },
+        query?: Query,
+      ): Promise<unknown>;
+      getListMergeFields(listId: string, query: Query): Promise<unknown>;
+      addListMergeField(listId: string, body: { tag: string; name: string; type: string }): Promise<unknown>;
     };
     batches: {
       start(body: {
