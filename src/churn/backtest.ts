@@ -4,6 +4,7 @@
  * ChurnRisk was, at the same number of flagged members on each test date.
  */
 import type { ModelRunner } from '../models/runner.ts';
+import churnRisk from '../rules/catalog/churn_risk.ts';
 import { FEATURES } from './features.ts';
 import { fitLogistic, type LogisticModel, probability } from './logistic.ts';
 import { averagePrecision, type CalibrationBin, calibration, rocAuc, topDecileLift } from './metrics.ts';
@@ -17,8 +18,11 @@ import {
   monthEnds,
 } from './training-set.ts';
 
-/** The visit-decline rule's thresholds as ChurnRisk used them (`config/rules.json` before issue 19). */
-export const BASELINE_RULE = { recent_days: 28, baseline_days: 56, min_baseline_visits: 6, max_ratio: 0.35 };
+/**
+ * The baseline is the visit-decline rule itself (`churn_risk`, what ChurnRisk was before the learned
+ * score), its check run at each test date with its default thresholds: 28/56 days, 6 visits, ratio 0.35.
+ */
+export const BASELINE_RULE = churnRisk.parse();
 export const TEST_MONTHS = 6;
 export const LAMBDA = 1;
 
@@ -94,7 +98,8 @@ export async function runBacktest(
   started = performance.now();
   const ruleHits = new Set<string>();
   for (const day of testDates) {
-    for (const hit of await runner.rows('churn/churn_rule_baseline', { as_of: day, ...BASELINE_RULE }))
+    const check = await churnRisk.query(day, BASELINE_RULE);
+    for (const hit of await runner.rows(churnRisk.queryName, check.params, { exact: true }))
       ruleHits.add(`${day}|${String(hit.customer_id)}`);
   }
   const ruleSeconds = since(started);
