@@ -51,10 +51,21 @@ export interface ChurnBacktest {
 
 const since = (started: number) => Math.round((performance.now() - started) / 10) / 100;
 
-export async function runBacktest(
+export interface BacktestSplit {
+  asOf: string;
+  cutoff: string;
+  trainDates: string[];
+  testDates: string[];
+}
+
+/**
+ * The time split: the last `testMonths` month-ends whose 90 days the lake has seen are the test
+ * period; training takes the month-ends whose 90 days ended by the first of them (the cut-off).
+ */
+export async function backtestSplit(
   runner: ModelRunner,
   options: { asOf?: string; testMonths?: number } = {},
-): Promise<ChurnBacktest> {
+): Promise<BacktestSplit> {
   const asOf = options.asOf ?? (await dataAsOf(runner));
   const labelled = monthEnds(await firstMembershipDay(runner), asOf).filter(
     (t) => addDays(t, HORIZON_DAYS) <= asOf,
@@ -64,6 +75,14 @@ export async function runBacktest(
   if (!cutoff) throw new Error(`no month-end before ${addDays(asOf, -HORIZON_DAYS)}: too little history`);
   const trainDates = labelled.filter((t) => addDays(t, HORIZON_DAYS) <= cutoff);
   if (trainDates.length === 0) throw new Error(`no month-end has its 90 days before the cut-off ${cutoff}`);
+  return { asOf, cutoff, trainDates, testDates };
+}
+
+export async function runBacktest(
+  runner: ModelRunner,
+  options: { asOf?: string; testMonths?: number } = {},
+): Promise<ChurnBacktest> {
+  const { asOf, cutoff, trainDates, testDates } = await backtestSplit(runner, options);
 
   let started = performance.now();
   const data = await memberMonths(runner, { asOfDates: [...trainDates, ...testDates], asOf });
