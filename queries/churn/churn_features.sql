@@ -62,6 +62,10 @@ recent_events as (
         'checkin', 'day_pass_purchase', 'retail_purchase', 'programming_purchase', 'event_booking',
         'payment_failed', 'membership_renewal', 'email_sent', 'email_opened', 'email_clicked'
     )
+      -- The join's own bounds, over all dates at once: a day's scoring then joins its window's
+      -- events only, not the whole history.
+      and e.event_local_date <= (select max(as_of) from as_of_dates)
+      and e.event_local_date > (select min(as_of) from as_of_dates) - $lookback_days::integer
 ),
 
 visits as (

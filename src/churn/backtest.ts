@@ -4,6 +4,7 @@
  * ChurnRisk was, at the same number of flagged members on each test date.
  */
 import type { ModelRunner } from '../models/runner.ts';
+import churnRisk from '../rules/catalog/churn_risk.ts';
 import { FEATURES } from './features.ts';
 import { fitLogistic, type LogisticModel, probability } from './logistic.ts';
 import { averagePrecision, type CalibrationBin, calibration, rocAuc, topDecileLift } from './metrics.ts';
@@ -17,8 +18,11 @@ import {
   monthEnds,
 } from './training-set.ts';
 
-/** The visit-decline rule's thresholds as ChurnRisk used them (`config/rules.json` before issue 19). */
-export const BASELINE_RULE = { recent_days: 28, baseline_days: 56, min_baseline_visits: 6, max_ratio: 0.35 };
+/**
+ * The baseline is the visit-decline rule itself (`churn_risk`, what ChurnRisk was before the learned
+ * score), its check run at each test date with its default thresholds: 28/56 days, 6 visits, ratio 0.35.
+ */
+export const BASELINE_RULE = churnRisk.parse();
 export const TEST_MONTHS = 6;
 export const LAMBDA = 1;
 
@@ -47,10 +51,21 @@ export interface ChurnBacktest {
 
 const since = (started: number) => Math.round((performance.now() - started) / 10) / 100;
 
-export async function runBacktest(
+export interface BacktestSplit {
+  asOf: string;
+  cutoff: string;
+  trainDates: string[];
+  testDates: string[];
+}
+
+/**
+ * The time split: the last `testMonths` month-ends whose 90 days the lake has seen are the test
+ * period; training takes the month-ends whose 90 days ended by the first of them (the cut-off).
+ */
+export async function backtestSplit(
   runner: ModelRunner,
   options: { asOf?: string; testMonths?: number } = {},
-): Promise<ChurnBacktest> {
+): Promise<BacktestSplit> {
   const asOf = options.asOf ?? (await dataAsOf(runner));
   const labelled = monthEnds(await firstMembershipDay(runner), asOf).filter(
     (t) => addDays(t, HORIZON_DAYS) <= asOf,
@@ -60,6 +75,14 @@ export async function runBacktest(
   if (!cutoff) throw new Error(`no month-end before ${addDays(asOf, -HORIZON_DAYS)}: too little history`);
   const trainDates = labelled.filter((t) => addDays(t, HORIZON_DAYS) <= cutoff);
   if (trainDates.length === 0) throw new Error(`no month-end has its 90 days before the cut-off ${cutoff}`);
+  return { asOf, cutoff, trainDates, testDates };
+}
+
+export async function runBacktest(
+  runner: ModelRunner,
+  options: { asOf?: string; testMonths?: number } = {},
+): Promise<ChurnBacktest> {
+  const { asOf, cutoff, trainDates, testDates } = await backtestSplit(runner, options);
 
   let started = performance.now();
   const data = await memberMonths(runner, { asOfDates: [...trainDates, ...testDates], asOf });
@@ -94,7 +117,8 @@ export async function runBacktest(
   started = performance.now();
   const ruleHits = new Set<string>();
   for (const day of testDates) {
-    for (const hit of await runner.rows('churn/churn_rule_baseline', { as_of: day, ...BASELINE_RULE }))
+    const check = await churnRisk.query(day, BASELINE_RULE);
+    for (const hit of await runner.rows(churnRisk.queryName, check.params, { exact: true }))
       ruleHits.add(`${day}|${String(hit.customer_id)}`);
   }
   const ruleSeconds = since(started);

@@ -3,8 +3,17 @@
  * squares): each step solves (XᵀWX + λI)·Δ = Xᵀ(y − p) − λw by Cholesky (`ml-matrix`). Features are
  * standardised by their training mean and deviation; the intercept is not penalised. Deterministic:
  * the same rows give the same model, with no random start.
+ *
+ * Above `HESSIAN_ROWS` rows the curvature XᵀWX is summed over an evenly spaced subset of that many rows
+ * (scaled to the whole), while the gradient is always summed over every row: the Hessian pass costs d²/2
+ * per row against the gradient's 2d, and at 1.5M member-months it was most of the fit's time. The step
+ * is then a quasi-Newton one, but the fit stops only where the full gradient vanishes, so it reaches
+ * the same optimum (within the tolerance), in a few more, much cheaper, steps.
  */
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+
+/** Rows the curvature is summed over, at most (see above). */
+export const HESSIAN_ROWS = 100_000;
 
 export interface LogisticModel {
   features: string[];
@@ -25,7 +34,7 @@ export interface Design {
 export function fitLogistic(
   features: string[],
   design: Design,
-  options: { lambda?: number; maxIterations?: number; tolerance?: number } = {},
+  options: { lambda?: number; maxIterations?: number; tolerance?: number; hessianRows?: number } = {},
 ): LogisticModel {
   const lambda = options.lambda ?? 1;
   const n = design.labels.length;
@@ -50,8 +59,11 @@ export function fitLogistic(
   const w = new Float64Array(d);
   const positives = design.labels.reduce((s, v) => s + v, 0);
   w[0] = Math.log((positives + 0.5) / (n - positives + 0.5));
-  const maxIterations = options.maxIterations ?? 25;
+  const maxIterations = options.maxIterations ?? 50;
   const tolerance = options.tolerance ?? 1e-8;
+  // Every `stride`-th row sums the curvature; `stride` is 1 (exact Newton) up to HESSIAN_ROWS rows.
+  const stride = Math.ceil(n / (options.hessianRows ?? HESSIAN_ROWS));
+  const curvatureScale = n / Math.ceil(n / stride);
   let iterations = 0;
   const hessian = new Float64Array(d * d);
   const gradient = new Float64Array(d);
@@ -63,16 +75,17 @@ export function fitLogistic(
       let z = 0;
       for (let j = 0; j < d; j++) z += w[j]! * x[row + j]!;
       const prob = 1 / (1 + Math.exp(-z));
-      const weight = prob * (1 - prob);
       const residual = design.labels[i]! - prob;
+      for (let j = 0; j < d; j++) gradient[j]! += x[row + j]! * residual;
+      if (i % stride !== 0) continue;
+      const weight = prob * (1 - prob);
       for (let j = 0; j < d; j++) {
-        const xj = x[row + j]!;
-        gradient[j]! += xj * residual;
-        const wx = weight * xj;
+        const wx = weight * x[row + j]!;
         const hj = j * d;
         for (let k = 0; k <= j; k++) hessian[hj + k]! += wx * x[row + k]!;
       }
     }
+    if (stride > 1) for (let j = 0; j < d * d; j++) hessian[j]! *= curvatureScale;
     const h = new Matrix(d, d);
     const g = new Matrix(d, 1);
     for (let j = 0; j < d; j++) {
@@ -106,4 +119,15 @@ export function contributions(model: LogisticModel, values: number[]): number[] 
 export function probability(model: LogisticModel, values: number[]): number {
   const z = contributions(model, values).reduce((s, c) => s + c, model.weights[0]!);
   return 1 / (1 + Math.exp(-z));
+}
+
+/** The probability of every row of a design, column by column (no array per row: 1.5M rows at 100×). */
+export function probabilities(model: LogisticModel, design: Design): Float64Array {
+  const z = new Float64Array(design.labels.length).fill(model.weights[0]!);
+  design.columns.forEach((column, j) => {
+    const slope = model.weights[j + 1]! / model.scales[j]!;
+    const mean = model.means[j]!;
+    for (let i = 0; i < column.length; i++) z[i]! += slope * (column[i]! - mean);
+  });
+  return z.map((v) => 1 / (1 + Math.exp(-v)));
 }

@@ -10,7 +10,7 @@ import type { ModelRunner } from '../models/runner.ts';
 import { PARQUET_WRITE_OPTIONS, parquetReader, sqlString } from '../sql/database.ts';
 import { LAMBDA } from './backtest.ts';
 import { describeReason, FEATURES, type ReasonGroup } from './features.ts';
-import { contributions, fitLogistic, type LogisticModel, probability } from './logistic.ts';
+import { contributions, fitLogistic, type LogisticModel, probabilities, probability } from './logistic.ts';
 import { rocAuc } from './metrics.ts';
 import {
   addDays,
@@ -71,12 +71,7 @@ export async function trainChurnModel(runner: ModelRunner, asOf: string): Promis
     { lambda: LAMBDA },
   );
   const labels = [...design.labels];
-  const scores = labels.map((_, i) =>
-    probability(
-      model,
-      design.columns.map((c) => c[i]!),
-    ),
-  );
+  const scores = [...probabilities(model, design)];
   const stored: StoredChurnModel = {
     model_id: `${asOf}-${Date.now()}`,
     trained_on: asOf,
