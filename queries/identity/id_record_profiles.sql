@@ -25,14 +25,35 @@ email_keys as (
 
 -- An address line that also holds the city, state and ZIP ("12 Oak St, Waco, TX 76701"): its
 -- street part is the address, and the rest fills the city, state and postal code when they are empty.
+-- Parsed once per distinct address, not once per record.
+address_parts as (
+  select
+    address,
+    regexp_extract(
+      address,
+      '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$',
+      ['street', 'city', 'state', 'zip']
+    ) as part
+  from (select distinct address from input where address is not null)
+),
+
 address_lines as (
   select
     address,
-    nullif(regexp_extract(address, '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$', 1), '') as line_street,
-    nullif(regexp_extract(address, '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$', 2), '') as line_city,
-    nullif(regexp_extract(address, '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$', 3), '') as line_state,
-    nullif(regexp_extract(address, '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$', 4), '') as line_zip
-  from (select distinct address from input where address is not null)
+    nullif(part.city, '') as line_city,
+    nullif(part.state, '') as line_state,
+    nullif(part.zip, '') as line_zip,
+    nullif(
+      trim(regexp_replace(
+        regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+          regexp_replace(lower(strip_accents(coalesce(nullif(part.street, ''), address))), '[^a-z0-9 ]+', ' ', 'g'),
+          '\bstreet\b', 'st', 'g'), '\bavenue\b', 'ave', 'g'), '\broad\b', 'rd', 'g'), '\bdrive\b', 'dr', 'g'),
+          '\blane\b', 'ln', 'g'), '\bboulevard\b', 'blvd', 'g'), '\bcourt\b', 'ct', 'g'),
+        '\s+', ' ', 'g'
+      )),
+      ''
+    ) as address_norm
+  from address_parts
 ),
 
 normalised as (
@@ -59,16 +80,7 @@ normalised as (
       nullif(regexp_extract(coalesce(i.postal_code, a.line_zip), '(\d{5})(-?\d{4})?', 1), ''),
       nullif(upper(regexp_replace(i.postal_code, '[^A-Za-z0-9]', '', 'g')), '')
     ) as postal,
-    nullif(
-      trim(regexp_replace(
-        regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-          regexp_replace(lower(strip_accents(coalesce(a.line_street, i.address))), '[^a-z0-9 ]+', ' ', 'g'),
-          '\bstreet\b', 'st', 'g'), '\bavenue\b', 'ave', 'g'), '\broad\b', 'rd', 'g'), '\bdrive\b', 'dr', 'g'),
-          '\blane\b', 'ln', 'g'), '\bboulevard\b', 'blvd', 'g'), '\bcourt\b', 'ct', 'g'),
-        '\s+', ' ', 'g'
-      )),
-      ''
-    ) as address,
+    a.address_norm as address,
     nullif(upper(regexp_replace(i.national_id, '[^A-Za-z0-9]', '', 'g')), '') as nid,
     case
       when lower(trim(i.gender)) in ('f', 'female', 'w', 'woman') then 'f'
