@@ -11,10 +11,6 @@
 -- (odds about 1 in 10^8 for a million profiles) would be taken for one profile.
 with
 
-input as (
-  select * from id_input
-),
-
 names as (
   select * from id_parsed_names
 ),
@@ -34,7 +30,7 @@ address_parts as (
       '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$',
       ['street', 'city', 'state', 'zip']
     ) as part
-  from (select distinct address from input where address is not null)
+  from (select distinct address from id_input where address is not null)
 ),
 
 address_lines as (
@@ -93,7 +89,7 @@ normalised as (
     i.membership_owner_id,
     list_filter(list_transform(string_split(i.household_hint, '|'), h -> trim(h)), h -> h <> '') as household_hints,
     try_cast(i.seen_at as timestamptz) as seen_at
-  from input as i
+  from id_input as i
   left join address_lines as a on a.address = i.address
   left join names as n
     on coalesce(n.first_name, chr(0)) = coalesce(i.first_name, chr(0))
@@ -115,27 +111,25 @@ keyed as (
   from normalised
 ),
 
-representatives as (
-  select evidence_hash, min(record_id) as rep_record_id, count(*)::integer as n_records
-  from keyed
-  group by evidence_hash
-),
-
-represented as (
-  select k.* exclude (evidence_hash), r.rep_record_id, r.n_records
-  from keyed as k
-  join representatives as r using (evidence_hash)
-),
-
 -- Profiles are numbered 1…n in the order of their first record id (random pair sampling draws
--- from that range).
-numbered as (
-  select rep_record_id, row_number() over (order by rep_record_id)::integer as profile_id
-  from (select distinct rep_record_id from represented)
+-- from that range). Numbered on the small table of evidence sets, so the wide records are joined once.
+representatives as (
+  select
+    evidence_hash,
+    rep_record_id,
+    n_records,
+    row_number() over (order by rep_record_id)::integer as profile_id
+  from (
+    select evidence_hash, min(record_id) as rep_record_id, count(*)::integer as n_records
+    from keyed
+    group by evidence_hash
+  )
 ),
 
 final as (
-  select r.*, n.profile_id from represented as r join numbered as n using (rep_record_id)
+  select k.* exclude (evidence_hash), r.rep_record_id, r.n_records, r.profile_id
+  from keyed as k
+  join representatives as r using (evidence_hash)
 )
 
 select * from final
