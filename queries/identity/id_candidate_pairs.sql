@@ -4,6 +4,7 @@
 -- paired them. A block is compared whole up to $max_block_size profiles ($max_weak_block_size for keys
 -- of names alone); a larger one is not dropped but split, sorted-neighbourhood style: its profiles
 -- in order of name and birth date, each compared with the next $neighbours (a weak key) or the cap's worth, so the work stays linear.
+-- Only split blocks are sorted: a whole block pairs every two of its profiles without an order.
 with
 
 sized as (
@@ -17,18 +18,34 @@ sized as (
   from id_block_keys as k
 ),
 
+-- A block within its cap: every pair of it.
+whole as (
+  select rule_id, block_key, profile_id from sized where block_size between 2 and cap
+),
+
+whole_pairs as (
+  select
+    l.profile_id as pid_l,
+    r.profile_id as pid_r,
+    (1::integer << l.rule_id) as rule_bit
+  from whole as l
+  join whole as r
+    on r.rule_id = l.rule_id and r.block_key = l.block_key and r.profile_id > l.profile_id
+),
+
+-- A block over its cap: only its profiles are put in order, and each meets the next few.
 ranked as (
   select
     s.rule_id,
     s.block_key,
     s.profile_id,
-    case when s.block_size <= s.cap then s.block_size when s.weak then $neighbours + 1 else s.cap end as window_size,
+    case when s.weak then $neighbours + 1 else s.cap end as window_size,
     row_number() over (
       partition by s.rule_id, s.block_key order by p.ln, p.fn, p.dob, s.profile_id
     ) as position
   from sized as s
   join id_profiles as p using (profile_id)
-  where s.block_size >= 2
+  where s.block_size > s.cap
 ),
 
 reaches as (
@@ -36,7 +53,7 @@ reaches as (
   from ranked
 ),
 
-rule_pairs as (
+split_pairs as (
   select
     least(l.profile_id, r.profile_id) as pid_l,
     greatest(l.profile_id, r.profile_id) as pid_r,
@@ -67,7 +84,7 @@ owner_pairs as (
 
 final as (
   select pid_l, pid_r, bit_or(rule_bit)::integer as rules
-  from (select * from rule_pairs union all select * from owner_pairs)
+  from (select * from whole_pairs union all select * from split_pairs union all select * from owner_pairs)
   group by pid_l, pid_r
 )
 

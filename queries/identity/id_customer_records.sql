@@ -1,10 +1,27 @@
 -- Every record with its raw values, customer, household, how it joined, and the survivorship rank of
--- its source.
+-- its source. Only the matching fields the outputs show are carried: at a million records each
+-- column copied costs time.
 with
 
 final as (
   select
-    r.*,
+    r.record_id,
+    r.profile_id,
+    r.source,
+    r.fn,
+    r.ln,
+    r.email_norm,
+    r.email_valid,
+    r.phone_e164,
+    r.dob,
+    r.dob_status,
+    r.city,
+    r.postal,
+    r.address,
+    r.capitan_customer_id,
+    r.stripe_customer_id,
+    r.square_customer_id,
+    r.seen_at,
     i.first_name,
     i.last_name,
     i.full_name,

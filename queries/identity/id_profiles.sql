@@ -65,12 +65,29 @@ given_names as (
   select profile_id, unnest(list_filter([fn, pf, fn_joined], x -> x is not null)) as name from grouped
 ),
 
+-- Soundex once per distinct name, not once per profile: every given name and surname, and every
+-- formal name a given name can stand for.
+sounds as (
+  select name, id_soundex(name) as sound
+  from (
+    select name from given_names
+    union select ln as name from grouped
+    union select formal_name as name from id_name_forms
+  )
+  where name is not null
+),
+
+-- The formal names a profile's given names stand for, and how all its first names sound: a first
+-- name also sounds as its formal names (Bob as Robert), so nicknames meet in phonetic blocks.
 forms as (
   select
     n.profile_id,
-    list_sort(list_distinct(list(f.formal_name))) as formal_forms
+    list_sort(list_distinct(list(f.formal_name))) as formal_forms,
+    list_sort(list_distinct(list(gs.sound) || list(fs.sound))) as fn_sounds
   from given_names as n
-  join id_name_forms as f using (name)
+  left join id_name_forms as f using (name)
+  left join sounds as gs on gs.name = n.name
+  left join sounds as fs on fs.name = f.formal_name
   group by n.profile_id
 ),
 
@@ -98,7 +115,8 @@ described as (
         (acc, form) -> replace(acc, form, '')
       ),
       '[^a-z]', '', 'g'
-    ) end as email_user_extra
+    ) end as email_user_extra,
+    fo.fn_sounds as form_sounds
   from grouped as g
   left join forms as fo using (profile_id)
 ),
@@ -115,32 +133,16 @@ city_freq as (
   select city, count(*) / sum(count(*)) over () as tf_city from grouped where city is not null group by city
 ),
 
--- Soundex once per distinct name, not once per profile; a first name also sounds as its formal
--- names (Bob as Robert), so nicknames meet in phonetic blocks.
-sounds as (
-  select name, id_soundex(name) as sound
-  from (select fn as name from grouped union select ln as name from grouped union select unnest(fn_forms) from described)
-  where name is not null
-),
-
-form_sounds as (
-  select d.profile_id, list_sort(list_distinct(list(s.sound))) as fn_sounds
-  from (select profile_id, unnest(fn_forms) as name from described) as d
-  join sounds as s using (name)
-  group by d.profile_id
-),
-
 final as (
   select
-    d.*,
+    d.* exclude (form_sounds),
     sl.sound as ln_sound,
-    coalesce(fs.fn_sounds, []::varchar[]) as fn_sounds,
+    coalesce(d.form_sounds, []::varchar[]) as fn_sounds,
     f.tf_fn,
     l.tf_ln,
     c.tf_city
   from described as d
   left join sounds as sl on sl.name = d.ln
-  left join form_sounds as fs using (profile_id)
   left join fn_freq as f using (fn)
   left join ln_freq as l using (ln)
   left join city_freq as c using (city)

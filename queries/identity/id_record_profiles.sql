@@ -11,10 +11,6 @@
 -- (odds about 1 in 10^8 for a million profiles) would be taken for one profile.
 with
 
-input as (
-  select * from id_input
-),
-
 names as (
   select * from id_parsed_names
 ),
@@ -25,14 +21,35 @@ email_keys as (
 
 -- An address line that also holds the city, state and ZIP ("12 Oak St, Waco, TX 76701"): its
 -- street part is the address, and the rest fills the city, state and postal code when they are empty.
+-- Parsed once per distinct address, not once per record.
+address_parts as (
+  select
+    address,
+    regexp_extract(
+      address,
+      '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$',
+      ['street', 'city', 'state', 'zip']
+    ) as part
+  from (select distinct address from id_input where address is not null)
+),
+
 address_lines as (
   select
     address,
-    nullif(regexp_extract(address, '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$', 1), '') as line_street,
-    nullif(regexp_extract(address, '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$', 2), '') as line_city,
-    nullif(regexp_extract(address, '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$', 3), '') as line_state,
-    nullif(regexp_extract(address, '^(.+?),\s*([^,]+?),\s*([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)\s*$', 4), '') as line_zip
-  from (select distinct address from input where address is not null)
+    nullif(part.city, '') as line_city,
+    nullif(part.state, '') as line_state,
+    nullif(part.zip, '') as line_zip,
+    nullif(
+      trim(regexp_replace(
+        regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+          regexp_replace(lower(strip_accents(coalesce(nullif(part.street, ''), address))), '[^a-z0-9 ]+', ' ', 'g'),
+          '\bstreet\b', 'st', 'g'), '\bavenue\b', 'ave', 'g'), '\broad\b', 'rd', 'g'), '\bdrive\b', 'dr', 'g'),
+          '\blane\b', 'ln', 'g'), '\bboulevard\b', 'blvd', 'g'), '\bcourt\b', 'ct', 'g'),
+        '\s+', ' ', 'g'
+      )),
+      ''
+    ) as address_norm
+  from address_parts
 ),
 
 normalised as (
@@ -59,16 +76,7 @@ normalised as (
       nullif(regexp_extract(coalesce(i.postal_code, a.line_zip), '(\d{5})(-?\d{4})?', 1), ''),
       nullif(upper(regexp_replace(i.postal_code, '[^A-Za-z0-9]', '', 'g')), '')
     ) as postal,
-    nullif(
-      trim(regexp_replace(
-        regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-          regexp_replace(lower(strip_accents(coalesce(a.line_street, i.address))), '[^a-z0-9 ]+', ' ', 'g'),
-          '\bstreet\b', 'st', 'g'), '\bavenue\b', 'ave', 'g'), '\broad\b', 'rd', 'g'), '\bdrive\b', 'dr', 'g'),
-          '\blane\b', 'ln', 'g'), '\bboulevard\b', 'blvd', 'g'), '\bcourt\b', 'ct', 'g'),
-        '\s+', ' ', 'g'
-      )),
-      ''
-    ) as address,
+    a.address_norm as address,
     nullif(upper(regexp_replace(i.national_id, '[^A-Za-z0-9]', '', 'g')), '') as nid,
     case
       when lower(trim(i.gender)) in ('f', 'female', 'w', 'woman') then 'f'
@@ -81,7 +89,7 @@ normalised as (
     i.membership_owner_id,
     list_filter(list_transform(string_split(i.household_hint, '|'), h -> trim(h)), h -> h <> '') as household_hints,
     try_cast(i.seen_at as timestamptz) as seen_at
-  from input as i
+  from id_input as i
   left join address_lines as a on a.address = i.address
   left join names as n
     on coalesce(n.first_name, chr(0)) = coalesce(i.first_name, chr(0))
@@ -103,27 +111,25 @@ keyed as (
   from normalised
 ),
 
-representatives as (
-  select evidence_hash, min(record_id) as rep_record_id, count(*)::integer as n_records
-  from keyed
-  group by evidence_hash
-),
-
-represented as (
-  select k.* exclude (evidence_hash), r.rep_record_id, r.n_records
-  from keyed as k
-  join representatives as r using (evidence_hash)
-),
-
 -- Profiles are numbered 1…n in the order of their first record id (random pair sampling draws
--- from that range).
-numbered as (
-  select rep_record_id, row_number() over (order by rep_record_id)::integer as profile_id
-  from (select distinct rep_record_id from represented)
+-- from that range). Numbered on the small table of evidence sets, so the wide records are joined once.
+representatives as (
+  select
+    evidence_hash,
+    rep_record_id,
+    n_records,
+    row_number() over (order by rep_record_id)::integer as profile_id
+  from (
+    select evidence_hash, min(record_id) as rep_record_id, count(*)::integer as n_records
+    from keyed
+    group by evidence_hash
+  )
 ),
 
 final as (
-  select r.*, n.profile_id from represented as r join numbered as n using (rep_record_id)
+  select k.* exclude (evidence_hash), r.rep_record_id, r.n_records, r.profile_id
+  from keyed as k
+  join representatives as r using (evidence_hash)
 )
 
 select * from final

@@ -77,6 +77,20 @@ export const BLOCKING_RULES: readonly BlockingRule[] = [
     label: 'same postal code and the same first letter of the first or last name',
     keys: "[p.postal || ':f' || left(p.fn, 1), p.postal || ':l' || left(p.ln, 1)]",
   },
+  {
+    // Records with no email or phone are found by names and dates alone, and Soundex breaks on a
+    // misread letter (Patel, Patrl) while a damaged or partial date loses the date keys. One slip or
+    // misreading cannot change both the first and the last three letters of a surname; the first
+    // initial keeps the blocks small. Records with a contact have the contact keys besides.
+    id: 13,
+    name: 'surname_ends_initial',
+    label: 'no email or phone, same first initial and the same first or last three letters of the surname',
+    weak: true,
+    keys: `case when p.email_match is null and p.phone_e164 is null and length(p.ln) >= 3 then [
+      'a:' || left(p.ln, 3) || ':' || left(p.fn, 1),
+      'z:' || right(p.ln, 3) || ':' || left(p.fn, 1)
+    ] else [] end`,
+  },
 ];
 
 /**
