@@ -106,14 +106,20 @@ export class Lake {
     });
   }
 
-  /** Adds one immutable part to an append-only table; returns its path. */
-  async appendPart(key: string, partId: string, write: ParquetWriter): Promise<string> {
+  /** Writes one immutable part's file (not yet named by the manifest); returns its relative path. */
+  private async putPart(key: string, partId: string, write: ParquetWriter): Promise<string> {
     assertTableKey(key);
     if (!/^[A-Za-z0-9_.-]+$/.test(partId))
       throw new Error(`part id "${partId}" has characters a file name can't`);
     await this.load();
     const relative = `${key}/${partId}.parquet`;
     await this.putFile(relative, write);
+    return relative;
+  }
+
+  /** Adds one immutable part to an append-only table; returns its path. */
+  async appendPart(key: string, partId: string, write: ParquetWriter): Promise<string> {
+    const relative = await this.putPart(key, partId, write);
     await this.record(`${key} appended`, (manifest) => {
       const entry = manifest.tables[key];
       const parts = entry?.layout === 'parts' ? entry.parts : [];
@@ -128,12 +134,7 @@ export class Lake {
    * before keeps its file as its first part, until a whole write (in the transaction) compacts it again.
    */
   async publishPart(key: string, partId: string, write: ParquetWriter): Promise<string> {
-    assertTableKey(key);
-    if (!/^[A-Za-z0-9_.-]+$/.test(partId))
-      throw new Error(`part id "${partId}" has characters a file name can't`);
-    await this.load();
-    const relative = `${key}/${partId}.parquet`;
-    await this.putFile(relative, write);
+    const relative = await this.putPart(key, partId, write);
     await this.record(
       `${key} appended`,
       (manifest) => {
