@@ -17,14 +17,15 @@ export function registerLakeCommands(program: Command): void {
       const ctx = await openContext();
       try {
         const tables = await ctx.lake.listTables();
+        const sizes = await Promise.all(tables.map((t) => ctx.lake.tableBytes(t)));
         console.log(`lake: ${ctx.lake.describe()}`);
         console.log(
           formatTable(
-            tables.map((t) => ({
+            tables.map((t, i) => ({
               table: t.key,
               layout: t.layout,
               parts: t.parts,
-              size: formatBytes(t.bytes),
+              size: formatBytes(sizes[i]!),
             })),
           ),
         );

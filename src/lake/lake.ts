@@ -22,7 +22,6 @@ export interface TableInfo {
   layout: 'file' | 'parts';
   /** The files DuckDB reads: one for a `file` table, every published part for a `parts` table. */
   readPaths: string[];
-  bytes: number;
   parts: number;
 }
 
@@ -183,23 +182,31 @@ export class Lake {
     this.transaction = undefined;
   }
 
+  /**
+   * The tables with published files. No file is read: a fetch and the model runner list the tables
+   * after every part they write, and stat-ing every part of every table each time cost seconds.
+   */
   async listTables(): Promise<TableInfo[]> {
     const manifest = this.transaction?.manifest ?? (await this.load());
     const tables: TableInfo[] = [];
     for (const [key, entry] of Object.entries(manifest.tables)) {
       const files = entry.layout === 'file' ? [entry.file] : entry.parts;
       if (files.length === 0) continue;
-      let bytes = 0;
-      for (const file of files) bytes += (await stat(path.join(this.root, file))).size;
       tables.push({
         key,
         layout: entry.layout,
         readPaths: files.map((f) => path.join(this.root, f)),
-        bytes,
         parts: files.length,
       });
     }
     return tables.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  /** The bytes a table's published files hold (`lake list`). */
+  async tableBytes(table: TableInfo): Promise<number> {
+    let bytes = 0;
+    for (const file of table.readPaths) bytes += (await stat(file)).size;
+    return bytes;
   }
 
   async table(key: string): Promise<TableInfo | undefined> {
