@@ -3,7 +3,6 @@ import type { Config, SourceName } from '../config.ts';
 import { startProgress } from '../progress.ts';
 import { settings as allSettings } from '../settings.ts';
 import { sourceConfigs } from '../sources/catalog.ts';
-import type { LoadingSource } from '../sources/registry.ts';
 import type { Database } from '../sql/database.ts';
 import { readFetchState, type StreamState, stateKey, writeFetchState } from './fetch-state.ts';
 import { RawStreamWriter, type RejectedRecord, writeRejected } from './raw-writer.ts';
@@ -47,28 +46,22 @@ export interface StreamResult {
 export async function runFetch(
   db: Database,
   config: Config,
-  sources: readonly (SourceDefinition | LoadingSource)[],
+  sources: readonly SourceDefinition[],
   options: FetchOptions,
 ): Promise<StreamResult[]> {
   const log = options.log ?? ((line: string) => console.error(line));
   const now = options.now ?? new Date();
   const state = await readFetchState(db);
-  const chosen = sources.filter((s) => !options.only || options.only.includes(s.name as SourceName));
-  const settled = await Promise.allSettled(
-    chosen.map(async (chosenSource) => {
-      // A source still loading starts as soon as its own module is ready, not when every one is.
-      const source = 'definition' in chosenSource ? await chosenSource.definition : chosenSource;
+  const chosen = sources.filter((s) => !options.only || options.only.includes(s.name));
+  const perSource = await Promise.all(
+    chosen.map(async (source) => {
       const settings = source.settings(config);
       if (settings === undefined) return [];
       return runSource(db, config, source, settings, state, { ...options, now, log });
     }),
   );
-  // A module that failed to load fails the fetch, once the sources that did load have finished
-  // with the database (runSource reports its own failures in its results, never throws).
-  const failed = settled.find((s) => s.status === 'rejected');
-  if (failed) throw failed.reason;
   await writeFetchState(db, state);
-  return settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
+  return perSource.flat();
 }
 
 async function runSource(

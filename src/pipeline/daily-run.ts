@@ -16,7 +16,7 @@ import {
   runChecks,
   storeResults,
 } from '../quality/checks.ts';
-import { startLoadingSources } from '../sources/registry.ts';
+import { loadSources } from '../sources/registry.ts';
 import { Database } from '../sql/database.ts';
 import { buildTimeline } from '../timeline/build-timeline.ts';
 import { acquireLock } from './lock.ts';
@@ -125,9 +125,8 @@ async function runSteps(
     options: options.commandLine,
   };
   // The sources' modules (their SDKs take seconds to compile) load while the lake syncs and the
-  // database opens, and each source fetches once its own module is ready; a failure to load
-  // surfaces where the fetch awaits it.
-  const sourcesLoading = options.fetch ? startLoadingSources() : undefined;
+  // database opens; a failure to load surfaces where the fetch awaits them.
+  const sourcesLoading = options.fetch ? loadSources() : undefined;
   sourcesLoading?.catch(() => undefined);
   await timed(
     'sync',
