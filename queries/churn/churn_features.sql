@@ -51,6 +51,28 @@ history as (
     group by all
 ),
 
+-- Each member's days with a check-in (a second check-in the same day is the same visit), deduplicated
+-- before the join with the as-of dates: deduplicated after it, as (date, member, day), it was the
+-- query's largest cost, each day being counted again for each month-end that sees it.
+checkin_days as (
+    select distinct customer_id, event_local_date as visited_on
+    from customer_events
+    where event_type = 'checkin'
+      -- The join's own bounds, over all dates at once: a day's scoring then joins its window's
+      -- check-ins only, not the whole history.
+      and event_local_date <= (select max(as_of) from as_of_dates)
+      and event_local_date > (select min(as_of) from as_of_dates) - $lookback_days::integer
+),
+
+visits as (
+    select m.as_of, c.customer_id, c.visited_on, m.as_of - c.visited_on as age
+    from checkin_days as c
+    inner join members as m
+        on c.customer_id = m.customer_id
+        and c.visited_on <= m.as_of
+        and c.visited_on > m.as_of - $lookback_days::integer
+),
+
 recent_events as (
     select m.as_of, e.customer_id, e.event_type, e.event_local_date, e.amount, e.has_offer, m.as_of - e.event_local_date as age
     from (
@@ -70,20 +92,11 @@ recent_events as (
         and e.event_local_date <= m.as_of
         and e.event_local_date > m.as_of - $lookback_days::integer
     where e.event_type in (
-        'checkin', 'day_pass_purchase', 'retail_purchase', 'programming_purchase', 'event_booking',
+        'day_pass_purchase', 'retail_purchase', 'programming_purchase', 'event_booking',
         'payment_failed', 'membership_renewal', 'email_sent', 'email_opened', 'email_clicked'
     )
-      -- The join's own bounds, over all dates at once: a day's scoring then joins its window's
-      -- events only, not the whole history.
       and e.event_local_date <= (select max(as_of) from as_of_dates)
       and e.event_local_date > (select min(as_of) from as_of_dates) - $lookback_days::integer
-),
-
-visits as (
-    select as_of, customer_id, event_local_date as visited_on, min(age) as age
-    from recent_events
-    where event_type = 'checkin'
-    group by all
 ),
 
 visit_counts as (
@@ -127,7 +140,6 @@ other_counts as (
         count(*) filter (where event_type = 'email_opened' and age < 90) as opens_90d,
         count(*) filter (where event_type = 'email_clicked' and age < 90) as clicks_90d
     from recent_events
-    where event_type <> 'checkin'
     group by all
 ),
 
