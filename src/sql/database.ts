@@ -155,17 +155,19 @@ export class Database {
       const result = await this.connection.run(sql, toDuckValues(params));
       const chunks: DuckDBDataChunk[] = [];
       for (let c = 0; c < result.chunkCount; c++) chunks.push(result.getChunk(c));
-      const rows = chunks.reduce((n, chunk) => n + chunk.rowCount, 0);
+      // A chunk's rowCount is a native call on each access: read once per chunk, never per value.
+      const sizes = chunks.map((chunk) => chunk.rowCount);
+      const rows = sizes.reduce((n, size) => n + size, 0);
       const columns: Record<string, ResultColumn> = {};
       result.columnNames().forEach((name, j) => {
         let at = 0;
         if (result.columnTypeId(j) === DuckDBTypeId.DOUBLE) {
           const column = new Float64Array(rows);
-          for (const chunk of chunks) {
+          chunks.forEach((chunk, c) => {
             const vector = chunk.getColumnVector(j);
-            for (let i = 0; i < chunk.rowCount; i++)
-              column[at++] = (vector.getItem(i) as number | null) ?? Number.NaN;
-          }
+            const size = sizes[c]!;
+            for (let i = 0; i < size; i++) column[at++] = (vector.getItem(i) as number | null) ?? Number.NaN;
+          });
           columns[name] = column;
         } else {
           const column: unknown[] = new Array(rows);
