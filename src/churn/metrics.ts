@@ -8,20 +8,45 @@ export interface CalibrationBin {
 }
 
 /** ROC AUC by ranks (Mann–Whitney), ties sharing their average rank. */
-export function rocAuc(scores: number[], labels: number[]): number {
-  const order = scores.map((_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
-  const ranks = new Float64Array(scores.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
-    for (let k = i; k <= j; k++) ranks[order[k]!] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  const positives = labels.reduce((s, v) => s + v, 0);
+export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) positives += labels[i]!;
   const negatives = labels.length - positives;
   if (positives === 0 || negatives === 0) return Number.NaN;
-  const rankSum = labels.reduce((s, v, i) => s + (v === 1 ? ranks[i]! : 0), 0);
+  // Ranks looked up in a sorted copy: a typed array sorts 1.5M scores in 0.3 s, where sorting their
+  // indices by a comparator took 1.4 s. The run of ties [first, end) holds ranks first + 1 … end.
+  const sorted = Float64Array.from(scores).sort();
+  let rankSum = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] !== 1) continue;
+    const score = scores[i]!;
+    rankSum += (firstAtLeast(sorted, score) + firstAbove(sorted, score) + 1) / 2;
+  }
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/** The index of the first value ≥ `value` in ascending `sorted`. */
+function firstAtLeast(sorted: Float64Array, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** The index of the first value > `value` in ascending `sorted`. */
+function firstAbove(sorted: Float64Array, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 const descending = (scores: number[]) => scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);

@@ -70,8 +70,7 @@ export async function trainChurnModel(runner: ModelRunner, asOf: string): Promis
     design,
     { lambda: LAMBDA },
   );
-  const labels = [...design.labels];
-  const scores = [...probabilities(model, design)];
+  const labels = design.labels;
   const stored: StoredChurnModel = {
     model_id: `${asOf}-${Date.now()}`,
     trained_on: asOf,
@@ -79,7 +78,7 @@ export async function trainChurnModel(runner: ModelRunner, asOf: string): Promis
     last_as_of: dates.at(-1)!,
     member_months: data.rows,
     churn_rate: labels.reduce((s, v) => s + v, 0) / data.rows,
-    training_auc: rocAuc(scores, labels),
+    training_auc: rocAuc(probabilities(model, design), labels),
     model,
   };
   await runner.db.lake.appendPart('state/churn_models', stored.model_id, (tmp) =>

@@ -4,6 +4,7 @@
  * days after T, whether their membership ended in them (`queries/churn/churn_labels.sql`).
  */
 import type { ModelRunner } from '../models/runner.ts';
+import type { ResultColumn } from '../sql/database.ts';
 import { FEATURES, type MemberMonth } from './features.ts';
 import type { Design } from './logistic.ts';
 
@@ -14,7 +15,8 @@ export const LOOKBACK_DAYS = 182;
 
 export interface MemberMonths {
   rows: number;
-  columns: Record<string, unknown[]>;
+  /** Numbers as Float64Arrays (NaN where null: see `valueAt`); text, flags and `churned` as JS values. */
+  columns: Record<string, ResultColumn>;
 }
 
 /** Month-end dates from `first`'s month to `last` (inclusive of a month-end equal to `last`). */
@@ -71,11 +73,16 @@ export async function memberMonths(
   });
   await runner.db.run(`create or replace temp table churn_feature_rows as ${features.sql}`, features.params);
   await runner.db.run(`create or replace temp table churn_label_rows as ${labels.sql}`, labels.params);
-  // Counts arrive as doubles: reading 1.5M rows of 64-bit integers into JavaScript (BigInt) costs more.
-  const columns = await runner.db.columns(
+  // Counts arrive as doubles, read into typed arrays: 1.5M rows of 64-bit integers (BigInt) or of JS
+  // numbers cost seconds more. Nulls arrive as NaN already: a column holding a null is read with a
+  // validity test per value (BigInt arithmetic in @duckdb/node-api), several times slower.
+  const columns = await runner.db.typedColumns(
     `select f.customer_id, f.as_of::varchar as as_of, f.membership_name, f.frequency, f.is_fixed_term,
             f.is_owner, f.is_frozen,
-            columns(f.* exclude (customer_id, as_of, membership_name, frequency, is_fixed_term, is_owner, is_frozen))::double,
+            coalesce(
+              columns(f.* exclude (customer_id, as_of, membership_name, frequency, is_fixed_term, is_owner, is_frozen))::double,
+              'NaN'::double
+            ),
             l.churned
      from churn_feature_rows as f left join churn_label_rows as l using (customer_id, as_of)
      order by f.as_of, f.customer_id`,
@@ -84,10 +91,16 @@ export async function memberMonths(
   return { rows: columns.customer_id?.length ?? 0, columns };
 }
 
+/** Value `i` of a column as the features read it: a number column's NaN is SQL's null. */
+function valueAt(column: ResultColumn, i: number): unknown {
+  const value = column[i];
+  return typeof value === 'number' && Number.isNaN(value) ? null : value;
+}
+
 /** Row `i` of the member-months, by column name. */
 export function memberMonth(data: MemberMonths, i: number): MemberMonth {
   const row: MemberMonth = {};
-  for (const [name, values] of Object.entries(data.columns)) row[name] = values[i];
+  for (const [name, values] of Object.entries(data.columns)) row[name] = valueAt(values, i);
   return row;
 }
 
@@ -98,12 +111,13 @@ export function designOf(data: MemberMonths, indices: number[]): Design {
   // One row object refilled for each member-month: at 100x, an object per row costs seconds.
   const row: MemberMonth = {};
   const byName = Object.entries(data.columns);
+  const churned = data.columns.churned!;
   indices.forEach((i, k) => {
-    for (const [name, values] of byName) row[name] = values[i];
+    for (const [name, values] of byName) row[name] = valueAt(values, i);
     FEATURES.forEach((f, j) => {
       columns[j]![k] = f.value(row);
     });
-    labels[k] = data.columns.churned![i] === true ? 1 : 0;
+    labels[k] = churned[i] === true ? 1 : 0;
   });
   return { columns, labels };
 }

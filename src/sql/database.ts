@@ -1,6 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  DuckDBInstance,
+  DuckDBTypeId,
+  type DuckDBValue,
+  JSDuckDBValueConverter,
+} from '@duckdb/node-api';
 import type { Lake, TableInfo } from '../lake/lake.ts';
 import { viewName } from '../lake/table-names.ts';
 import { queriesDir } from './query-files.ts';
@@ -9,6 +16,8 @@ import { RAW_VERSION_MACRO } from './raw-versions.ts';
 export type SqlParam = string | number | bigint | boolean | null | Date;
 export type SqlParams = Record<string, SqlParam>;
 export type Row = Record<string, unknown>;
+/** A result column: a DOUBLE column as a Float64Array (NaN where null), any other as JS values. */
+export type ResultColumn = Float64Array | unknown[];
 
 /**
  * How every lake table is written. zstd at level 1 writes 24.6 million events ~20% faster than
@@ -133,6 +142,41 @@ export class Database {
     return this.exclusive(async () => {
       const reader = await this.connection.runAndReadAll(sql, toDuckValues(params));
       return reader.getColumnsObjectJS() as Record<string, unknown[]>;
+    });
+  }
+
+  /**
+   * A select's result by column, each DOUBLE column copied chunk by chunk into a Float64Array (NaN
+   * where null), the others as JS arrays. For long numeric results: 1.5 million rows × 30 doubles
+   * took ~10 s as JS value arrays (`columns`), and a fraction of that as typed arrays.
+   */
+  async typedColumns(sql: string, params: SqlParams = {}): Promise<Record<string, ResultColumn>> {
+    return this.exclusive(async () => {
+      const result = await this.connection.run(sql, toDuckValues(params));
+      const chunks: DuckDBDataChunk[] = [];
+      for (let c = 0; c < result.chunkCount; c++) chunks.push(result.getChunk(c));
+      // A chunk's rowCount is a native call on each access: read once per chunk, never per value.
+      const sizes = chunks.map((chunk) => chunk.rowCount);
+      const rows = sizes.reduce((n, size) => n + size, 0);
+      const columns: Record<string, ResultColumn> = {};
+      result.columnNames().forEach((name, j) => {
+        let at = 0;
+        if (result.columnTypeId(j) === DuckDBTypeId.DOUBLE) {
+          const column = new Float64Array(rows);
+          chunks.forEach((chunk, c) => {
+            const vector = chunk.getColumnVector(j);
+            const size = sizes[c]!;
+            for (let i = 0; i < size; i++) column[at++] = (vector.getItem(i) as number | null) ?? Number.NaN;
+          });
+          columns[name] = column;
+        } else {
+          const column: unknown[] = new Array(rows);
+          for (const chunk of chunks)
+            for (const value of chunk.convertColumnValues(j, JSDuckDBValueConverter)) column[at++] = value;
+          columns[name] = column;
+        }
+      });
+      return columns;
     });
   }
 

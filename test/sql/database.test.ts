@@ -36,6 +36,24 @@ describe('Database', () => {
     db.close();
   });
 
+  it('reads doubles into typed arrays, null as NaN, across chunks, and other columns as JS values', async () => {
+    const db = await withExampleTable();
+    const columns = await db.typedColumns(
+      `select i::double / 2 as half, case when i % 3 = 0 then null else i::double end as sometimes,
+              i::varchar as label, i % 2 = 0 as even
+       from range($n) as r(i) order by i`,
+      { n: 5000 },
+    );
+    const half = columns.half as Float64Array;
+    expect(half).toBeInstanceOf(Float64Array);
+    expect(half).toHaveLength(5000);
+    expect(half[4999]).toBe(2499.5);
+    expect([...(columns.sometimes as Float64Array).slice(2998, 3001)]).toEqual([2998, 2999, Number.NaN]);
+    expect(columns.label?.[4097]).toBe('4097');
+    expect(columns.even?.slice(0, 2)).toEqual([true, false]);
+    db.close();
+  });
+
   it('treats a parameter value as data, never as SQL', async () => {
     const db = await withExampleTable();
     const rows = await query(db, 'examples/customers_since', {
