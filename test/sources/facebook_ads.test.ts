@@ -1,8 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { runFetch, type StreamResult } from '../../src/fetch/run-fetch.ts';
-import { Lake } from '../../src/lake/lake.ts';
-import { stage } from '../../src/pipeline/stage.ts';
+import { describe, expect, it } from 'vitest';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import {
   type AdsThrottleState,
@@ -14,7 +10,6 @@ import {
 import { createInstagramEmulator } from '../../src/sandbox/emulators/instagram.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import facebookAds from '../../src/sources/facebook_ads/index.ts';
-import { Database } from '../../src/sql/database.ts';
 import { byStream, openSourceHarness, useOpenedPerTest } from '../support/source-harness.ts';
 
 const DAY = 86_400_000;

@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { runFetch, type StreamResult } from '../../src/fetch/run-fetch.ts';
-import { Lake } from '../../src/lake/lake.ts';
+import { describe, expect, it } from 'vitest';
 import { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
 import type { SandboxDataset } from '../../src/sandbox/dataset.ts';
