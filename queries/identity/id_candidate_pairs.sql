@@ -15,7 +15,6 @@ sized as (
     k.profile_id,
     count(*) over (partition by k.rule_id, k.block_key) as block_size,
     k.weak,
-    k.splits,
     case when k.weak then $max_weak_block_size else $max_block_size end as cap
   from id_block_keys as k
 ),
@@ -36,8 +35,7 @@ whole_pairs as (
 ),
 
 -- A block over its cap: only its profiles are put in order (the rule's own order first, then name
--- and birth date), and each meets the next few. A rule whose neighbours would be strangers in any
--- order (`noSplit` in blocking.ts) is not split.
+-- and birth date), and each meets the next few.
 ranked as (
   select
     s.rule_id,
@@ -49,7 +47,7 @@ ranked as (
     ) as position
   from sized as s
   join id_profiles as p using (profile_id)
-  where s.block_size > s.cap and s.splits
+  where s.block_size > s.cap
 ),
 
 reaches as (

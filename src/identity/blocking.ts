@@ -18,11 +18,6 @@ export interface BlockingRule {
    * before name and birth date. Without it the block is ordered by name and birth date alone.
    */
   splitOrder?: string;
-  /**
-   * Over its cap the block is not split: its neighbours in any order are mostly strangers, and the
-   * pairs it would find other keys find (see README, "Identity quality").
-   */
-  noSplit?: boolean;
 }
 
 const sortedMonthDay =
@@ -37,10 +32,6 @@ export const BLOCKING_RULES: readonly BlockingRule[] = [
     label: 'surnames that sound alike, same birth year',
     keys: "[p.ln_sound || ':' || year(p.dob)]",
     weak: true,
-    // An oversized block is many namesakes of one year; in name order a profile's neighbours are
-    // its surname's other first names, which the first-name-and-birth-day and sound-alike keys
-    // already meet where the first names are alike.
-    noSplit: true,
   },
   {
     id: 3,
@@ -139,14 +130,14 @@ export function ruleMask(names: readonly string[]): number {
 }
 
 /**
- * `select <id> as rule_id, <weak> as weak, <splits> as splits, unnest(<keys>) as block_key,
- * profile_id from id_profiles as p`, one select per rule.
+ * `select <id> as rule_id, <weak> as weak, unnest(<keys>) as block_key, profile_id from
+ * id_profiles as p`, one select per rule.
  */
 export function blockKeysSql(rules: readonly BlockingRule[] = BLOCKING_RULES): string {
   return rules
     .map(
       (r) =>
-        `select ${r.id}::tinyint as rule_id, ${r.weak ? 'true' : 'false'} as weak, ${r.noSplit ? 'false' : 'true'} as splits, unnest(${r.keys}) as block_key, p.profile_id from id_profiles as p`,
+        `select ${r.id}::tinyint as rule_id, ${r.weak ? 'true' : 'false'} as weak, unnest(${r.keys}) as block_key, p.profile_id from id_profiles as p`,
     )
     .join('\n  union all\n  ');
 }
