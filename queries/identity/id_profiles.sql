@@ -61,8 +61,14 @@ grouped as (
   left join gathered as g using (profile_id)
 ),
 
+-- A profile's given names as a set. Their forms and sounds depend on that set alone, so they are
+-- worked out once per distinct set (a few thousand), not once per profile (a million at 1M records).
+keyed_names as (
+  select *, list_sort(list_distinct(list_filter([fn, pf, fn_joined], x -> x is not null))) as name_key from grouped
+),
+
 given_names as (
-  select profile_id, unnest(list_filter([fn, pf, fn_joined], x -> x is not null)) as name from grouped
+  select name_key, unnest(name_key) as name from (select distinct name_key from keyed_names)
 ),
 
 -- Soundex once per distinct name, not once per profile: every given name and surname, and every
@@ -81,14 +87,14 @@ sounds as (
 -- name also sounds as its formal names (Bob as Robert), so nicknames meet in phonetic blocks.
 forms as (
   select
-    n.profile_id,
+    n.name_key,
     list_sort(list_distinct(list(f.formal_name))) as formal_forms,
     list_sort(list_distinct(list(gs.sound) || list(fs.sound))) as fn_sounds
   from given_names as n
   left join id_name_forms as f using (name)
   left join sounds as gs on gs.name = n.name
   left join sounds as fs on fs.name = f.formal_name
-  group by n.profile_id
+  group by n.name_key
 ),
 
 described as (
@@ -117,8 +123,8 @@ described as (
       '[^a-z]', '', 'g'
     ) end as email_user_extra,
     fo.fn_sounds as form_sounds
-  from grouped as g
-  left join forms as fo using (profile_id)
+  from keyed_names as g
+  left join forms as fo using (name_key)
 ),
 
 fn_freq as (
@@ -135,7 +141,7 @@ city_freq as (
 
 final as (
   select
-    d.* exclude (form_sounds),
+    d.* exclude (form_sounds, name_key),
     sl.sound as ln_sound,
     coalesce(d.form_sounds, []::varchar[]) as fn_sounds,
     f.tf_fn,

@@ -12,6 +12,12 @@ export interface BlockingRule {
   keys: string;
   /** Keys that many strangers share (names, parts of names): blocks grow fast and get the smaller cap. */
   weak?: boolean;
+  /**
+   * A block over its cap is split into neighbourhoods in this order (SQL over the profile `p` and its
+   * key's row `s`),
+   * before name and birth date. Without it the block is ordered by name and birth date alone.
+   */
+  splitOrder?: string;
 }
 
 const sortedMonthDay =
@@ -58,6 +64,9 @@ export const BLOCKING_RULES: readonly BlockingRule[] = [
     name: 'email_ends',
     label: 'same email domain and the same first or last five characters of the user name',
     weak: true,
+    // Split blocks in order of the user name read from the key's anchored end (forwards for the
+    // first five, backwards for the last five), so a one-keystroke typo's pair sits side by side.
+    splitOrder: "case when s.block_key like 'a:%' then p.email_user else reverse(p.email_user) end",
     keys: `case when length(p.email_user) >= 5 then [
       'a:' || left(p.email_user, 5) || '@' || split_part(p.email_match, '@', 2),
       'z:' || right(p.email_user, 5) || '@' || split_part(p.email_match, '@', 2)
@@ -131,4 +140,10 @@ export function blockKeysSql(rules: readonly BlockingRule[] = BLOCKING_RULES): s
         `select ${r.id}::tinyint as rule_id, ${r.weak ? 'true' : 'false'} as weak, unnest(${r.keys}) as block_key, p.profile_id from id_profiles as p`,
     )
     .join('\n  union all\n  ');
+}
+
+/** The order of a split block before name and birth date: each rule's `splitOrder`, by `s.rule_id`. */
+export function splitOrderSql(rules: readonly BlockingRule[] = BLOCKING_RULES): string {
+  const cases = rules.filter((r) => r.splitOrder).map((r) => `when ${r.id} then ${r.splitOrder}`);
+  return cases.length ? `case s.rule_id ${cases.join(' ')} end` : 'null';
 }

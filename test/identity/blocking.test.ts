@@ -9,41 +9,69 @@ import { AS_OF, openDb } from './support.ts';
 
 const tempDir = useTempDirs();
 
+async function candidatePairs(records: IdentityRecord[], mask: number) {
+  const dir = await tempDir();
+  const db = await openDb(dir);
+  try {
+    await createRecordsTable(db, 'test_records', records);
+    await createInputTable(db, 'select * from test_records');
+    await resolveIdentities(db, folderStore(db, `${dir}/out`), {
+      asOf: AS_OF,
+      now: AS_OF,
+      keepWorkTables: true,
+    });
+    return await db.query(
+      `select l.rep_record_id as l, r.rep_record_id as r, c.rules
+       from id_candidate_pairs as c
+       join id_profiles as l on l.profile_id = c.pid_l
+       join id_profiles as r on r.profile_id = c.pid_r
+       where c.rules & $mask <> 0
+       order by 1, 2`,
+      { mask },
+    );
+  } finally {
+    db.close();
+  }
+}
+
 describe('blocking of an oversized weak block', () => {
+  // Thirty people of one surname born in one year: one surname-and-birth-year block, three times the
+  // weak cap. Their first names (each of its own sound) and birth days differ, so no other rule pairs
+  // them; each has an email of their own (too short a user name for the email keys), so the name-only
+  // key is off.
+  const size = 3 * DEFAULT_CONFIG.maxWeakBlockSize;
+  const namesakes: IdentityRecord[] = Array.from({ length: size }, (_, i) => ({
+    record_id: `r${String(i).padStart(2, '0')}`,
+    // One Soundex code per consonant (b 1, g 2, d 3, l 4, m 5, r 6): thirty first names, thirty sounds.
+    first_name: `qa${'bgdlmr'[i % 6]}e${'bgdlmr'[Math.floor(i / 6)]}o`,
+    last_name: 'Thistlewood',
+    email: `p${i}@mail${i}.com`,
+    birth_date: `1990-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + Math.floor(i / 12)).padStart(2, '0')}`,
+  }));
+
   it('pairs each profile with its next neighbours in name order only, so the pairs grow with the block, not its square', async () => {
-    // Thirty people of one surname born in one year: one surname-and-birth-year block, three times
-    // the weak cap. Their first names and birth days differ, so no other rule pairs them; each has
-    // an email of their own (too short a user name for the email keys), so the name-only key is off.
-    const size = 3 * DEFAULT_CONFIG.maxWeakBlockSize;
-    const records: IdentityRecord[] = Array.from({ length: size }, (_, i) => ({
-      record_id: `r${i}`,
-      first_name: `${String.fromCharCode(97 + (i % 26))}${'bdgklmnprt'[i % 10]}${'aeiou'[i % 5]}x${String.fromCharCode(97 + Math.floor(i / 26))}zq`,
-      last_name: 'Thistlewood',
-      email: `p${i}@mail${i}.com`,
-      birth_date: `1990-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + Math.floor(i / 12)).padStart(2, '0')}`,
+    const mask = ruleMask(['surname_birth_year']);
+    const pairs = await candidatePairs(namesakes, mask);
+    const neighbours = DEFAULT_CONFIG.neighbours;
+    // Each of the first size − neighbours profiles meets `neighbours` later ones; the last few fewer.
+    expect(pairs).toHaveLength(size * neighbours - (neighbours * (neighbours + 1)) / 2);
+    expect(pairs.filter((p) => Number(p.rules) !== mask)).toEqual([]);
+  });
+
+  it('splits an oversized email-ends block in user-name order, so a one-keystroke typo meets its pair', async () => {
+    // Thirty other users whose names start with the same five letters at one domain, then a typo'd
+    // pair whose record ids put them furthest apart in profile order; email only, no names.
+    const others: IdentityRecord[] = Array.from({ length: size }, (_, i) => ({
+      record_id: `m${String(i).padStart(2, '0')}`,
+      email: `jessi${String(i).padStart(3, '0')}@fastmail.com`,
     }));
-    const dir = await tempDir();
-    const db = await openDb(dir);
-    try {
-      await createRecordsTable(db, 'test_records', records);
-      await createInputTable(db, 'select * from test_records');
-      await resolveIdentities(db, folderStore(db, `${dir}/out`), {
-        asOf: AS_OF,
-        now: AS_OF,
-        keepWorkTables: true,
-      });
-      const [row] = await db.query(
-        `select count(*)::integer as pairs, count(*) filter (where rules <> $mask)::integer as by_other_rules
-         from id_candidate_pairs where rules & $mask <> 0`,
-        { mask: ruleMask(['surname_birth_year']) },
-      );
-      const neighbours = DEFAULT_CONFIG.neighbours;
-      // Each of the first size − neighbours profiles meets `neighbours` later ones; the last few fewer.
-      const expected = size * neighbours - (neighbours * (neighbours + 1)) / 2;
-      expect(row).toEqual({ pairs: expected, by_other_rules: 0 });
-    } finally {
-      db.close();
-    }
+    const records: IdentityRecord[] = [
+      { record_id: 'a1', email: 'jessicacox84@fastmail.com' },
+      ...others,
+      { record_id: 'z1', email: 'jessicacxo84@fastmail.com' },
+    ];
+    const pairs = await candidatePairs(records, ruleMask(['email_ends']));
+    expect(pairs).toContainEqual({ l: 'a1', r: 'z1', rules: ruleMask(['email_ends']) });
   });
 });
 
