@@ -51,6 +51,18 @@ describe('command line', () => {
     expect(query.stderr).toContain('missing parameter(s) $name_like');
   });
 
+  it('names the missing tables and the lake setting when a command runs on an empty lake', async () => {
+    const cwd = await tempDir();
+    const churn = await runEntry('src/cli.ts', ['churn', 'backtest', '--out', 'churn.json'], { cwd });
+    expect(churn.code).toBe(1);
+    expect(churn.stderr).toContain(
+      'no core/customer_events, core/customer_memberships in the lake (BASIN_LAKE_URL)',
+    );
+    const resolve = await runEntry('src/cli.ts', ['resolve'], { cwd });
+    expect(resolve.code).toBe(1);
+    expect(resolve.stderr).toContain('no staging/stg_identity_records in the lake (BASIN_LAKE_URL)');
+  });
+
   it('refuses impossible dates with exit 2, naming the option as it was typed', async () => {
     const cwd = await tempDir();
     const cases = [

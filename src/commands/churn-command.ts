@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { type ChurnBacktest, runBacktest } from '../churn/backtest.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import { openRunner } from '../pipeline/model-graph.ts';
-import { openContext } from './context.ts';
+import { openContext, requireTables } from './context.ts';
 import { formatTable } from './format.ts';
 
 const dateSchema = z.iso.date('dates are written YYYY-MM-DD');
@@ -52,6 +52,7 @@ export function registerChurnCommands(program: Command): void {
         throw new CliError('--test-months: a whole number from 1 to 24', ExitCode.usage);
       const ctx = await openContext();
       try {
+        await requireTables(ctx, ['core/customer_events', 'core/customer_memberships'], 'the daily refresh');
         const runner = await openRunner(ctx.db);
         const result = await runBacktest(runner, {
           ...(options.asOf ? { asOf: options.asOf } : {}),

@@ -18,7 +18,7 @@ import {
 } from '../identity/store.ts';
 import { Lake } from '../lake/lake.ts';
 import { Database, sqlString } from '../sql/database.ts';
-import { openContext } from './context.ts';
+import { openContext, requireTables } from './context.ts';
 import { formatTable } from './format.ts';
 
 const resolveOptions = z
@@ -154,13 +154,7 @@ async function resolveLake(options: ResolveOptions): Promise<void> {
     throw new CliError('--truth needs --input: the lake has no truth column', ExitCode.usage);
   const ctx = await openContext();
   try {
-    const views = await ctx.db.viewNames();
-    if (!views.has('stg_identity_records')) {
-      throw new CliError(
-        'no staging/stg_identity_records in the lake: run the daily refresh (or its stage step) first',
-        ExitCode.failure,
-      );
-    }
+    await requireTables(ctx, ['staging/stg_identity_records'], 'the daily refresh (or its stage step)');
     await createInputTable(ctx.db, 'select * from stg_identity_records', undefined, 'stg_identity_records');
     await runAndReport(ctx.db, lakeStore(ctx.db), options);
   } finally {
