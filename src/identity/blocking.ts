@@ -14,8 +14,7 @@ export interface BlockingRule {
   weak?: boolean;
   /**
    * A block over its cap is split into neighbourhoods in this order (SQL over the profile `p` and its
-   * key's row `s`),
-   * before name and birth date. Without it the block is ordered by name and birth date alone.
+   * key's row `s`), before name and birth date. Without it, by name and birth date alone.
    */
   splitOrder?: string;
 }

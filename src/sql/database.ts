@@ -137,18 +137,10 @@ export class Database {
     });
   }
 
-  /** A select's result by column (one JS array per column): cheaper than rows for wide, long results. */
-  async columns(sql: string, params: SqlParams = {}): Promise<Record<string, unknown[]>> {
-    return this.exclusive(async () => {
-      const reader = await this.connection.runAndReadAll(sql, toDuckValues(params));
-      return reader.getColumnsObjectJS() as Record<string, unknown[]>;
-    });
-  }
-
   /**
    * A select's result by column, each DOUBLE column copied chunk by chunk into a Float64Array (NaN
    * where null), the others as JS arrays. For long numeric results: 1.5 million rows × 30 doubles
-   * took ~10 s as JS value arrays (`columns`), and a fraction of that as typed arrays.
+   * took ~10 s as JS value arrays, and a fraction of that as typed arrays.
    */
   async typedColumns(sql: string, params: SqlParams = {}): Promise<Record<string, ResultColumn>> {
     return this.exclusive(async () => {
