@@ -173,7 +173,7 @@ export async function resolveIdentities(
   await assertUniqueIds(db);
 
   await steps.view('id_final_links');
-  await steps.table('id_record_confidence');
+  await steps.table('id_profile_confidence');
   await steps.table('id_household_edges');
   await connectedComponents(
     steps,
