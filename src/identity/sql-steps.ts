@@ -33,7 +33,9 @@ export class SqlSteps {
    */
   async table(name: string, params: SqlParams = {}, fragments: Fragments = {}, target = name): Promise<void> {
     const sql = await this.sql(name, params, fragments);
-    await this.timed(target, () => this.db.runUnordered(`create or replace table ${target} as ${sql}`, params));
+    await this.timed(target, () =>
+      this.db.runUnordered(`create or replace table ${target} as ${sql}`, params),
+    );
     this.created.set(target, 'table');
   }
 
