@@ -6,7 +6,7 @@ keys as (
 ),
 
 final as (
-  select distinct rule_id, weak, block_key::varchar as block_key, profile_id from keys where block_key is not null
+  select distinct rule_id, weak, split, block_key::varchar as block_key, profile_id from keys where block_key is not null
 )
 
 select * from final

@@ -2,9 +2,9 @@
 -- payment naming a membership with the membership owner's record (rule $owner_rule_id, or
 -- $minor_owner_rule_id when the owner is under 18 at $as_of). `rules` holds one bit per rule that
 -- paired them. A block is compared whole up to $max_block_size profiles ($max_weak_block_size for keys
--- of names alone); a larger one is split, sorted-neighbourhood style: its profiles in the rule's order,
--- then name and birth date, each compared with the next $neighbours (a weak key) or the cap's worth,
--- so the work stays linear.
+-- of names alone); a larger one is split, sorted-neighbourhood style: its profiles in name and birth
+-- date order, each compared with the next $neighbours (a weak key) or the cap's worth, so the work
+-- stays linear; or, for a rule that is not split, left out.
 -- Only split blocks are sorted: a whole block pairs every two of its profiles without an order.
 with
 
@@ -15,6 +15,7 @@ sized as (
     k.profile_id,
     count(*) over (partition by k.rule_id, k.block_key) as block_size,
     k.weak,
+    k.split,
     case when k.weak then $max_weak_block_size else $max_block_size end as cap
   from id_block_keys as k
 ),
@@ -34,8 +35,8 @@ whole_pairs as (
     on r.rule_id = l.rule_id and r.block_key = l.block_key and r.profile_id > l.profile_id
 ),
 
--- A block over its cap: only its profiles are put in order (the rule's own order first, then name
--- and birth date), and each meets the next few.
+-- A block over its cap, of a rule that splits: only its profiles are put in order (name and birth
+-- date), and each meets the next few.
 ranked as (
   select
     s.rule_id,
@@ -43,11 +44,11 @@ ranked as (
     s.profile_id,
     case when s.weak then $neighbours + 1 else s.cap end as window_size,
     row_number() over (
-      partition by s.rule_id, s.block_key order by {{split_order}}, p.ln, p.fn, p.dob, s.profile_id
+      partition by s.rule_id, s.block_key order by p.ln, p.fn, p.dob, s.profile_id
     ) as position
   from sized as s
   join id_profiles as p using (profile_id)
-  where s.block_size > s.cap
+  where s.block_size > s.cap and s.split
 ),
 
 reaches as (

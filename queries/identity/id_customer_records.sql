@@ -44,7 +44,7 @@ final as (
   join id_clusters as c using (profile_id)
   join id_cluster_customers as cc using (cluster)
   join id_customer_households as h using (customer_id)
-  join id_record_confidence as rc on rc.record_id = r.record_id
+  join id_profile_confidence as rc using (profile_id)
   left join id_source_trust as t on t.source = r.source
   left join id_shared_identifiers as se on se.kind = 'email' and se.value = r.email_match
   left join id_shared_identifiers as sp on sp.kind = 'phone' and sp.value = r.phone_e164

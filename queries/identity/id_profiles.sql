@@ -9,7 +9,8 @@ records as (
 ),
 
 -- The evidence of a profile is its first record's (all its records carry the same); the lists
--- of accounts and hints are gathered only where a profile holds more than one record.
+-- of accounts and hints are gathered only where a profile holds more than one record, from its
+-- records' values (empty values left out before gathering: most records have few of them).
 evidence as (
   select * from records where record_id = rep_record_id
 ),
@@ -17,12 +18,12 @@ evidence as (
 gathered as (
   select
     profile_id,
-    list_sort(list_distinct(list(source))) as sources,
-    list_sort(list_distinct(list(capitan_customer_id))) as capitan_ids,
-    list_sort(list_distinct(list(stripe_customer_id))) as stripe_ids,
-    list_sort(list_distinct(list(square_customer_id))) as square_ids,
-    list_sort(list_distinct(list(membership_owner_id))) as owner_ids,
-    list_sort(list_distinct(flatten(list(household_hints)))) as household_hints
+    list_sort(list_distinct(list(source) filter (where source is not null))) as sources,
+    list_sort(list_distinct(list(capitan_customer_id) filter (where capitan_customer_id is not null))) as capitan_ids,
+    list_sort(list_distinct(list(stripe_customer_id) filter (where stripe_customer_id is not null))) as stripe_ids,
+    list_sort(list_distinct(list(square_customer_id) filter (where square_customer_id is not null))) as square_ids,
+    list_sort(list_distinct(list(membership_owner_id) filter (where membership_owner_id is not null))) as owner_ids,
+    list_sort(list_distinct(flatten(list(household_hints) filter (where len(household_hints) > 0)))) as household_hints
   from records
   where n_records > 1
   group by profile_id
@@ -97,6 +98,12 @@ forms as (
   group by n.name_key
 ),
 
+-- User names more than one profile holds: only these can agree between two profiles, so only they
+-- need the letters beyond the person's names (email_user_extra).
+shared_users as (
+  select email_user from grouped where email_user is not null group by email_user having count(*) > 1
+),
+
 described as (
   select
     g.*,
@@ -105,8 +112,9 @@ described as (
     )) as fn_forms,
     -- The letters of the email user name beyond the person's own names, whatever form of them
     -- (kittycat77 → kittycat; jessica.cox84 for Jess Cox → nothing). Longer forms go first so
-    -- "jess" does not leave "ica" of "jessica".
-    case when g.email_user is not null then regexp_replace(
+    -- "jess" does not leave "ica" of "jessica". Only the email comparison's "same user name" level
+    -- reads it, so a user name no other profile holds goes without.
+    case when su.email_user is not null then regexp_replace(
       list_reduce(
         [regexp_replace(coalesce(g.email_user, ''), '[^a-z]', '', 'g')] || list_transform(
           list_sort(list_transform(
@@ -125,6 +133,7 @@ described as (
     fo.fn_sounds as form_sounds
   from keyed_names as g
   left join forms as fo using (name_key)
+  left join shared_users as su on su.email_user = g.email_user
 ),
 
 fn_freq as (

@@ -4,7 +4,6 @@ import {
   blockKeysSql,
   MEMBERSHIP_OWNER_RULE,
   MINOR_MEMBERSHIP_OWNER_RULE,
-  splitOrderSql,
 } from './blocking.ts';
 import { EXACT_RULE_LEVELS } from './comparisons.ts';
 import { connectedComponents, type GuardSummary, guardComponents } from './components.ts';
@@ -78,18 +77,14 @@ export async function resolveIdentities(
   await steps.table('id_profiles');
 
   await steps.table('id_block_keys', {}, { block_keys: blockKeysSql(BLOCKING_RULES) });
-  await steps.table(
-    'id_candidate_pairs',
-    {
-      max_block_size: config.maxBlockSize,
-      max_weak_block_size: config.maxWeakBlockSize,
-      neighbours: config.neighbours,
-      owner_rule_id: MEMBERSHIP_OWNER_RULE.id,
-      minor_owner_rule_id: MINOR_MEMBERSHIP_OWNER_RULE.id,
-      as_of: options.asOf.toISOString().slice(0, 10),
-    },
-    { split_order: splitOrderSql(BLOCKING_RULES) },
-  );
+  await steps.table('id_candidate_pairs', {
+    max_block_size: config.maxBlockSize,
+    max_weak_block_size: config.maxWeakBlockSize,
+    neighbours: config.neighbours,
+    owner_rule_id: MEMBERSHIP_OWNER_RULE.id,
+    minor_owner_rule_id: MINOR_MEMBERSHIP_OWNER_RULE.id,
+    as_of: options.asOf.toISOString().slice(0, 10),
+  });
   await steps.drop('id_block_keys');
   await steps.table('id_pair_gammas', {}, gammaFragments('id_candidate_pairs'), 'id_candidate_gammas');
   const profiles = await count('id_profiles');
@@ -178,7 +173,7 @@ export async function resolveIdentities(
   await assertUniqueIds(db);
 
   await steps.view('id_final_links');
-  await steps.table('id_record_confidence');
+  await steps.table('id_profile_confidence');
   await steps.table('id_household_edges');
   await connectedComponents(
     steps,

@@ -27,10 +27,15 @@ export class SqlSteps {
     private readonly keep = false,
   ) {}
 
-  /** `create or replace table <target> as <queries/identity/name.sql>`; the target is the file's name by default. */
+  /**
+   * `create or replace table <target> as <queries/identity/name.sql>`; the target is the file's name
+   * by default. Rows are stored in no particular order: every reader orders what it needs ordered.
+   */
   async table(name: string, params: SqlParams = {}, fragments: Fragments = {}, target = name): Promise<void> {
     const sql = await this.sql(name, params, fragments);
-    await this.timed(target, () => this.db.run(`create or replace table ${target} as ${sql}`, params));
+    await this.timed(target, () =>
+      this.db.runUnordered(`create or replace table ${target} as ${sql}`, params),
+    );
     this.created.set(target, 'table');
   }
 

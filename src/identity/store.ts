@@ -86,7 +86,7 @@ export function folderStore(db: Database, dir: string): IdentityStore {
       const target = file(table);
       const tmp = path.join(dir, `.${table}.${randomBytes(6).toString('hex')}.tmp`);
       try {
-        await db.run(`copy (${selectSql}) to ${sqlString(tmp)} ${PARQUET_WRITE_OPTIONS}`, params);
+        await db.runUnordered(`copy (${selectSql}) to ${sqlString(tmp)} ${PARQUET_WRITE_OPTIONS}`, params);
         await rename(tmp, target);
       } finally {
         await rm(tmp, { force: true });

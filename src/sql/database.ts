@@ -176,6 +176,22 @@ export class Database {
     await this.exclusive(() => this.connection.run(sql, toDuckValues(params)));
   }
 
+  /**
+   * Runs a statement that stores the result of a select (a table, a file). A table is a set: unless
+   * the select orders its rows, DuckDB may store them in any order, which lets it write in parallel
+   * without holding rows back to keep their order (less time and memory on millions of rows).
+   */
+  async runUnordered(sql: string, params: SqlParams = {}): Promise<void> {
+    await this.exclusive(async () => {
+      await this.connection.run('set preserve_insertion_order = false');
+      try {
+        await this.connection.run(sql, toDuckValues(params));
+      } finally {
+        await this.connection.run('reset preserve_insertion_order');
+      }
+    });
+  }
+
   /** Appends rows of text (or null) to an existing table through DuckDB's appender. */
   async appendRows(table: string, rows: Iterable<(string | null)[]>): Promise<void> {
     await this.exclusive(async () => {
@@ -215,20 +231,8 @@ export class Database {
       kv.length > 0
         ? PARQUET_WRITE_OPTIONS.replace(/\)$/, `, kv_metadata {${kv.join(', ')}})`)
         : PARQUET_WRITE_OPTIONS;
-    // A table is a set: unless the select orders its rows, DuckDB may write them in any order, which
-    // lets it write row groups in parallel without holding them back to keep the order.
     await this.lake.writeTable(key, (tmp) =>
-      this.exclusive(async () => {
-        await this.connection.run('set preserve_insertion_order = false');
-        try {
-          await this.connection.run(
-            `copy (${selectSql}) to ${sqlString(tmp)} ${options}`,
-            toDuckValues(params),
-          );
-        } finally {
-          await this.connection.run('reset preserve_insertion_order');
-        }
-      }),
+      this.runUnordered(`copy (${selectSql}) to ${sqlString(tmp)} ${options}`, params),
     );
     await this.createTableView(
       viewName(key),

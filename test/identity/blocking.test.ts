@@ -58,20 +58,20 @@ describe('blocking of an oversized weak block', () => {
     expect(pairs.filter((p) => Number(p.rules) !== mask)).toEqual([]);
   });
 
-  it('splits an oversized email-ends block in user-name order, so a one-keystroke typo meets its pair', async () => {
-    // Thirty other users whose names start with the same five letters at one domain, then a typo'd
-    // pair whose record ids put them furthest apart in profile order; email only, no names.
+  it('leaves an oversized email-ends block out and pairs one within the cap whole', async () => {
+    // Thirty users whose names start with the same five letters at one domain (over the weak cap),
+    // and two who share the last five letters of theirs at another; email only, no names.
     const others: IdentityRecord[] = Array.from({ length: size }, (_, i) => ({
       record_id: `m${String(i).padStart(2, '0')}`,
       email: `jessi${String(i).padStart(3, '0')}@fastmail.com`,
     }));
     const records: IdentityRecord[] = [
-      { record_id: 'a1', email: 'jessicacox84@fastmail.com' },
       ...others,
-      { record_id: 'z1', email: 'jessicacxo84@fastmail.com' },
+      { record_id: 'a1', email: 'qjessicacox84@mail.org' },
+      { record_id: 'a2', email: 'wjessicaxcox84@mail.org' },
     ];
     const pairs = await candidatePairs(records, ruleMask(['email_ends']));
-    expect(pairs).toContainEqual({ l: 'a1', r: 'z1', rules: ruleMask(['email_ends']) });
+    expect(pairs).toEqual([{ l: 'a1', r: 'a2', rules: ruleMask(['email_ends']) }]);
   });
 });
 

@@ -1,6 +1,7 @@
--- How each record joined its customer: the strongest accepted link touching its profile (exact
--- beats medium, then the higher probability); records alone in their profile and cluster are
--- `single`, records in a profile with others are exact by identical evidence.
+-- How the records of each profile joined their customer (all of a profile's records join alike): the
+-- strongest accepted link touching the profile (exact beats medium, then the higher probability); a
+-- profile of one record with no link is `single`, one of several records is exact by identical
+-- evidence. Per profile, so the million-row record table joins it on an integer.
 with
 
 ends as (
@@ -21,8 +22,7 @@ best as (
 
 final as (
   select
-    r.record_id,
-    r.profile_id,
+    p.profile_id,
     case when b.tier is not null then b.tier when p.n_records > 1 then 'exact' else 'single' end as match_tier,
     case
       when b.match_rule is not null then b.match_rule
@@ -30,8 +30,7 @@ final as (
       else 'no other record'
     end as match_rule,
     case when b.tier = 'medium' then b.match_probability else 1.0 end as confidence
-  from id_record_profiles as r
-  join id_profiles as p using (profile_id)
+  from id_profiles as p
   left join best as b using (profile_id)
 )
 
