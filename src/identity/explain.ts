@@ -113,6 +113,12 @@ function renderLink(link: Row, showOther = false): string[] {
     return lines;
   }
   lines.push(`      prior log2 odds ${evidence.prior_log2_odds}, match weight ${evidence.match_weight}`);
+  if (evidence.household_log2_odds !== undefined) {
+    // The household alternative: two people of one home, told apart only by personal fields.
+    lines.push(
+      `      against two people of one home: household log2 odds ${evidence.household_log2_odds}, personal weight ${evidence.personal_weight}`,
+    );
+  }
   for (const [name, c] of Object.entries(comparisons)) {
     if (c.bayes_factor === 1) continue;
     lines.push(`      ${name.padEnd(12)} ${c.level.padEnd(56)} ×${formatFactor(c.bayes_factor)}`);
