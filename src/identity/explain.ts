@@ -92,7 +92,10 @@ export function renderExplanation(explanation: CustomerExplanation): string {
 function renderLink(link: Row, showOther = false): string[] {
   const probability =
     link.match_probability === null ? '' : `  p=${Number(link.match_probability).toFixed(4)}`;
-  const refused = link.refused_by_guard ? '  (refused by the chaining guard)' : '';
+  const against = Array.isArray(link.guard_against) ? link.guard_against.map(String) : [];
+  const refused = link.refused_by_guard
+    ? `  (refused by the chaining guard${against.length === 2 ? `: it would make ${against[0]} and ${against[1]} one customer, and they conflict` : ''})`
+    : '';
   const other = showOther ? `  → ${link.other_customer_id}` : '';
   const lines = [
     `  ${link.tier}: ${link.record_id_l} ↔ ${link.record_id_r}${other}${probability}${refused}`,
