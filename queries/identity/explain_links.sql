@@ -9,6 +9,7 @@ select
   match_probability,
   accepted,
   refused_by_guard,
+  guard_against,
   evidence
 from identity_links
 where customer_id_l = $customer_id or customer_id_r = $customer_id

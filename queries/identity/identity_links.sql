@@ -20,6 +20,7 @@ final as (
     l.match_weight,
     l.joins as accepted,
     l.refused_by_guard,
+    l.guard_against,
     l.evidence
   from id_final_links as l
   join customers as cl on cl.profile_id = l.pid_l

@@ -269,16 +269,35 @@ function writeUsPhone(rng: Random, digits: string): string {
   ]);
 }
 
-function emailFor(rng: Random, first: string, last: string): string {
+/**
+ * Email addresses issued in one corpus. A provider issues an address once: two people of a corpus
+ * never own one address, unless the corpus says they share it (a family's).
+ */
+type Issued = Set<string>;
+
+/** A fresh address: drawn again while taken, as a sign-up form would refuse it. */
+function issue(issued: Issued, draw: () => string): string {
+  for (;;) {
+    const email = draw();
+    if (!issued.has(email)) {
+      issued.add(email);
+      return email;
+    }
+  }
+}
+
+function emailFor(rng: Random, issued: Issued, first: string, last: string): string {
   const f = first.toLowerCase();
   const l = last.toLowerCase();
-  const user = rng.pick([
-    `${f}.${l}`,
-    `${f[0]}${l}`,
-    `${f}${l}${rng.int(1, 99)}`,
-    `${l}.${f}${rng.int(1950, 2005)}`,
-  ]);
-  return `${user}@${rng.pick(DOMAINS)}`;
+  return issue(issued, () => {
+    const user = rng.pick([
+      `${f}.${l}`,
+      `${f[0]}${l}`,
+      `${f}${l}${rng.int(1, 99)}`,
+      `${l}.${f}${rng.int(1950, 2005)}`,
+    ]);
+    return `${user}@${rng.pick(DOMAINS)}`;
+  });
 }
 
 class Builder {
@@ -335,7 +354,7 @@ interface Customer {
   zip: string;
 }
 
-function customer(rng: Random): Customer {
+function customer(rng: Random, issued: Issued): Customer {
   const forms = rng.pick(GIVEN);
   const last = rng.pick(SURNAMES);
   const city = rng.pick(US_CITIES);
@@ -343,7 +362,7 @@ function customer(rng: Random): Customer {
     forms,
     last,
     born: birth(rng, 1945, 2006),
-    email: emailFor(rng, forms[0]!, last),
+    email: emailFor(rng, issued, forms[0]!, last),
     phone: usPhone(rng),
     street: `${rng.int(1, 9999)} ${rng.pick(STREETS)} ${rng.pick(['St', 'Street', 'Ave', 'Rd'])}`,
     city,
@@ -374,8 +393,9 @@ function customerRecord(rng: Random, c: Customer, email = c.email): Omit<Identit
 
 function usCustomers(rng: Random, people: number): HardCorpus {
   const out = new Builder('shop');
+  const issued: Issued = new Set();
   for (let p = 0; p < people; p++) {
-    const c = customer(rng);
+    const c = customer(rng, issued);
     for (let r = 0, n = rng.int(1, 4); r < n; r++) out.add(`b${p}`, `b${p}`, customerRecord(rng, c));
   }
   return out.corpus('b. US customers');
@@ -383,15 +403,19 @@ function usCustomers(rng: Random, people: number): HardCorpus {
 
 function families(rng: Random, households: number): HardCorpus {
   const out = new Builder('family');
+  const issued: Issued = new Set();
   for (let h = 0; h < households; h++) {
-    const base = customer(rng);
-    const familyEmail = `${base.last.toLowerCase()}.family${rng.int(1, 99)}@${rng.pick(DOMAINS)}`;
+    const base = customer(rng, issued);
+    const familyEmail = issue(
+      issued,
+      () => `${base.last.toLowerCase()}.family${rng.int(1, 99)}@${rng.pick(DOMAINS)}`,
+    );
     // Everyone has an email of their own, and shares the home's address, phone and family email.
     const member = (forms: readonly string[], born: Born): Customer => ({
       ...base,
       forms,
       born,
-      email: emailFor(rng, forms[0]!, base.last),
+      email: emailFor(rng, issued, forms[0]!, base.last),
     });
     const father = member(rng.pick(GIVEN), birth(rng, 1950, 1970));
     const mother = member(rng.pick(GIVEN.filter((g) => g !== father.forms)), birth(rng, 1952, 1972));
@@ -430,8 +454,9 @@ const INTERNATIONAL: readonly ((rng: Random) => readonly [string, string])[] = [
 
 function internationalPhones(rng: Random, people: number): HardCorpus {
   const out = new Builder('intl');
+  const issued: Issued = new Set();
   for (let p = 0; p < people; p++) {
-    const c = customer(rng);
+    const c = customer(rng, issued);
     const [country, rest] = rng.pick(INTERNATIONAL)(rng);
     for (let r = 0, n = rng.int(1, 3); r < n; r++) {
       const record = customerRecord(rng, c);
@@ -449,9 +474,10 @@ function internationalPhones(rng: Random, people: number): HardCorpus {
 
 function manyEmails(rng: Random, people: number): HardCorpus {
   const out = new Builder('years');
+  const issued: Issued = new Set();
   for (let p = 0; p < people; p++) {
-    const c = customer(rng);
-    const emails = Array.from({ length: 5 }, () => emailFor(rng, rng.pick(c.forms), c.last));
+    const c = customer(rng, issued);
+    const emails = Array.from({ length: 5 }, () => emailFor(rng, issued, rng.pick(c.forms), c.last));
     for (const email of emails) {
       for (let r = 0, n = rng.int(1, 2); r < n; r++) out.add(`e${p}`, `e${p}`, customerRecord(rng, c, email));
     }

@@ -21,6 +21,11 @@ export interface ComparisonLevel {
 export interface Comparison {
   name: string;
   levels: readonly ComparisonLevel[];
+  /**
+   * Two people of one home agree on it as one person's records do (a surname, the home's address,
+   * a family email or phone). EM's household class follows m on these and u on the others.
+   */
+  household?: boolean;
 }
 
 const jw = (a: string, b: string) => `jaro_winkler_similarity(${a}, ${b})`;
@@ -62,6 +67,7 @@ export const COMPARISONS: readonly Comparison[] = [
   },
   {
     name: 'last_name',
+    household: true,
     levels: [
       { label: 'surname missing', sql: 'l_ln is null or r_ln is null' },
       { label: 'same surname', sql: 'l_ln = r_ln', tf: 'ln' },
@@ -109,6 +115,7 @@ export const COMPARISONS: readonly Comparison[] = [
   },
   {
     name: 'email',
+    household: true,
     levels: [
       { label: 'email missing', sql: 'l_email is null or r_email is null' },
       { label: 'same email', sql: 'l_email = r_email' },
@@ -131,6 +138,7 @@ export const COMPARISONS: readonly Comparison[] = [
   },
   {
     name: 'phone',
+    household: true,
     levels: [
       { label: 'phone missing', sql: 'l_phone is null or r_phone is null' },
       { label: 'same phone', sql: 'l_phone = r_phone' },
@@ -146,6 +154,7 @@ export const COMPARISONS: readonly Comparison[] = [
   },
   {
     name: 'city',
+    household: true,
     levels: [
       { label: 'city missing', sql: 'l_city is null or r_city is null' },
       { label: 'same city', sql: 'l_city = r_city', tf: 'city' },
@@ -155,6 +164,7 @@ export const COMPARISONS: readonly Comparison[] = [
   },
   {
     name: 'postal_code',
+    household: true,
     levels: [
       { label: 'postal code missing', sql: 'l_postal is null or r_postal is null' },
       { label: 'same postal code', sql: 'l_postal = r_postal' },
@@ -164,6 +174,7 @@ export const COMPARISONS: readonly Comparison[] = [
   },
   {
     name: 'address',
+    household: true,
     levels: [
       { label: 'address missing', sql: 'l_address is null or r_address is null' },
       { label: 'same address', sql: 'l_address = r_address' },
@@ -194,6 +205,7 @@ export const COMPARISONS: readonly Comparison[] = [
   },
   {
     name: 'state',
+    household: true,
     levels: [
       { label: 'state missing', sql: 'l_state is null or r_state is null' },
       { label: 'same state', sql: 'l_state = r_state' },

@@ -68,11 +68,15 @@ export async function guardComponents(steps: SqlSteps): Promise<GuardSummary> {
     'id_guard_labels',
     [...result.labels].map(([node, label]) => [String(node), String(label)]),
   );
-  await db.run('create or replace table id_guard_refused (pid_l integer, pid_r integer)');
+  await db.run(
+    'create or replace table id_guard_refused (pid_l integer, pid_r integer, against_l integer, against_r integer)',
+  );
   steps.adopt('id_guard_refused');
   await db.appendRows(
     'id_guard_refused',
-    result.refused.map((e) => [String(Math.min(e.a, e.b)), String(Math.max(e.a, e.b))]),
+    result.refused.map((e) =>
+      [Math.min(e.a, e.b), Math.max(e.a, e.b), e.against[0], e.against[1]].map(String),
+    ),
   );
   const [pairs] = await db.query('select count(*)::bigint as n from id_signature_pairs');
   return {

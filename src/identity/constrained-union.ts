@@ -16,10 +16,15 @@ export interface GuardEdge {
   probability: number;
 }
 
+/** A refused link and the cannot-link pair it would have put into one customer (for `explain`). */
+export interface RefusedEdge extends GuardEdge {
+  against: readonly [number, number];
+}
+
 export interface GuardResult {
   /** Node → its cluster's smallest node. */
   labels: Map<number, number>;
-  refused: GuardEdge[];
+  refused: RefusedEdge[];
 }
 
 export function constrainedUnion(
@@ -46,9 +51,18 @@ export function constrainedUnion(
     return root;
   };
 
+  // Each node's own cannot-links, kept apart from the merged sets to name the pair a refusal was for.
+  const own = new Map<number, number[]>();
+  for (const [a, b] of cannotLinks) {
+    own.set(a, [...(own.get(a) ?? []), b]);
+    own.set(b, [...(own.get(b) ?? []), a]);
+  }
   const cannot = new Set(cannotLinks.map(([a, b]) => pairKey(a, b)));
   const ambiguous = ambiguousEdges(edges, cannot);
-  const refused: GuardEdge[] = edges.filter((e) => ambiguous.has(e));
+  const refused: RefusedEdge[] = edges.flatMap((e) => {
+    const against = ambiguous.get(e);
+    return against ? [{ ...e, against }] : [];
+  });
   const ordered = edges
     .filter((e) => !ambiguous.has(e))
     .sort(
@@ -64,8 +78,11 @@ export function constrainedUnion(
     if (ra === rb) continue;
     const [big, small] = members.get(ra)!.length >= members.get(rb)!.length ? [ra, rb] : [rb, ra];
     const bigForbidden = forbidden.get(big)!;
-    if (edge.strength < 3 && members.get(small)!.some((n) => bigForbidden.has(n))) {
-      refused.push(edge);
+    const blocked = edge.strength < 3 ? members.get(small)!.find((n) => bigForbidden.has(n)) : undefined;
+    if (blocked !== undefined) {
+      const partners = new Set(own.get(blocked) ?? []);
+      const partner = members.get(big)!.find((n) => partners.has(n))!;
+      refused.push({ ...edge, against: [Math.min(blocked, partner), Math.max(blocked, partner)] });
       continue;
     }
     parent.set(small, big);
@@ -87,8 +104,14 @@ function pairKey(a: number, b: number): string {
   return a < b ? `${a}:${b}` : `${b}:${a}`;
 }
 
-/** Links of equal strength from one profile to two profiles that must not be one. */
-function ambiguousEdges(edges: readonly GuardEdge[], cannot: ReadonlySet<string>): Set<GuardEdge> {
+/**
+ * Links of equal strength from one profile to two profiles that must not be one, each with that
+ * pair of profiles.
+ */
+function ambiguousEdges(
+  edges: readonly GuardEdge[],
+  cannot: ReadonlySet<string>,
+): Map<GuardEdge, readonly [number, number]> {
   const byNode = new Map<number, GuardEdge[]>();
   for (const edge of edges) {
     if (edge.strength >= 3) continue;
@@ -98,7 +121,7 @@ function ambiguousEdges(edges: readonly GuardEdge[], cannot: ReadonlySet<string>
       byNode.set(node, list);
     }
   }
-  const ambiguous = new Set<GuardEdge>();
+  const ambiguous = new Map<GuardEdge, readonly [number, number]>();
   for (const [node, list] of byNode) {
     for (let i = 0; i < list.length; i++) {
       for (let j = i + 1; j < list.length; j++) {
@@ -107,8 +130,9 @@ function ambiguousEdges(edges: readonly GuardEdge[], cannot: ReadonlySet<string>
         if (x.strength !== y.strength) continue;
         const other = (e: GuardEdge) => (e.a === node ? e.b : e.a);
         if (cannot.has(pairKey(other(x), other(y)))) {
-          ambiguous.add(x);
-          ambiguous.add(y);
+          const pair = [Math.min(other(x), other(y)), Math.max(other(x), other(y))] as const;
+          ambiguous.set(x, pair);
+          ambiguous.set(y, pair);
         }
       }
     }

@@ -8,6 +8,14 @@
  * say whether they match: when most pairs carrying a birth date carry nothing else (namesakes'
  * gym accounts), letting them vote would feed the comparison its own current guess, and EM drifts
  * into calling different birth dates typical of one person.
+ *
+ * Pairs of one home are a third class when `shared` names the comparisons a household has in
+ * common (surname, email, phone, address): two people who live together agree on those as one
+ * person's records do (m) and on the rest (first name, birth date) as strangers do (u). Without it,
+ * EM on a block full of families (twins of one surname and birth year, a father and son of one
+ * name) calls them matches and learns that one person's records often disagree on first names and
+ * birth dates. The class has no parameters of its own but its share, so it cannot take over
+ * another's: on data without households its share falls towards zero and the fit is the two-class one.
  */
 
 export interface Pattern {
@@ -23,6 +31,12 @@ export interface FsParameters {
 }
 
 export interface EmOptions {
+  /**
+   * Per comparison, whether two people of one household agree on it as one person does: turns on
+   * the household class. Absent, the model has the two classes of Fellegi–Sunter.
+   */
+  shared?: readonly boolean[];
+
   /** Comparisons whose m and u stay as given (those a training block agrees on by construction). */
   fixed?: ReadonlySet<number>;
   fixU?: boolean;
@@ -36,7 +50,12 @@ export interface EmResult extends FsParameters {
   converged: boolean;
   /** Per comparison, the expected number of matching pairs with a value on both sides. */
   matchMass: number[];
+  /** Share of pairs of two people of one household (0 without `shared`). */
+  householdLambda: number;
 }
+
+/** Start share of the household class: as likely as a match, so the data, not the start, decides. */
+const HOUSEHOLD_START = 0.5;
 
 /** A pseudo-count per level so no probability is ever exactly 0 (a zero would veto a whole pair). */
 const PSEUDO_COUNT = 0.5;
@@ -53,6 +72,27 @@ export function matchProbability(gammas: readonly number[], params: FsParameters
   return pm + pu === 0 ? 0 : pm / (pm + pu);
 }
 
+/** Posterior of the match and the household class for one pattern (three-class model). */
+function posteriors(
+  gammas: readonly number[],
+  params: FsParameters,
+  householdLambda: number,
+  shared: readonly boolean[],
+): [number, number] {
+  let pm = params.lambda;
+  let ph = householdLambda;
+  let pu = 1 - params.lambda - householdLambda;
+  for (let k = 0; k < gammas.length; k++) {
+    const g = gammas[k]!;
+    if (g === 0) continue;
+    pm *= params.m[k]![g]!;
+    ph *= shared[k] ? params.m[k]![g]! : params.u[k]![g]!;
+    pu *= params.u[k]![g]!;
+  }
+  const total = pm + ph + pu;
+  return total === 0 ? [0, 0] : [pm / total, ph / total];
+}
+
 export function expectationMaximisation(
   patterns: readonly Pattern[],
   start: FsParameters,
@@ -61,6 +101,9 @@ export function expectationMaximisation(
   const fixed = options.fixed ?? new Set<number>();
   const maxIterations = options.maxIterations ?? 200;
   const tolerance = options.tolerance ?? 1e-6;
+  const shared = options.shared;
+  const withHouseholds = shared?.some(Boolean) ?? false;
+  let householdLambda = withHouseholds ? Math.min(start.lambda, 1 - start.lambda) * HOUSEHOLD_START : 0;
   let params: FsParameters = {
     lambda: start.lambda,
     m: start.m.map((levels) => [...levels]),
@@ -75,19 +118,26 @@ export function expectationMaximisation(
     const mCounts = params.m.map((levels) => new Array<number>(levels.length).fill(0));
     const uCounts = params.u.map((levels) => new Array<number>(levels.length).fill(0));
     let matches = 0;
+    let households = 0;
     let total = 0;
     for (const pattern of patterns) {
-      const p = matchProbability(pattern.gammas, params);
+      const [p, h] = withHouseholds
+        ? posteriors(pattern.gammas, params, householdLambda, shared!)
+        : [matchProbability(pattern.gammas, params), 0];
       const expectedMatches = p * pattern.count;
+      const expectedHouseholds = h * pattern.count;
       matches += expectedMatches;
+      households += expectedHouseholds;
       total += pattern.count;
       const informative = pattern.gammas.filter((g) => g !== 0).length;
       for (let k = 0; k < comparisons; k++) {
         const g = pattern.gammas[k]!;
         // A pair whose only evidence is this comparison would teach it its own guess back.
         if (g === 0 || informative < 2) continue;
-        mCounts[k]![g]! += expectedMatches;
-        uCounts[k]![g]! += pattern.count - expectedMatches;
+        // On a shared comparison the household class follows m, so its pairs count towards m.
+        const asMatch = expectedMatches + (shared?.[k] ? expectedHouseholds : 0);
+        mCounts[k]![g]! += asMatch;
+        uCounts[k]![g]! += pattern.count - asMatch;
       }
     }
     matchMass = mCounts.map((levels) => levels.reduce((a, b) => a + b, 0));
@@ -102,14 +152,16 @@ export function expectationMaximisation(
         options.fixU || fixed.has(k) ? levels : normalise(uCounts[k]!, levels.length),
       ),
     };
-    const change = largestChange(params, next);
+    const nextHouseholds = withHouseholds && total > 0 ? clamp(households / total) : householdLambda;
+    const change = Math.max(largestChange(params, next), Math.abs(nextHouseholds - householdLambda));
     params = next;
+    householdLambda = nextHouseholds;
     if (change < tolerance) {
       converged = true;
       break;
     }
   }
-  return { ...params, iterations, converged, matchMass };
+  return { ...params, iterations, converged, matchMass, householdLambda };
 }
 
 function normalise(counts: readonly number[], levels: number): number[] {

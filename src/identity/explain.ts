@@ -92,7 +92,10 @@ export function renderExplanation(explanation: CustomerExplanation): string {
 function renderLink(link: Row, showOther = false): string[] {
   const probability =
     link.match_probability === null ? '' : `  p=${Number(link.match_probability).toFixed(4)}`;
-  const refused = link.refused_by_guard ? '  (refused by the chaining guard)' : '';
+  const against = Array.isArray(link.guard_against) ? link.guard_against.map(String) : [];
+  const refused = link.refused_by_guard
+    ? `  (refused by the chaining guard${against.length === 2 ? `: it would make ${against[0]} and ${against[1]} one customer, and they conflict` : ''})`
+    : '';
   const other = showOther ? `  → ${link.other_customer_id}` : '';
   const lines = [
     `  ${link.tier}: ${link.record_id_l} ↔ ${link.record_id_r}${other}${probability}${refused}`,
@@ -113,6 +116,12 @@ function renderLink(link: Row, showOther = false): string[] {
     return lines;
   }
   lines.push(`      prior log2 odds ${evidence.prior_log2_odds}, match weight ${evidence.match_weight}`);
+  if (evidence.household_log2_odds !== undefined) {
+    // The household alternative: two people of one home, told apart only by personal fields.
+    lines.push(
+      `      against two people of one home: household log2 odds ${evidence.household_log2_odds}, personal weight ${evidence.personal_weight}`,
+    );
+  }
   for (const [name, c] of Object.entries(comparisons)) {
     if (c.bayes_factor === 1) continue;
     lines.push(`      ${name.padEnd(12)} ${c.level.padEnd(56)} ×${formatFactor(c.bayes_factor)}`);

@@ -34,6 +34,8 @@ export interface FittedModel {
   lambda: number;
   /** Share of matches among the candidate pairs. */
   candidateLambda: number;
+  /** Share of pairs of two people of one household among the candidate pairs. */
+  candidateHouseholdLambda: number;
   candidatePairs: number;
   randomPairs: number;
   levels: ModelLevel[];
@@ -54,6 +56,9 @@ export function gammaFragments(
     conflicts: conflictColumnsSql(),
   };
 }
+
+/** The comparisons two people of one home agree on (EM's household class). */
+const shared = COMPARISONS.map((c) => Boolean(c.household));
 
 const gammaColumns = COMPARISONS.map((c) => `g_${c.name}`).join(', ');
 
@@ -114,7 +119,7 @@ export async function fitModel(
         continue;
       }
       const start: FsParameters = { lambda: 0.5, m: levelCounts.map(startingM), u };
-      const fit = expectationMaximisation(blockPatterns, start, { fixed, fixU: true });
+      const fit = expectationMaximisation(blockPatterns, start, { fixed, fixU: true, shared });
       training.push({
         block: block.label,
         pairs,
@@ -143,7 +148,11 @@ export async function fitModel(
   });
 
   const candidates = await patterns(steps, 'id_candidate_gammas', 0);
-  const prior = expectationMaximisation(candidates, { lambda: 0.1, m, u }, { fixM: true, fixU: true });
+  const prior = expectationMaximisation(
+    candidates,
+    { lambda: 0.1, m, u },
+    { fixM: true, fixU: true, shared },
+  );
   const totalPairs = (profiles * (profiles - 1)) / 2;
   const lambda =
     totalPairs > 0
@@ -159,5 +168,13 @@ export async function fitModel(
       u: u[k]![g]!,
     })),
   );
-  return { lambda, candidateLambda: prior.lambda, candidatePairs, randomPairs, levels, training };
+  return {
+    lambda,
+    candidateLambda: prior.lambda,
+    candidateHouseholdLambda: prior.householdLambda,
+    candidatePairs,
+    randomPairs,
+    levels,
+    training,
+  };
 }

@@ -109,8 +109,10 @@ export async function resolveIdentities(
   steps.adopt('id_model_levels');
   await steps.table('id_model_vectors', {}, vectorFragments());
   const priorLog2Odds = Math.log2(model.lambda / (1 - model.lambda));
-  await db.run('create or replace table id_model_prior (prior_log2_odds double)');
-  await db.appendRows('id_model_prior', [[String(priorLog2Odds)]]);
+  // Odds of one person against two of one home among candidates (both shares from one EM fit).
+  const householdLog2Odds = Math.log2(model.candidateLambda / model.candidateHouseholdLambda);
+  await db.run('create or replace table id_model_prior (prior_log2_odds double, household_log2_odds double)');
+  await db.appendRows('id_model_prior', [[String(priorLog2Odds), String(householdLog2Odds)]]);
   steps.adopt('id_model_prior');
   await steps.view('id_pair_scores', {}, scoreFragments());
 

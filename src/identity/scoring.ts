@@ -26,9 +26,11 @@ export function scoreFragments(comparisons: readonly Comparison[] = COMPARISONS)
       ? `case when g.tf_${c.name} is not null then log2(v.${c.name}_tf_m / g.tf_${c.name}) else v.${c.name}_log2_bf[g.g_${c.name} + 1] end as w_${c.name}`
       : `v.${c.name}_log2_bf[g.g_${c.name} + 1] as w_${c.name}`,
   );
+  const personal = comparisons.filter((c) => !c.household);
   return {
     weights: weights.join(',\n    '),
     weight_sum: comparisons.map((c) => `w_${c.name}`).join(' + '),
+    personal_weight_sum: personal.length > 0 ? personal.map((c) => `w_${c.name}`).join(' + ') : '0',
     any_conflict: anyConflictSql(),
   };
 }
@@ -59,6 +61,8 @@ export function evidenceFragments(comparisons: readonly Comparison[] = COMPARISO
       `${text('{"match_weight":')} || round(match_weight, 3)`,
       `${text(',"match_probability":')} || round(match_probability, 6)`,
       `${text(',"prior_log2_odds":')} || round(prior_log2_odds, 3)`,
+      `${text(',"household_log2_odds":')} || round(household_log2_odds, 3)`,
+      `${text(',"personal_weight":')} || round(personal_weight, 3)`,
       `${text(',"names_swapped":')} || names_swapped::varchar`,
       `${text(',"comparisons":{')} || array_to_string(list_filter([${entries.join(', ')}], x -> x is not null), ',') || '}'`,
       `${text(',"conflicts":[')} || array_to_string(list_filter([${conflicts.join(', ')}], x -> x is not null), ',') || ']}'`,

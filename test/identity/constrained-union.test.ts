@@ -18,7 +18,8 @@ describe('constrainedUnion()', () => {
     );
     expect(result.labels.get(3)).toBe(1);
     expect(result.labels.get(4)).toBe(4);
-    expect(result.refused).toEqual([edge(3, 4, 1, 0.991)]);
+    // The refusal names the conflict it kept apart, for `explain`.
+    expect(result.refused).toEqual([{ ...edge(3, 4, 1, 0.991), against: [1, 4] }]);
   });
 
   it('refuses both links of a profile that fits two people who cannot be one', () => {
@@ -26,6 +27,10 @@ describe('constrainedUnion()', () => {
     const result = constrainedUnion([1, 2, 3], [edge(3, 1, 1, 0.9997), edge(3, 2, 1, 0.9999)], [[1, 2]]);
     expect(new Set(result.labels.values()).size).toBe(3);
     expect(result.refused).toHaveLength(2);
+    expect(result.refused.map((e) => e.against)).toEqual([
+      [1, 2],
+      [1, 2],
+    ]);
   });
 
   it('lets a stronger link win over a weaker one to the other person', () => {

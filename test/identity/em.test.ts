@@ -96,3 +96,67 @@ describe('expectationMaximisation()', () => {
     expect(fit.m[0]![2]! / fit.u[0]![2]!).toBeCloseTo(1, 6);
   });
 });
+
+describe('expectationMaximisation() with the household class', () => {
+  // Comparisons: first name and birth date (personal), surname and address (a home's people share them).
+  const u = [
+    [1, 0.02, 0.98],
+    [1, 0.01, 0.99],
+    [1, 0.02, 0.98],
+    [1, 0.005, 0.995],
+  ];
+  const trueM = [
+    [1, 0.97, 0.03],
+    [1, 0.9, 0.1],
+    [1, 0.95, 0.05],
+    [1, 0.9, 0.1],
+  ];
+  const shared = [false, false, true, true];
+  /** Pattern counts from matches, pairs of one home (m on shared comparisons, u on the others) and strangers. */
+  function threeClassPatterns(lambda: number, households: number, pairs: number): Pattern[] {
+    const patterns: Pattern[] = [];
+    const levels = [1, 2];
+    for (const a of levels) {
+      for (const b of levels) {
+        for (const c of levels) {
+          for (const d of levels) {
+            const gammas = [a, b, c, d];
+            const product = (p: number[][], k: number) => p[k]![gammas[k]!]!;
+            let pm = lambda;
+            let ph = households;
+            let pu = 1 - lambda - households;
+            gammas.forEach((_, k) => {
+              pm *= product(trueM, k);
+              ph *= product(shared[k] ? trueM : u, k);
+              pu *= product(u, k);
+            });
+            patterns.push({ gammas, count: Math.round((pm + ph + pu) * pairs) });
+          }
+        }
+      }
+    }
+    return patterns;
+  }
+  const start = { lambda: 0.5, m: trueM.map(() => [1, 0.6, 0.4]), u };
+  const options = { fixU: true, maxIterations: 5000, tolerance: 1e-9 };
+
+  it('keeps the people of one home out of the matches, so their first names do not teach m', () => {
+    const patterns = threeClassPatterns(0.2, 0.3, 1_000_000);
+    const twoClass = expectationMaximisation(patterns, start, options);
+    const threeClass = expectationMaximisation(patterns, start, { ...options, shared });
+    // Two classes: the home's pairs count as matches with different first names and birth dates.
+    expect(twoClass.m[0]![2]!).toBeGreaterThan(0.3);
+    expect(threeClass.m[0]![2]!).toBeCloseTo(0.03, 2);
+    expect(threeClass.m[1]![2]!).toBeCloseTo(0.1, 2);
+    expect(threeClass.lambda).toBeCloseTo(0.2, 2);
+    expect(threeClass.householdLambda).toBeCloseTo(0.3, 2);
+  });
+
+  it('finds next to no households in data without them, and the two-class fit', () => {
+    const patterns = threeClassPatterns(0.2, 0, 1_000_000);
+    const fit = expectationMaximisation(patterns, start, { ...options, shared });
+    expect(fit.householdLambda).toBeLessThan(0.005);
+    expect(fit.lambda).toBeCloseTo(0.2, 2);
+    expect(fit.m[0]![2]!).toBeCloseTo(0.03, 2);
+  });
+});

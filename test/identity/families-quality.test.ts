@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hardCorpora } from '../../src/evaluate/hard-corpora.ts';
+import { type ClusterQuality, evaluateClusters } from '../../src/identity/evaluate.ts';
+import { createRecordsTable } from '../../src/identity/input.ts';
+import { type Database, sqlString } from '../../src/sql/database.ts';
+import { useTempDirs } from '../support/temp-dir.ts';
+import { openDb, resolveRecords } from './support.ts';
+
+/**
+ * Corpus c of the hard cases: 300 families at one address and phone (parents, adult twins, a father
+ * and son of one name). The people of one home agree on every contact, so a model that sums those
+ * agreements as independent evidence joins them; the household class must keep them apart.
+ */
+describe('identity resolution on families at one home', () => {
+  const tempDir = useTempDirs();
+  let db: Database;
+  let quality: ClusterQuality;
+
+  beforeAll(async () => {
+    const dir = await tempDir();
+    const out = path.join(dir, 'out');
+    db = await openDb(dir);
+    const corpus = hardCorpora().find((c) => c.name.startsWith('c.'))!;
+    await resolveRecords(db, corpus.records, out);
+    await createRecordsTable(db, 'truth_records', corpus.records, corpus.truth);
+    const resolved = `(select r.record_id, r.customer_id, t.truth_label
+      from read_parquet(${sqlString(path.join(out, 'resolved_records.parquet'))}) as r
+      join truth_records as t using (record_id))`;
+    quality = await evaluateClusters(db, resolved);
+  }, 120_000);
+  afterAll(() => db?.close());
+
+  it('joins records into one customer only when they are one person (pairwise precision ≥ 0.99)', () => {
+    expect(quality.records).toBeGreaterThan(2_000);
+    expect(quality.precision).toBeGreaterThanOrEqual(0.99);
+  });
+});
