@@ -19,6 +19,7 @@ const optionsSchema = z.object({
   asOf: endOfDay.optional(),
   fetch: z.boolean().default(true),
   retrain: z.boolean().default(false),
+  full: z.boolean().default(false),
   sandboxSize: z
     .union([z.enum(['tiny', 'demo']), z.coerce.number().positive()], {
       error: 'a size is tiny, demo or a positive scale factor',
@@ -39,6 +40,7 @@ function buildProgram(): Command {
     .option('--as-of <YYYY-MM-DD>', "evaluate as of this date (in the sandbox: the emulators' clock)")
     .option('--no-fetch', 'rebuild from what is stored, without calling any API')
     .option('--retrain', "refit the churn model although this month's fit exists (state/churn_models)")
+    .option('--full', 're-fit the identity model although the stored one still serves (state/identity_fit)')
     .option('--sandbox-size <tiny|demo|N>', 'with --sandbox: the gym size (default demo)')
     .option('--sandbox-port <port>', 'with --sandbox: the first of six emulator ports (default 47800)')
     .option(
@@ -56,10 +58,12 @@ await runMain(async () => {
   if (!parsed.success) {
     throw optionError(parsed.error.issues[0]!);
   }
-  const { since, asOf, only, sandbox, sandboxSize, sandboxPort, sandboxLake, fetch, retrain } = parsed.data;
+  const { since, asOf, only, sandbox, sandboxSize, sandboxPort, sandboxLake, fetch, retrain, full } =
+    parsed.data;
   const options = {
     fetch,
     retrain,
+    full,
     commandLine: describeOptions(parsed.data),
     ...(since ? { since } : {}),
     ...(asOf ? { asOf } : {}),
@@ -90,5 +94,6 @@ function describeOptions(options: z.infer<typeof optionsSchema>): string {
   if (options.asOf) parts.push(`--as-of ${options.asOf.toISOString().slice(0, 10)}`);
   if (!options.fetch) parts.push('--no-fetch');
   if (options.retrain) parts.push('--retrain');
+  if (options.full) parts.push('--full');
   return parts.join(' ');
 }

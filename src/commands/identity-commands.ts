@@ -30,6 +30,7 @@ const resolveOptions = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a column name')
       .optional(),
     asOf: dateOption.optional(),
+    full: z.boolean().default(false),
     memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*[KMGT]i?B$/i, 'a size such as 2500MB or 3GB'),
   })
   .refine((o) => Boolean(o.input) === Boolean(o.out), { message: '--input and --out go together' });
@@ -49,6 +50,7 @@ export function registerIdentityCommands(program: Command): void {
     .option('--out <dir>', 'folder for resolved_records.parquet, the core tables and the id map')
     .option('--truth <column>', 'a column of true person labels: print pairwise and B-cubed quality')
     .option('--as-of <YYYY-MM-DD>', 'the day ages are computed at (default: today)')
+    .option('--full', 're-fit the model although the stored one (identity_fit) still serves')
     .option('--memory-limit <size>', "DuckDB's memory cap; it spills to disk beyond it", '2500MB')
     .action(async (raw: Record<string, unknown>) => {
       const parsed = resolveOptions.safeParse(raw);
@@ -169,7 +171,7 @@ async function runAndReport(
 ): Promise<ResolveSummary> {
   const started = performance.now();
   const asOf = options.asOf ? new Date(`${options.asOf}T12:00:00Z`) : new Date();
-  const summary = await resolveIdentities(db, store, { asOf, now: new Date() });
+  const summary = await resolveIdentities(db, store, { asOf, now: new Date(), full: options.full });
   const seconds = (performance.now() - started) / 1000;
   const n = (x: number) => x.toLocaleString('en-US');
   console.log(
@@ -185,6 +187,11 @@ async function runAndReport(
     `  links: ${Object.entries(summary.links)
       .map(([tier, count]) => `${tier} ${n(count)}`)
       .join(', ')}; the guard refused ${n(summary.guard.refusedLinks)}`,
+  );
+  console.log(
+    summary.modelFit.refitted
+      ? `  model fitted now (${summary.modelFit.reason})`
+      : `  stored model of ${summary.modelFit.fittedAt} (the data has not drifted from it; --full re-fits)`,
   );
   console.log(`  written to ${store.describe()}`);
   return summary;

@@ -20,6 +20,13 @@ export interface ResolverConfig {
    */
   neighbours: number;
 
+  /**
+   * The stored model is re-fitted when the profiles grew or shrank by more than this share of the
+   * fit's count (`stored-fit.ts`), or when `--full` asks.
+   */
+  refitProfileGrowth: number;
+  /** …or when a comparison's mix of levels among candidate pairs moved by more than this (total variation). */
+  refitLevelShift: number;
   /** Random profile pairs drawn to estimate u. */
   uSampleSize: number;
   /** Seed of the random pairs, so the same input always gives the same model. */
@@ -36,6 +43,8 @@ export const DEFAULT_CONFIG: ResolverConfig = {
   maxBlockSize: 60,
   maxWeakBlockSize: 10,
   neighbours: 2,
+  refitProfileGrowth: 0.1,
+  refitLevelShift: 0.05,
   uSampleSize: 300_000,
   seed: 42,
   phoneRegion: 'US',

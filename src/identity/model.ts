@@ -62,7 +62,8 @@ const shared = COMPARISONS.map((c) => Boolean(c.household));
 
 const gammaColumns = COMPARISONS.map((c) => `g_${c.name}`).join(', ');
 
-async function patterns(steps: SqlSteps, table: string, mask: number): Promise<Pattern[]> {
+/** Counted comparison patterns of the pairs in `table` a rule set paired (`mask`; 0 takes all). */
+export async function patterns(steps: SqlSteps, table: string, mask: number): Promise<Pattern[]> {
   const rows = await steps.rows(
     'id_gamma_patterns',
     { rule_mask: mask },

@@ -9,10 +9,11 @@ import { EXACT_RULE_LEVELS } from './comparisons.ts';
 import { connectedComponents, type GuardSummary, guardComponents } from './components.ts';
 import { DEFAULT_CONFIG, type ResolverConfig } from './config.ts';
 import { buildLookups } from './lookups.ts';
-import { type FittedModel, fitModel, gammaFragments } from './model.ts';
+import { type FittedModel, fitModel, gammaFragments, patterns } from './model.ts';
 import { evidenceFragments, scoreFragments, vectorFragments } from './scoring.ts';
 import { SqlSteps, type StepTiming } from './sql-steps.ts';
 import { type IdentityStore, OUTPUT_TABLES, STATE_TABLES } from './store.ts';
+import { levelShares, loadFit, refitReason, saveFit } from './stored-fit.ts';
 
 export interface ResolveOptions {
   /** Ages (is_minor) and two-digit birth years are read at this date. */
@@ -23,6 +24,17 @@ export interface ResolveOptions {
   onStep?: (timing: StepTiming) => void;
   /** Keep the `id_*` work tables after the run (to inspect them); dropped by default. */
   keepWorkTables?: boolean;
+  /** Re-fit the model although the stored one still serves (`stored-fit.ts`). */
+  full?: boolean;
+}
+
+/** Whether this run fitted the model or scored with the stored one, and why. */
+export interface ModelFit {
+  refitted: boolean;
+  /** Why it was re-fitted; null when the stored model served. */
+  reason: string | null;
+  /** When the model in use was fitted (this run's `now` when re-fitted). */
+  fittedAt: string;
 }
 
 export interface ResolveSummary {
@@ -42,6 +54,7 @@ export interface ResolveSummary {
   /** Share of true pairs that blocking made candidates, when the input carries true labels. */
   blockingRecall: number | null;
   model: FittedModel;
+  modelFit: ModelFit;
   timings: StepTiming[];
 }
 
@@ -92,7 +105,20 @@ export async function resolveIdentities(
   const blockingRecall = (await hasTruth(db)) ? await measureBlockingRecall(steps) : null;
   await steps.drop('id_candidate_pairs');
 
-  const model = await fitModel(steps, config, profiles, candidatePairs);
+  // The stored model serves until the data drifts from what it was fitted on (or `--full`): the
+  // random pairs and EM are the costliest part of a day's run that changes little.
+  const fitInputs = { profiles, shares: levelShares(await patterns(steps, 'id_candidate_gammas', 0)) };
+  const stored = await steps.timed('load stored model', () => loadFit(db, store));
+  const reason = options.full ? 'asked for (--full)' : refitReason(stored, fitInputs, config);
+  const model =
+    reason === null && stored ? stored.model : await fitModel(steps, config, profiles, candidatePairs);
+  const modelFit: ModelFit =
+    reason === null && stored
+      ? { refitted: false, reason: null, fittedAt: stored.fittedAt }
+      : { refitted: true, reason, fittedAt: options.now.toISOString() };
+  if (modelFit.refitted) {
+    await steps.timed('write identity_fit', () => saveFit(db, store, model, fitInputs, options.now));
+  }
   await steps.drop('id_random_pairs', 'id_random_gammas');
   await db.run(
     'create or replace table id_model_levels_text (comparison varchar, gamma varchar, label varchar, m varchar, u varchar)',
@@ -234,6 +260,7 @@ export async function resolveIdentities(
     componentRounds,
     blockingRecall,
     model,
+    modelFit,
     timings: steps.timings,
   };
 }

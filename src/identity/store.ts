@@ -23,6 +23,9 @@ export type OutputTable = (typeof OUTPUT_TABLES)[number];
 
 export const STATE_TABLES = ['customer_id_map', 'customer_id_aliases', 'customer_id_splits'] as const;
 export type StateTable = (typeof STATE_TABLES)[number];
+/** The fitted model kept between runs (`stored-fit.ts`): state, but not part of the id map. */
+export type FitTable = 'identity_fit';
+type StoredTable = OutputTable | StateTable | FitTable;
 
 const EMPTY_STATE: Record<StateTable, string> = {
   customer_id_map:
@@ -39,8 +42,8 @@ export interface IdentityStore {
   /** A select over the previous run's state table, or an empty one of the same shape. */
   stateSource(table: StateTable): Promise<string>;
   /** A select over a table the last run wrote, or null when there is none. */
-  source(table: OutputTable | StateTable): Promise<string | null>;
-  write(table: OutputTable | StateTable, selectSql: string, params: SqlParams): Promise<void>;
+  source(table: StoredTable): Promise<string | null>;
+  write(table: StoredTable, selectSql: string, params: SqlParams): Promise<void>;
 }
 
 /** The lake: outputs in `core/<table>`, state in `state/<table>`. */
@@ -61,8 +64,8 @@ export function lakeStore(db: Database): IdentityStore {
   return store;
 }
 
-function layerOf(table: OutputTable | StateTable): 'state' | 'core' {
-  return (STATE_TABLES as readonly string[]).includes(table) ? 'state' : 'core';
+function layerOf(table: StoredTable): 'state' | 'core' {
+  return table === 'identity_fit' || (STATE_TABLES as readonly string[]).includes(table) ? 'state' : 'core';
 }
 
 /** A folder: every table as `<dir>/<table>.parquet`, the id map beside the outputs. */

@@ -37,6 +37,8 @@ export interface DailyOptions {
   fetch: boolean;
   /** Refit the churn model although this month's fit exists. */
   retrain?: boolean;
+  /** Re-fit the identity model although the stored one still serves. */
+  full?: boolean;
   /** The command line's options, kept in the run log. */
   commandLine: string;
   log?: (line: string) => void;
@@ -177,6 +179,7 @@ async function runSteps(
         time_zone: config.timeZone,
         window_days: config.offerWindowDays,
         retrain_churn: options.retrain ?? false,
+        full_identity: options.full ?? false,
       },
       config,
       asOf,

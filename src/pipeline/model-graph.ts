@@ -40,15 +40,23 @@ export function typescriptModels(sqlModels: SqlModel[]): TypeScriptModel[] {
         'state/customer_id_map',
         'state/customer_id_aliases',
         'state/customer_id_splits',
+        'state/identity_fit',
       ],
-      async run({ db, asOf, now }) {
+      async run({ db, asOf, now, vars }) {
         const { createInputTable } = await import('../identity/input.ts');
         const { resolveIdentities } = await import('../identity/resolve.ts');
         const { lakeStore } = await import('../identity/store.ts');
         await createInputTable(db, 'select * from stg_identity_records', undefined, 'stg_identity_records');
-        const r = await resolveIdentities(db, lakeStore(db), { asOf, now });
+        const r = await resolveIdentities(db, lakeStore(db), {
+          asOf,
+          now,
+          full: vars.full_identity === true,
+        });
+        const fit = r.modelFit.refitted
+          ? `model fitted (${r.modelFit.reason})`
+          : `stored model of ${r.modelFit.fittedAt.slice(0, 10)}`;
         return {
-          detail: `${r.records} records → ${r.customers} customers in ${r.households} households`,
+          detail: `${r.records} records → ${r.customers} customers in ${r.households} households; ${fit}`,
           records: r.customers,
         };
       },
