@@ -51,6 +51,8 @@ export function refitReason(
   config: Pick<ResolverConfig, 'refitProfileGrowth' | 'refitLevelShift'>,
 ): string | null {
   if (!stored) return 'no stored model';
+  if (!Number.isFinite(stored.model.candidateHouseholdLambda))
+    return 'the stored model has no household share (fitted before the household class)';
   const levelsNow = COMPARISONS.flatMap((c) => c.levels.map((l, g) => `${c.name}:${g}:${l.label}`));
   const levelsThen = stored.model.levels.map((l) => `${l.comparison}:${l.gamma}:${l.label}`);
   if (levelsNow.join('\n') !== levelsThen.join('\n')) return 'the comparisons changed since the fit';
@@ -84,6 +86,7 @@ export async function loadFit(db: Database, store: IdentityStore): Promise<Store
     model: {
       lambda: Number(first.lambda),
       candidateLambda: Number(first.candidate_lambda),
+      candidateHouseholdLambda: Number(first.candidate_household_lambda ?? Number.NaN),
       candidatePairs: Number(first.candidate_pairs),
       randomPairs: Number(first.random_pairs),
       levels: rows.map((r) => ({
@@ -126,13 +129,15 @@ export async function saveFit(
       FIT_TABLE,
       `select position::integer as position, comparison, gamma::integer as gamma, label, m::double as m,
               u::double as u, candidate_share::double as candidate_share, $lambda::double as lambda,
-              $candidate_lambda::double as candidate_lambda, $candidate_pairs::bigint as candidate_pairs,
+              $candidate_lambda::double as candidate_lambda,
+              $candidate_household_lambda::double as candidate_household_lambda, $candidate_pairs::bigint as candidate_pairs,
               $random_pairs::bigint as random_pairs, $profiles::bigint as profiles,
               $fitted_at::timestamptz as fitted_at
        from id_fit_text order by position`,
       {
         lambda: String(model.lambda),
         candidate_lambda: String(model.candidateLambda),
+        candidate_household_lambda: String(model.candidateHouseholdLambda),
         candidate_pairs: model.candidatePairs,
         random_pairs: model.randomPairs,
         profiles: inputs.profiles,

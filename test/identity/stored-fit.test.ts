@@ -134,7 +134,15 @@ describe('refitReason', () => {
     c.levels.map((l, g) => ({ comparison: c.name, gamma: g, label: l.label, m: 0.5, u: 0.5 })),
   );
   const stored: StoredFit = {
-    model: { lambda: 0.01, candidateLambda: 0.2, candidatePairs: 10, randomPairs: 10, levels, training: [] },
+    model: {
+      lambda: 0.01,
+      candidateLambda: 0.2,
+      candidateHouseholdLambda: 0.05,
+      candidatePairs: 10,
+      randomPairs: 10,
+      levels,
+      training: [],
+    },
     profiles: 1000,
     shares,
     fittedAt: '2026-11-20T06:00:00.000Z',
@@ -156,6 +164,10 @@ describe('refitReason', () => {
     const renamed = { ...stored, model: { ...stored.model, levels: levels.slice(1) } };
     expect(refitReason(renamed, { profiles: 1000, shares }, DEFAULT_CONFIG)).toBe(
       'the comparisons changed since the fit',
+    );
+    const beforeHouseholds = { ...stored, model: { ...stored.model, candidateHouseholdLambda: Number.NaN } };
+    expect(refitReason(beforeHouseholds, { profiles: 1000, shares }, DEFAULT_CONFIG)).toMatch(
+      /no household share/,
     );
   });
 });
