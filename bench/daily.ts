@@ -2,12 +2,17 @@
  * The daily run, end to end, each run its own process measured by /usr/bin/time (wall time and
  * peak resident memory): (a) the full two-year backfill of the demo gym through the emulators into
  * an empty lake; (b) the incremental daily run after it (same day, daily windows), and the run of the
- * next day (the emulators' clock a day on: that day's new and changed records); (c) a rebuild
- * with --no-fetch of a lake at a scale factor of the demo (default 100), written once by the scale
- * writer and copied afresh (raw only) for each of --scale-runs rebuilds. A part skipped keeps its
- * figures from the previous results file, marked with when they were measured.
+ * next day (the emulators' clock a day on: that day's new and changed records); (c) at a scale factor
+ * of the demo (default 100), from a raw lake and its following days written once by the scale writer
+ * (reused from --written DIR when it holds them): per --scale-runs, a `--no-fetch` rebuild of a fresh
+ * copy, then each following day's raw parts added and its incremental `--no-fetch` run (the first day
+ * also --day-runs times on copies of the rebuilt lake, for its median), and, on the first run, a
+ * rebuild of the same raw as of the last day compared with the incremental lake
+ * (src/pipeline/equivalence.ts). A part skipped keeps its figures from the previous results file,
+ * marked with when they were measured.
  *
- *   npx tsx bench/daily.ts [--runs 3] [--scale 100] [--scale-runs 3] [--skip-demo] [--skip-scale]
+ *   npx tsx bench/daily.ts [--runs 3] [--scale 100] [--scale-runs 3] [--scale-days 7] [--day-runs 1]
+ *     [--written DIR] [--skip-demo] [--skip-scale] [--skip-equivalence]
  */
 import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
