@@ -11,20 +11,22 @@ import { addScaleDay, type ScaleLakeResult, writeScaleLake } from '../../src/san
 
 const SCALE = 0.05;
 
+async function queryWith(instance: DuckDBInstance, sql: string): Promise<Record<string, unknown>[]> {
+  const conn = await instance.connect();
+  try {
+    return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+  }
+}
+
 describe('the scale writer', () => {
   let dir: string;
   let result: ScaleLakeResult;
   let gym: SandboxDataset;
   let instance: DuckDBInstance;
 
-  const query = async (sql: string): Promise<Record<string, unknown>[]> => {
-    const conn = await instance.connect();
-    try {
-      return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-    } finally {
-      conn.closeSync();
-    }
-  };
+  const query = (sql: string) => queryWith(instance, sql);
   const parts = (stream: string) => `'${path.join(dir, 'raw', stream, '*.parquet')}'`;
 
   beforeAll(async () => {
@@ -136,14 +138,7 @@ describe('the scale writer’s following days', () => {
   let gym: SandboxDataset;
   let instance: DuckDBInstance;
 
-  const query = async (sql: string): Promise<Record<string, unknown>[]> => {
-    const conn = await instance.connect();
-    try {
-      return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-    } finally {
-      conn.closeSync();
-    }
-  };
+  const query = (sql: string) => queryWith(instance, sql);
   /** The stream's parts as a fetch on each day up to `day` would have left them. */
   const partsUpTo = (stream: string, day: number) =>
     `read_parquet([${[path.join(dir, 'raw', stream, '*.parquet'), ...result.days.slice(0, day).map((d) => path.join(d.dir, 'raw', stream, '*.parquet'))].map((p) => `'${p}'`).join(', ')}])`;
