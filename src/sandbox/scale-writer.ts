@@ -5,19 +5,33 @@
  * Households are generated in parts on worker threads, staged as tab-separated text, and turned into
  * one Parquet part per stream by DuckDB while the workers stage the next parts, so memory stays
  * bounded whatever the scale.
+ *
+ * With `days`, the same pass also writes each following day's parts: what a daily fetch a day later
+ * would add (the records new or changed since the day before, at the gym's scale), one part per stream
+ * and day under `<dir>/days/<k>/raw/`, for `addScaleDay` to append to a lake built from the first.
  */
 import { mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Lake } from '../lake/lake.ts';
 import { DEFAULT_AS_OF, DEFAULT_TIME_ZONE, householdCount } from './generate.ts';
 import { chunkCount } from './generator/chunk.ts';
-import { createContext, type GenContext } from './generator/context.ts';
+import { createContext, type GenContext, HORIZON_DAYS } from './generator/context.ts';
 import { addTotals, type ChunkTotals, emitGlobalRows, emptyTotals } from './generator/lake-rows.ts';
 import type { ScaleWorkerData } from './generator/scale-worker.ts';
-import { type StagedFile, type StagedPart, StreamFiles, stagePart } from './generator/staging.ts';
-import type { ReportTally } from './generator/views.ts';
+import {
+  parseTotals,
+  renderDays,
+  type StagedFile,
+  type StagedPart,
+  StreamFiles,
+  stagePart,
+  type WorkerReply,
+} from './generator/staging.ts';
+import { DAY_MS } from './generator/time.ts';
 
 export interface ScaleLakeOptions {
   seed?: number;
@@ -31,6 +45,8 @@ export interface ScaleLakeOptions {
   workers?: number;
   /** Household chunks (of 1,000) per Parquet part. */
   chunksPerPart?: number;
+  /** Following days to write as daily increments (0 when absent). */
+  days?: number;
   onProgress?: (partsDone: number, partsTotal: number) => void;
 }
 
@@ -41,7 +57,19 @@ export interface ScaleLakeResult {
   /** Rows written per `source/stream`. */
   rows: Record<string, number>;
   files: number;
+  /** The following days' increments, in order. */
+  days: ScaleDay[];
   ms: number;
+}
+
+export interface ScaleDay {
+  /** 1 for the day after `asOf`. */
+  day: number;
+  /** The fetch's clock: `asOf` plus `day` days. */
+  asOf: Date;
+  /** Its parts: `<dir>/raw/<source>/<stream>/<part>.parquet`, one per stream with rows. */
+  dir: string;
+  rows: Record<string, number>;
 }
 
 const sqlText = (text: string): string => `'${text.replaceAll("'", "''")}'`;
@@ -57,32 +85,33 @@ class PartWriter {
     private readonly fetchedAt: string,
   ) {}
 
+  /** One Parquet part per staged file. */
   async write(files: StagedFile[], tag: string): Promise<void> {
-    for (const staged of files) {
-      const target = path.join(this.dir, 'raw', staged.stream);
-      mkdirSync(target, { recursive: true });
-      const out = path.join(target, `${this.runId}-${tag}.parquet`);
-      await this.conn.run(
-        `copy (
-          select record_id, payload::json as payload, md5(payload) as payload_hash,
-                 ${sqlText(this.fetchedAt)}::timestamptz as fetched_at, ${sqlText(this.runId)} as run_id
-          from read_csv(${sqlText(staged.file)}, delim = '\t', quote = '', escape = '', header = false,
-                        auto_detect = false, max_line_size = 1048576,
-                        columns = {'record_id': 'VARCHAR', 'payload': 'VARCHAR'})
-        ) to ${sqlText(out)} (format parquet, compression zstd, row_group_size 16384)`,
-      );
-      rmSync(staged.file, { force: true });
-      this.rows[staged.stream] = (this.rows[staged.stream] ?? 0) + staged.rows;
-      this.files++;
-    }
+    for (const staged of files) await this.writePart(staged.stream, [staged], `${this.runId}-${tag}`);
   }
-}
 
-interface WorkerReply {
-  part: number;
-  files: StagedFile[];
-  associationMembers: [number, number][];
-  reports: [string, ReportTally][];
+  /** One Parquet part of a stream from any number of staged files. */
+  async writePart(stream: string, files: StagedFile[], partId: string): Promise<void> {
+    const target = path.join(this.dir, 'raw', stream);
+    mkdirSync(target, { recursive: true });
+    const out = path.join(target, `${partId}.parquet`);
+    const sources =
+      files.length === 1 ? sqlText(files[0]!.file) : `[${files.map((f) => sqlText(f.file)).join(', ')}]`;
+    await this.conn.run(
+      `copy (
+        select record_id, payload::json as payload, md5(payload) as payload_hash,
+               ${sqlText(this.fetchedAt)}::timestamptz as fetched_at, ${sqlText(this.runId)} as run_id
+        from read_csv(${sources}, delim = '\t', quote = '', escape = '',
+                      header = false, auto_detect = false, max_line_size = 1048576,
+                      columns = {'record_id': 'VARCHAR', 'payload': 'VARCHAR'})
+      ) to ${sqlText(out)} (format parquet, compression zstd, row_group_size 16384)`,
+    );
+    for (const staged of files) {
+      rmSync(staged.file, { force: true });
+      this.rows[stream] = (this.rows[stream] ?? 0) + staged.rows;
+    }
+    this.files++;
+  }
 }
 
 /**
@@ -129,10 +158,8 @@ async function stageOnWorkers(
             done({
               part: reply.part,
               files: reply.files,
-              totals: {
-                associationMembers: new Map(reply.associationMembers),
-                reports: new Map(reply.reports),
-              },
+              totals: parseTotals(reply.totals),
+              days: reply.days.map((d) => ({ files: d.files, totals: parseTotals(d.totals) })),
             }).finally(() => {
               waiting--;
             }),
@@ -153,8 +180,13 @@ export async function writeScaleLake(options: ScaleLakeOptions): Promise<ScaleLa
   const seed = options.seed ?? 1;
   const asOf = options.asOf ?? DEFAULT_AS_OF;
   const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
+  const days = options.days ?? 0;
+  // The generated history runs HORIZON_DAYS past asOf; later clocks would show nothing new.
+  if (!Number.isInteger(days) || days < 0 || days >= HORIZON_DAYS)
+    throw new Error(`days must be a whole number from 0 to ${HORIZON_DAYS - 1}`);
   const households = householdCount(options.scale);
   const ctx: GenContext = createContext(seed, households, asOf, timeZone);
+  const clocks = Array.from({ length: days + 1 }, (_, day) => asOf.getTime() + day * DAY_MS);
   const perPart = options.chunksPerPart ?? 3;
   const parts = Math.ceil(chunkCount(ctx) / perPart);
   const runId = `scale-${seed}-${String(options.scale).replace('.', '_')}`;
@@ -164,17 +196,25 @@ export async function writeScaleLake(options: ScaleLakeOptions): Promise<ScaleLa
   const instance = await DuckDBInstance.create(':memory:', {
     threads: '2',
     preserve_insertion_order: 'false',
-    memory_limit: '256MB',
+    // A day's part reads every part's staged rows of its stream at once.
+    memory_limit: '512MB',
   });
   const conn = await instance.connect();
   const writer = new PartWriter(conn, options.dir, runId, asOf.toISOString());
-  const totals: ChunkTotals = emptyTotals();
+  const totals: ChunkTotals[] = clocks.map(() => emptyTotals());
+  // A day's increment is small: its staged files wait on disk, to become one part per stream.
+  const dayFiles: StagedFile[][] = clocks.slice(1).map(() => []);
   let partsDone = 0;
   const done = async (staged: StagedPart) => {
     await writer.write(staged.files, String(staged.part).padStart(5, '0'));
-    addTotals(totals, staged.totals);
+    addTotals(totals[0]!, staged.totals);
+    staged.days.forEach((d, k) => {
+      dayFiles[k]!.push(...d.files);
+      addTotals(totals[k + 1]!, d.totals);
+    });
     options.onProgress?.(++partsDone, parts);
   };
+  const written: ScaleDay[] = [];
   try {
     const workers = options.workers ?? Math.min(2, availableParallelism());
     if (workers > 0) {
@@ -185,15 +225,38 @@ export async function writeScaleLake(options: ScaleLakeOptions): Promise<ScaleLa
         timeZone,
         perPart,
         stagingDir,
+        clocks,
       };
       await stageOnWorkers(data, parts, workers, done);
     } else {
-      for (let part = 0; part < parts; part++)
-        await done(stagePart(ctx, part, perPart, ctx.asOfMs, stagingDir));
+      for (let part = 0; part < parts; part++) await done(stagePart(ctx, part, perPart, clocks, stagingDir));
     }
-    const global = new StreamFiles(stagingDir, 'global');
-    emitGlobalRows(ctx, totals, ctx.asOfMs, global.emit);
-    await writer.write(global.close(), 'global');
+    const global = clocks.map(
+      (_, day) => new StreamFiles(stagingDir, day === 0 ? 'global' : `global-day${day}`),
+    );
+    renderDays(
+      clocks.length,
+      (day, emit) => {
+        emitGlobalRows(ctx, totals[day]!, clocks[day]!, emit);
+        return emptyTotals();
+      },
+      global,
+      clocks.map(() => emptyTotals()),
+    );
+    await writer.write(global[0]!.close(), 'global');
+    for (let day = 1; day < clocks.length; day++) {
+      const dayAsOf = new Date(clocks[day]!);
+      const dir = path.join(options.dir, 'days', String(day));
+      const dayWriter = new PartWriter(conn, dir, `${runId}-day${day}`, dayAsOf.toISOString());
+      const files = [...dayFiles[day - 1]!, ...global[day]!.close()];
+      for (const stream of new Set(files.map((f) => f.stream)))
+        await dayWriter.writePart(
+          stream,
+          files.filter((f) => f.stream === stream),
+          `${runId}-day${day}`,
+        );
+      written.push({ day, asOf: dayAsOf, dir, rows: dayWriter.rows });
+    }
   } finally {
     conn.closeSync();
     instance.closeSync();
@@ -207,6 +270,29 @@ export async function writeScaleLake(options: ScaleLakeOptions): Promise<ScaleLa
     parts,
     rows: writer.rows,
     files: writer.files,
+    days: written,
     ms: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * Appends a written day's parts to a lake, as that day's fetch would have: each stream's part is
+ * published in the lake's manifest, so the next run stages it as new raw data.
+ */
+export async function addScaleDay(lake: Lake, day: ScaleDay): Promise<number> {
+  let added = 0;
+  const rawDir = path.join(day.dir, 'raw');
+  for (const source of readdirSync(rawDir).sort()) {
+    for (const stream of readdirSync(path.join(rawDir, source)).sort()) {
+      for (const file of readdirSync(path.join(rawDir, source, stream)).filter((f) =>
+        f.endsWith('.parquet'),
+      )) {
+        await lake.appendPart(`raw/${source}/${stream}`, file.slice(0, -'.parquet'.length), (tmp) =>
+          copyFile(path.join(rawDir, source, stream, file), tmp),
+        );
+        added++;
+      }
+    }
+  }
+  return added;
 }

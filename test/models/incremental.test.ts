@@ -9,6 +9,7 @@ import { parseModel } from '../../src/models/discover.ts';
 import { ModelGraph } from '../../src/models/graph.ts';
 import { ModelRunner } from '../../src/models/runner.ts';
 import { sourceLayerOf } from '../../src/models/sources.ts';
+import { compareLakes } from '../../src/pipeline/equivalence.ts';
 import { loadModelGraph } from '../../src/pipeline/model-graph.ts';
 import { stage } from '../../src/pipeline/stage.ts';
 import { type RunningEmulators, startEmulators } from '../../src/sandbox/emulators/index.ts';
@@ -23,23 +24,15 @@ const timeZone = DEFAULT_TIME_ZONE;
 
 /** Rows of each staging table that the other lake's table lacks, both ways: empty when equal. */
 async function stagingDifferences(a: Database, b: Database): Promise<Record<string, number>> {
-  const differences: Record<string, number> = {};
-  const tables = (await a.lake.listTables()).filter((t) => t.key.startsWith('staging/'));
+  const tables = (await a.lake.listTables()).map((t) => t.key).filter((key) => key.startsWith('staging/'));
   expect(tables.length).toBeGreaterThan(25);
-  for (const table of tables) {
-    const other = await b.lake.table(table.key);
-    if (!other) {
-      differences[table.key] = -1;
-      continue;
-    }
-    const read = (info: typeof table) => `read_parquet(${sqlString(info.readPaths[0]!)})`;
-    const [row] = await a.query(
-      `select (select count(*) from (select * from ${read(table)} except all select * from ${read(other)}))
-            + (select count(*) from (select * from ${read(other)} except all select * from ${read(table)})) as n`,
-    );
-    if (Number(row?.n) !== 0) differences[table.key] = Number(row?.n);
-  }
-  return differences;
+  const compared = await compareLakes(a, b.lake, { tables });
+  return Object.fromEntries([
+    ...compared.missing.map((key) => [key, -1]),
+    ...compared.tables
+      .filter((t) => t.onlyIncremental + t.onlyFull > 0)
+      .map((t) => [t.table, t.onlyIncremental + t.onlyFull]),
+  ]);
 }
 
 /** A lake holding only `from`'s raw streams, staged from scratch: the full rebuild to compare with. */
