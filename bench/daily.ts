@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Lake } from '../src/lake/lake.ts';
-import { compareLakes, isEquivalent } from '../src/pipeline/equivalence.ts';
+import { compareLakes, isEquivalent, prepareRebuild } from '../src/pipeline/equivalence.ts';
 import { DEFAULT_TIME_ZONE, generateGym } from '../src/sandbox/generate.ts';
 import {
   addScaleDay,
@@ -149,12 +149,12 @@ async function runNextDay(lake: string, day: ScaleDay, what: string): Promise<Me
 }
 
 /**
- * Rebuilds the incrementally built lake's raw data from scratch as of its last day and compares the
- * two (src/pipeline/equivalence.ts).
+ * Rebuilds the incrementally built lake's raw data (with the identity model it scored with) as of its
+ * last day and compares the two (src/pipeline/equivalence.ts).
  */
 async function checkEquivalence(lake: string, last: ScaleDay): Promise<Record<string, unknown>> {
   const full = `${lake}-full`;
-  await cp(path.join(lake, 'raw'), path.join(full, 'raw'), { recursive: true });
+  await prepareRebuild(lake, full, DEFAULT_TIME_ZONE);
   const rebuild = await daily(['--no-fetch', '--as-of', isoDate(last.asOf)], path.dirname(lake), {
     BASIN_LAKE_URL: full,
   });

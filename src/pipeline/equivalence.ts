@@ -11,8 +11,12 @@
  *
  * Histories (`state/`, `raw/`) are not compared: a week of runs rightly leaves a week of history.
  */
-import type { Lake, TableInfo } from '../lake/lake.ts';
-import { type Database, parquetReader, sqlIdentifier } from '../sql/database.ts';
+import { cp } from 'node:fs/promises';
+import path from 'node:path';
+import { lakeStore } from '../identity/store.ts';
+import { loadFit, saveFit } from '../identity/stored-fit.ts';
+import { Lake, type TableInfo } from '../lake/lake.ts';
+import { Database, parquetReader, sqlIdentifier } from '../sql/database.ts';
 
 /** The table naming each source record's customer and household. */
 const RESOLVED_RECORDS = 'core/resolved_records';
@@ -27,6 +31,35 @@ export const RUN_TIME_COLUMNS: Record<string, string[]> = {
   // When a run first and last raised the flag, and cleared it.
   'core/customer_flags': ['first_flagged_at', 'last_seen_at', 'cleared_at'],
 };
+
+/**
+ * Starts the rebuild's lake (a local folder) from the incremental one: its raw data, and the identity
+ * model the incremental runs scored with (`state/identity_fit`). A rebuild without that model would fit
+ * its own on all the data and score every pair a little differently; whether a stored model still
+ * serves is the re-fit criterion's question (src/identity/stored-fit.ts), not this comparison's.
+ * `keepRawFile` leaves raw files out, to build a lake that missed some.
+ */
+export async function prepareRebuild(
+  incrementalDir: string,
+  fullDir: string,
+  timeZone: string,
+  keepRawFile: (file: string) => boolean = () => true,
+): Promise<void> {
+  await cp(path.join(incrementalDir, 'raw'), path.join(fullDir, 'raw'), {
+    recursive: true,
+    filter: keepRawFile,
+  });
+  const incremental = await Database.open(new Lake({ kind: 'local', dir: incrementalDir }), { timeZone });
+  const fit = await loadFit(incremental, lakeStore(incremental)).finally(() => incremental.close());
+  if (!fit) return;
+  const full = await Database.open(new Lake({ kind: 'local', dir: fullDir }), { timeZone });
+  try {
+    const inputs = { profiles: fit.profiles, shares: fit.shares };
+    await saveFit(full, lakeStore(full), fit.model, inputs, new Date(fit.fittedAt));
+  } finally {
+    full.close();
+  }
+}
 
 export interface TableComparison {
   table: string;

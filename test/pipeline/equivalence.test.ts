@@ -1,8 +1,8 @@
-import { cp, readdir, rm } from 'node:fs/promises';
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
-import { compareLakes, isEquivalent } from '../../src/pipeline/equivalence.ts';
+import { compareLakes, isEquivalent, prepareRebuild } from '../../src/pipeline/equivalence.ts';
 import { DEFAULT_TIME_ZONE } from '../../src/sandbox/generate.ts';
 import { addScaleDay, writeScaleLake } from '../../src/sandbox/scale-writer.ts';
 import { Database } from '../../src/sql/database.ts';
@@ -41,14 +41,11 @@ describe('incremental days against a full rebuild (a small scaled lake)', () => 
     }
     const last = written.days.at(-1)!.asOf;
     const full = path.join(root, 'full');
-    await cp(path.join(incremental, 'raw'), path.join(full, 'raw'), { recursive: true });
+    await prepareRebuild(incremental, full, DEFAULT_TIME_ZONE);
     await run(full, last);
     // The same rebuild without the last day's parts: what a run that missed a day would hold.
     const short = path.join(root, 'short');
-    await cp(path.join(incremental, 'raw'), path.join(short, 'raw'), { recursive: true });
-    const parts = await readdir(path.join(short, 'raw'), { recursive: true });
-    for (const part of parts.filter((p) => p.endsWith('-day2.parquet')))
-      await rm(path.join(short, 'raw', part));
+    await prepareRebuild(incremental, short, DEFAULT_TIME_ZONE, (file) => !file.endsWith('-day2.parquet'));
     await run(short, last);
 
     const db = await Database.open(new Lake({ kind: 'local', dir: incremental }), {
