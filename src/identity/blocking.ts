@@ -30,8 +30,8 @@ export const BLOCKING_RULES: readonly BlockingRule[] = [
   {
     id: 2,
     name: 'surname_birth_year',
-    label: 'surnames that sound alike, same birth year',
-    keys: "[p.ln_sound || ':' || year(p.dob)]",
+    label: 'surnames that sound alike, same birth year (of a whole or a partial date)',
+    keys: "[p.ln_sound || ':' || p.dob_year]",
     weak: true,
   },
   {
