@@ -102,6 +102,17 @@ export const BLOCKING_RULES: readonly BlockingRule[] = [
       'z:' || right(p.ln, 3) || ':' || left(p.fn, 1)
     ] else [] end`,
   },
+  {
+    // A record without a contact whose first and last names both carry a slip breaks every name
+    // key above, and a date written to the month (Jan 1894) has no day for the date keys. The year
+    // and month of birth with both initials still meet: slips rarely hit a name's first letter.
+    id: 14,
+    name: 'birth_month_initials',
+    label: 'no email or phone, same birth year and month and the same initials',
+    keys: `case when p.email_match is null and p.phone_e164 is null and p.dob_month is not null then [
+      p.dob_year || '-' || p.dob_month || ':' || left(p.fn, 1) || left(p.ln, 1)
+    ] else [] end`,
+  },
 ];
 
 /**
