@@ -61,6 +61,15 @@ export const COMPARISONS: readonly Comparison[] = [
         label: 'an initial of the other',
         sql: '(length(l_fn) = 1 or length(r_fn) = 1) and left(l_fn, 1) = left(r_fn, 1)',
       },
+      {
+        // Short forms are made by clipping a name's start or end (Alex, Nora for Leonora, Seun for
+        // Oluwaseun), more of them than any nickname list holds. Names that merely start alike are
+        // here too (Eli, Elizabeth): the weight is learned.
+        label: 'one first name is the start or the end of the other',
+        sql:
+          'least(length(l_fn), length(r_fn)) >= 3 and (starts_with(l_fn, r_fn) or starts_with(r_fn, l_fn)' +
+          ' or suffix(l_fn, r_fn) or suffix(r_fn, l_fn))',
+      },
       { label: 'first names Jaro-Winkler ≥ 0.80', sql: `${jw('l_fn', 'r_fn')} >= 0.80` },
       { label: 'different first names', sql: 'true' },
     ],
@@ -335,7 +344,7 @@ export function conflictColumnsSql(): string {
   const levels: Record<string, number> = {
     same_national_id: levelIndex('national_id', 'same national id'),
     different_first_names: levelIndex('first_name', 'different first names'),
-    other_first_names: levelIndex('first_name', 'first names Jaro-Winkler ≥ 0.80'),
+    other_first_names: levelIndex('first_name', 'one first name is the start or the end of the other'),
     same_birth_date: levelIndex('birth_date', 'same birth date'),
     same_email: levelIndex('email', 'same email'),
     same_phone: levelIndex('phone', 'same phone'),

@@ -403,6 +403,23 @@ const cases: IdentityRecord[] = [
     birth_date: '2018-07-22',
     capitan_customer_id: '933',
   },
+  // A short form clipped from the name (Nora for Leonora) that no nickname list holds, at her own email.
+  {
+    record_id: 'capitan:customer:934',
+    source: 'capitan',
+    first_name: 'Leonora',
+    last_name: 'Pennywhistle',
+    email: 'lpennywhistle@fastmail.com',
+    birth_date: '1977-10-02',
+    capitan_customer_id: '934',
+  },
+  {
+    record_id: 'mailchimp:member:mc_clipped',
+    source: 'mailchimp',
+    first_name: 'Nora',
+    last_name: 'Pennywhistle',
+    email: 'lpennywhistle@fastmail.com',
+  },
   // A parish register knows only the month of a birth: the year and month are evidence, not a gap.
   // Name-only records, no contact: the month-only date is all that tells her from a namesake.
   {
@@ -526,6 +543,10 @@ describe('hard cases of identity resolution', () => {
     expect(
       same('capitan:customer:922', 'square:customer:sq_replaced_a', 'square:customer:sq_replaced_b'),
     ).toBe(true);
+  });
+
+  it('joins a short form clipped from the first name (Nora, Leonora) that no nickname list holds', () => {
+    expect(same('capitan:customer:934', 'mailchimp:member:mc_clipped')).toBe(true);
   });
 
   it('reads a birth date written to the month as evidence: joins on it, and tells a namesake apart', () => {
