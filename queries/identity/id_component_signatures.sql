@@ -22,6 +22,7 @@ keyed as (
       chr(31),
       coalesce(fn, chr(0)), coalesce(pf, chr(0)), coalesce(ln, chr(0)), coalesce(suffix, chr(0)),
       coalesce(cast(dob as varchar), chr(0)), coalesce(cast(dob_alt as varchar), chr(0)),
+      coalesce(cast(dob_year as varchar), chr(0)), coalesce(cast(dob_month as varchar), chr(0)),
       coalesce(array_to_string(household_hints, '|'), chr(0))
     ) as signature
   from members

@@ -44,6 +44,8 @@ grouped as (
     e.phone_e164,
     e.dob,
     e.dob_alt,
+    e.dob_year,
+    e.dob_month,
     e.minor,
     e.city,
     e.postal,

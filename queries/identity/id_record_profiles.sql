@@ -69,6 +69,9 @@ normalised as (
     p.phone_e164,
     d.birth_date as dob,
     d.birth_date_alt as dob_alt,
+    -- Year and month of a whole or a partial date (Jan 1894): a partial date has no dob.
+    d.birth_year as dob_year,
+    d.birth_month as dob_month,
     d.birth_date_status as dob_status,
     coalesce(d.birth_date_minor, false) as minor,
     id_fold(coalesce(i.city, a.line_city)) as city,
@@ -105,7 +108,7 @@ keyed as (
   select
     *,
     hash(
-      fn, pf, fn_joined, ln, suffix, email_match, phone_e164, dob, dob_alt, city, postal, address, nid, gender, state,
+      fn, pf, fn_joined, ln, suffix, email_match, phone_e164, dob, dob_alt, dob_year, dob_month, city, postal, address, nid, gender, state,
       case when email_match is null and phone_e164 is null then record_id end
     ) as evidence_hash
   from normalised

@@ -18,6 +18,8 @@ final as (
     p.suffix,
     p.dob,
     p.dob_alt,
+    p.dob_year,
+    p.dob_month,
     p.minor,
     p.household_hints,
     p.nid,

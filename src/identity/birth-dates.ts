@@ -1,10 +1,13 @@
 /**
  * Birth dates as the sources write them. A date whose day and month could be either way round
  * (03/04/1990) is kept as evidence: the US reading first, the other reading beside it, and the
- * comparison decides what an agreement on either reading is worth. Nothing is silently coerced.
+ * comparison decides what an agreement on either reading is worth. A date written to the month or
+ * the year only (Jan 1894, 1894) is kept as what it says, a partial date: registers and old records
+ * often know no more, and the year and month are evidence all the same. Nothing is silently coerced
+ * (a partial date is never given a day).
  */
 
-export type BirthDateStatus = 'empty' | 'ok' | 'ambiguous' | 'invalid';
+export type BirthDateStatus = 'empty' | 'ok' | 'ambiguous' | 'partial' | 'invalid';
 
 export interface ParsedBirthDate {
   /** `YYYY-MM-DD`, the US (month first) reading when the text allows two. */
@@ -12,6 +15,8 @@ export interface ParsedBirthDate {
   /** The day-first reading of an ambiguous date. */
   alt: string | null;
   status: BirthDateStatus;
+  /** A partial date as far as it is known, `YYYY-MM` or `YYYY` (status `partial`; `date` is null). */
+  partial?: string;
 }
 
 const MONTHS: Record<string, number> = {
@@ -83,7 +88,35 @@ export function parseBirthDate(text: string | null | undefined, asOf: Date): Par
   if (m) return monthNamed(m[1]!, +m[2]!, m[3]!, accept);
   m = /^(\d{1,2})(?:st|nd|rd|th)?[\s-]+([a-z]{3,9})\.?,?[\s-]+(\d{2}|\d{4})$/.exec(s);
   if (m) return monthNamed(m[2]!, +m[1]!, m[3]!, accept);
-  return invalid;
+  return parsePartial(s, limit);
+}
+
+/**
+ * A month and a four-digit year ("Jan 1894", "January, 1894", "1894-01", "01/1894") or a year alone
+ * ("1894"). Two-digit years are not read here: "Jan 94" could as well be a day without its year.
+ * The year of a placeholder day (1900-01-01 and the like) written alone is a placeholder too.
+ */
+function parsePartial(s: string, limit: string): ParsedBirthDate {
+  const named = /^([a-z]{3,9})\.?,?[\s-]+(\d{4})$/.exec(s);
+  const yearFirst = /^(\d{4})[-/.](\d{1,2})$/.exec(s);
+  const monthFirst = /^(\d{1,2})[-/.](\d{4})$/.exec(s);
+  const yearOnly = /^(\d{4})$/.exec(s);
+  let year: number;
+  let month: number | null = null;
+  if (named) {
+    const m = MONTHS[named[1]!.slice(0, named[1] === 'sept' ? 4 : 3)];
+    if (!m) return invalid;
+    [year, month] = [+named[2]!, m];
+  } else if (yearFirst) [year, month] = [+yearFirst[1]!, +yearFirst[2]!];
+  else if (monthFirst) [year, month] = [+monthFirst[2]!, +monthFirst[1]!];
+  else if (yearOnly) year = +yearOnly[1]!;
+  else return invalid;
+  if (year < EARLIEST_YEAR || (month !== null && (month < 1 || month > 12))) return invalid;
+  const partial = month === null ? String(year) : `${year}-${String(month).padStart(2, '0')}`;
+  // Not after `asOf`, and not a placeholder's year written alone.
+  if (partial > limit.slice(0, partial.length)) return invalid;
+  if (month === null && PLACEHOLDER_DATES.has(`${partial}-01-01`)) return invalid;
+  return { date: null, alt: null, status: 'partial', partial };
 }
 
 function monthNamed(

@@ -30,8 +30,8 @@ export const BLOCKING_RULES: readonly BlockingRule[] = [
   {
     id: 2,
     name: 'surname_birth_year',
-    label: 'surnames that sound alike, same birth year',
-    keys: "[p.ln_sound || ':' || year(p.dob)]",
+    label: 'surnames that sound alike, same birth year (of a whole or a partial date)',
+    keys: "[p.ln_sound || ':' || p.dob_year]",
     weak: true,
   },
   {
@@ -100,6 +100,17 @@ export const BLOCKING_RULES: readonly BlockingRule[] = [
     keys: `case when p.email_match is null and p.phone_e164 is null and length(p.ln) >= 3 then [
       'a:' || left(p.ln, 3) || ':' || left(p.fn, 1),
       'z:' || right(p.ln, 3) || ':' || left(p.fn, 1)
+    ] else [] end`,
+  },
+  {
+    // A record without a contact whose first and last names both carry a slip breaks every name
+    // key above, and a date written to the month (Jan 1894) has no day for the date keys. The year
+    // and month of birth with both initials still meet: slips rarely hit a name's first letter.
+    id: 14,
+    name: 'birth_month_initials',
+    label: 'no email or phone, same birth year and month and the same initials',
+    keys: `case when p.email_match is null and p.phone_e164 is null and p.dob_month is not null then [
+      p.dob_year || '-' || p.dob_month || ':' || left(p.fn, 1) || left(p.ln, 1)
     ] else [] end`,
   },
 ];

@@ -61,6 +61,15 @@ export const COMPARISONS: readonly Comparison[] = [
         label: 'an initial of the other',
         sql: '(length(l_fn) = 1 or length(r_fn) = 1) and left(l_fn, 1) = left(r_fn, 1)',
       },
+      {
+        // Short forms are made by clipping a name's start or end (Alex, Nora for Leonora, Seun for
+        // Oluwaseun), more of them than any nickname list holds. Names that merely start alike are
+        // here too (Eli, Elizabeth): the weight is learned.
+        label: 'one first name is the start or the end of the other',
+        sql:
+          'least(length(l_fn), length(r_fn)) >= 3 and (starts_with(l_fn, r_fn) or starts_with(r_fn, l_fn)' +
+          ' or suffix(l_fn, r_fn) or suffix(r_fn, l_fn))',
+      },
       { label: 'first names Jaro-Winkler ≥ 0.80', sql: `${jw('l_fn', 'r_fn')} >= 0.80` },
       { label: 'different first names', sql: 'true' },
     ],
@@ -73,6 +82,12 @@ export const COMPARISONS: readonly Comparison[] = [
       { label: 'same surname', sql: 'l_ln = r_ln', tf: 'ln' },
       { label: 'surnames Jaro-Winkler ≥ 0.92', sql: `${jw('l_ln', 'r_ln')} >= 0.92` },
       {
+        // A slip in a short surname (Kim, Kum; Lee, Lce) costs it more Jaro-Winkler than any
+        // threshold above would forgive; one edit is one edit whatever the length.
+        label: 'surnames one typo apart',
+        sql: onlyIf('levenshtein(l_ln, r_ln) <= 2', 'damerau_levenshtein(l_ln, r_ln) <= 1'),
+      },
+      {
         label: 'one surname inside the other (double or hyphenated)',
         sql: 'least(length(l_ln), length(r_ln)) >= 3 and (contains(l_ln, r_ln) or contains(r_ln, l_ln))',
       },
@@ -83,7 +98,8 @@ export const COMPARISONS: readonly Comparison[] = [
   {
     name: 'birth_date',
     levels: [
-      { label: 'birth date missing', sql: 'l_dob is null or r_dob is null' },
+      // A partial date (Jan 1894, 1894) is not missing: its year and month are evidence.
+      { label: 'birth date missing', sql: 'l_dob_year is null or r_dob_year is null' },
       { label: 'same birth date', sql: 'l_dob = r_dob' },
       {
         label: 'same birth date under the other reading of an ambiguous date',
@@ -102,13 +118,27 @@ export const COMPARISONS: readonly Comparison[] = [
         ),
       },
       {
+        // A date written to the month (Jan 1894) against a whole or another month-only date: all
+        // that can agree does. Its weight is learned like any level's; it is rarer among strangers
+        // than a year alone and commoner than a whole date.
+        label: 'same birth year and month, the day unknown on one side',
+        sql:
+          '(l_dob is null or r_dob is null) and l_dob_year = r_dob_year' +
+          ' and (l_dob_month = r_dob_month or month(l_dob_alt) = r_dob_month or l_dob_month = month(r_dob_alt))',
+      },
+      {
+        label: 'same birth year, the month unknown on one side',
+        sql: '(l_dob is null or r_dob is null) and l_dob_year = r_dob_year and (l_dob_month is null or r_dob_month is null)',
+      },
+      {
         // Days apart is a slip; brothers and sisters are born months apart at the least.
         label: 'birth dates within a month',
         sql: "abs(date_diff('day', l_dob, r_dob)) <= 31",
       },
       {
+        // With a partial date on one side: years at most one apart (the same year, another month).
         label: 'birth dates within a year',
-        sql: "abs(date_diff('day', l_dob, r_dob)) <= 366",
+        sql: "case when l_dob is null or r_dob is null then abs(l_dob_year - r_dob_year) <= 1 else abs(date_diff('day', l_dob, r_dob)) <= 366 end",
       },
       { label: 'different birth dates', sql: 'true' },
     ],
@@ -238,13 +268,16 @@ export const CONFLICTS: readonly { name: string; label: string; sql: string }[] 
     sql: 'coalesce(len(list_intersect(l_hints, r_hints)) > 0, false)',
   },
   {
-    // Children registered together: a first name wholly different on the same day of birth, with
-    // nothing else in common, is a twin. Among adults it is as often a name replaced by mistake.
+    // Children registered together: a first name that is another name on the same day of birth,
+    // with nothing else in common, is a twin. Another name is one that is neither the same, a
+    // nickname, a slip nor an initial of it: twins are often given names that merely look alike
+    // (Joshua and Jose, Jack and Jackson, Eli and Elizabeth), which a child's own records do not
+    // differ by. Among adults a different name is as often one replaced by mistake.
     name: 'twins',
     label:
-      'twins: two children of one birth date, plainly different first names, no contact or address in common',
+      'twins: two children of one birth date, first names that are other names, no contact or address in common',
     sql:
-      'both_minors and g_birth_date = {{same_birth_date}} and g_first_name = {{different_first_names}}' +
+      'both_minors and g_birth_date = {{same_birth_date}} and g_first_name >= {{other_first_names}}' +
       ' and g_national_id <> {{same_national_id}} and g_email <> {{same_email}} and g_phone <> {{same_phone}}' +
       ' and g_address <> {{same_address}} and g_postal_code <> {{same_postal_code}}',
   },
@@ -311,6 +344,7 @@ export function conflictColumnsSql(): string {
   const levels: Record<string, number> = {
     same_national_id: levelIndex('national_id', 'same national id'),
     different_first_names: levelIndex('first_name', 'different first names'),
+    other_first_names: levelIndex('first_name', 'one first name is the start or the end of the other'),
     same_birth_date: levelIndex('birth_date', 'same birth date'),
     same_email: levelIndex('email', 'same email'),
     same_phone: levelIndex('phone', 'same phone'),

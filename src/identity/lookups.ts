@@ -38,7 +38,7 @@ export async function buildLookups(
   const distinctKeys = [...new Set(rawKeys.filter((key): key is string => key !== null))];
   const validating = parsePhoneKeysInParallel(distinctKeys, region);
 
-  const dateLookup: [string, string | null, string | null, string][] = [];
+  const dateLookup: [string, string | null, string | null, string, string | null][] = [];
   let birthDates = 0;
   let invalidBirthDates = 0;
   let ambiguousBirthDates = 0;
@@ -50,7 +50,7 @@ export async function buildLookups(
     birthDates += n;
     if (date.status === 'invalid') invalidBirthDates += n;
     if (date.status === 'ambiguous') ambiguousBirthDates += n;
-    dateLookup.push([String(row.raw), date.date, date.alt, date.status]);
+    dateLookup.push([String(row.raw), date.date, date.alt, date.status, date.partial ?? null]);
   }
 
   const validated = await validating;
@@ -71,13 +71,19 @@ export async function buildLookups(
   await db.appendRows('id_phone_lookup', phoneLookup);
   await db.run(
     `create or replace table id_birth_date_lookup_text
-       (birth_date_raw varchar, birth_date varchar, birth_date_alt varchar, birth_date_status varchar)`,
+       (birth_date_raw varchar, birth_date varchar, birth_date_alt varchar, birth_date_status varchar,
+        birth_date_partial varchar)`,
   );
   await db.appendRows('id_birth_date_lookup_text', dateLookup);
   await db.run(
     `create or replace table id_birth_date_lookup as
      select birth_date_raw, birth_date::date as birth_date, birth_date_alt::date as birth_date_alt,
-            birth_date_status, birth_date::date > $adults_born_by::date as birth_date_minor
+            birth_date_status, birth_date::date > $adults_born_by::date as birth_date_minor,
+            -- The year and month as far as known, whole dates and partial ones (YYYY-MM, YYYY) alike.
+            coalesce(year(birth_date::date), left(birth_date_partial, 4)::smallint)::smallint as birth_year,
+            coalesce(
+              month(birth_date::date), case when length(birth_date_partial) = 7 then right(birth_date_partial, 2)::tinyint end
+            )::tinyint as birth_month
      from id_birth_date_lookup_text`,
     { adults_born_by: adultsBornBy(asOf) },
   );

@@ -68,4 +68,49 @@ describe('parseBirthDate()', () => {
     expect(parseBirthDate('  ', asOf).status).toBe('empty');
     expect(parseBirthDate(null, asOf).status).toBe('empty');
   });
+
+  it('keeps a date written to the month or the year only as a partial date, never given a day', () => {
+    for (const text of [
+      'Jan 1894',
+      'January 1894',
+      'jan. 1894',
+      'Jan, 1894',
+      'Jan-1894',
+      '1894-01',
+      '1894/1',
+      '01/1894',
+      '1/1894',
+    ]) {
+      expect(parseBirthDate(text, asOf), text).toEqual({
+        date: null,
+        alt: null,
+        status: 'partial',
+        partial: '1894-01',
+      });
+    }
+    expect(parseBirthDate('Sept 1990', asOf).partial).toBe('1990-09');
+    expect(parseBirthDate('1894', asOf)).toEqual({
+      date: null,
+      alt: null,
+      status: 'partial',
+      partial: '1894',
+    });
+  });
+
+  it('rejects partial dates that are impossible, in the future or a placeholder year', () => {
+    for (const text of [
+      '13/1894',
+      '1894-13',
+      'Foo 1894',
+      'Jan 1799',
+      'Dec 2026',
+      '2027',
+      '1900',
+      '1901',
+      'Jan 94',
+    ]) {
+      expect(parseBirthDate(text, asOf).status, text).toBe('invalid');
+    }
+    expect(parseBirthDate('Nov 2026', asOf).partial).toBe('2026-11');
+  });
 });

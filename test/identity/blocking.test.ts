@@ -98,7 +98,28 @@ describe('blocking of name-only records', () => {
       { record_id: 'r4', first_name: 'Cathy', last_name: 'Patrl', phone: '+1 415 555 0177' },
     ];
     const pairs = await candidatePairs(records, ruleMask(['surname_ends_initial']));
-    // Records with a phone keep to their contact keys: r3 and r4 are not paired by this rule.
-    expect(pairs).toEqual([{ l: 'r1', r: 'r2', rules: ruleMask(['surname_ends_initial']) }]);
+    // Records with a phone keep to their contact keys: r3 and r4 are not paired by this rule. (The
+    // birth month and initials pair r1 and r2 too.)
+    expect(pairs).toEqual([
+      { l: 'r1', r: 'r2', rules: ruleMask(['surname_ends_initial', 'birth_month_initials']) },
+    ]);
+  });
+
+  it('pairs names slipped in both surname ends on the birth year and month and the initials', async () => {
+    // Nguycn and Nugyen: other Soundex codes (n225, n250), other first and last three letters, and
+    // a month-only date, so only the birth month and initials are shared.
+    const records: IdentityRecord[] = [
+      { record_id: 'r1', first_name: 'Ingrid', last_name: 'Nguycn', birth_date: 'Oct 1890' },
+      { record_id: 'r2', first_name: 'Ingrid', last_name: 'Nugyen', birth_date: '10/03/1890' },
+      {
+        record_id: 'r3',
+        first_name: 'Ingrid',
+        last_name: 'Nguyen',
+        birth_date: 'Oct 1890',
+        phone: '+1 415 555 0134',
+      },
+    ];
+    const pairs = await candidatePairs(records, ruleMask(['birth_month_initials']));
+    expect(pairs).toEqual([{ l: 'r1', r: 'r2', rules: ruleMask(['birth_month_initials']) }]);
   });
 });

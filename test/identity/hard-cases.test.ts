@@ -385,6 +385,64 @@ const cases: IdentityRecord[] = [
     birth_date: '2014-03-05',
     capitan_customer_id: '931',
   },
+  // Twins whose names merely look alike (Joshua, Jose), one with a phone: two children's accounts.
+  {
+    record_id: 'capitan:customer:932',
+    source: 'capitan',
+    first_name: 'Joshua',
+    last_name: 'Quillfeather',
+    birth_date: '2018-07-22',
+    capitan_customer_id: '932',
+  },
+  {
+    record_id: 'capitan:customer:933',
+    source: 'capitan',
+    first_name: 'Jose',
+    last_name: 'Quillfeather',
+    phone: '+1 254 503 6474',
+    birth_date: '2018-07-22',
+    capitan_customer_id: '933',
+  },
+  // A short form clipped from the name (Nora for Leonora) that no nickname list holds, at her own email.
+  {
+    record_id: 'capitan:customer:934',
+    source: 'capitan',
+    first_name: 'Leonora',
+    last_name: 'Pennywhistle',
+    email: 'lpennywhistle@fastmail.com',
+    birth_date: '1977-10-02',
+    capitan_customer_id: '934',
+  },
+  {
+    record_id: 'mailchimp:member:mc_clipped',
+    source: 'mailchimp',
+    first_name: 'Nora',
+    last_name: 'Pennywhistle',
+    email: 'lpennywhistle@fastmail.com',
+  },
+  // A parish register knows only the month of a birth: the year and month are evidence, not a gap.
+  // Name-only records, no contact: the month-only date is all that tells her from a namesake.
+  {
+    record_id: 'parish:940',
+    source: 'parish',
+    first_name: 'Philomena',
+    last_name: 'Ravensthorpe',
+    birth_date: 'Mar 1871',
+  },
+  {
+    record_id: 'census:941',
+    source: 'census',
+    first_name: 'Philomena',
+    last_name: 'Ravensthorpe',
+    birth_date: '1871-03-14',
+  },
+  {
+    record_id: 'census:942',
+    source: 'census',
+    first_name: 'Philomena',
+    last_name: 'Ravensthorpe',
+    birth_date: 'Oct 1902',
+  },
 ];
 
 describe('hard cases of identity resolution', () => {
@@ -434,6 +492,10 @@ describe('hard cases of identity resolution', () => {
     expect(distinct('capitan:customer:930', 'capitan:customer:931')).toBe(true);
   });
 
+  it('keeps twins apart whose first names only look alike (Joshua, Jose)', () => {
+    expect(distinct('capitan:customer:932', 'capitan:customer:933')).toBe(true);
+  });
+
   it('keeps a father and son of one name apart, and gives the father his own payment', () => {
     expect(distinct('capitan:customer:908', 'capitan:customer:909')).toBe(true);
     expect(same('capitan:customer:908', 'stripe:charge:ch_senior')).toBe(true);
@@ -481,6 +543,15 @@ describe('hard cases of identity resolution', () => {
     expect(
       same('capitan:customer:922', 'square:customer:sq_replaced_a', 'square:customer:sq_replaced_b'),
     ).toBe(true);
+  });
+
+  it('joins a short form clipped from the first name (Nora, Leonora) that no nickname list holds', () => {
+    expect(same('capitan:customer:934', 'mailchimp:member:mc_clipped')).toBe(true);
+  });
+
+  it('reads a birth date written to the month as evidence: joins on it, and tells a namesake apart', () => {
+    expect(same('parish:940', 'census:941')).toBe(true);
+    expect(distinct('parish:940', 'census:942')).toBe(true);
   });
 
   it('never joins strangers through a role address', () => {

@@ -86,6 +86,29 @@ describe('normalisation (id_record_profiles)', () => {
     expect(rows.get('c')).toMatchObject({ phone_e164: '+442079460958', dob: null, dob_status: 'invalid' });
   });
 
+  it('keeps the year and month of a date written to the month or the year only', async () => {
+    const rows = await normalise([
+      { record_id: 'a', birth_date: 'Jan 1894' },
+      { record_id: 'b', birth_date: '1894' },
+      { record_id: 'c', birth_date: '1894-01-15' },
+      { record_id: 'd', birth_date: 'unknown' },
+    ]);
+    expect(rows.get('a')).toMatchObject({ dob: null, dob_year: 1894, dob_month: 1, dob_status: 'partial' });
+    expect(rows.get('b')).toMatchObject({
+      dob: null,
+      dob_year: 1894,
+      dob_month: null,
+      dob_status: 'partial',
+    });
+    expect(rows.get('c')).toMatchObject({ dob_year: 1894, dob_month: 1, dob_status: 'ok' });
+    expect(rows.get('d')).toMatchObject({
+      dob: null,
+      dob_year: null,
+      dob_month: null,
+      dob_status: 'invalid',
+    });
+  });
+
   it('keeps the fields that used to be lost in parsing', async () => {
     const rows = await normalise([
       { record_id: 'a', email: 'Ada Lovelace <Ada.Lovelace@Fastmail.com>', phone: '0044 20 7946 0958' },
