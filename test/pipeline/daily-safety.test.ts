@@ -7,7 +7,7 @@ import { lockFileName } from '../../src/pipeline/lock.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { Database } from '../../src/sql/database.ts';
 import { freePortRange, startDaily } from '../support/daily-process.ts';
-import { fingerprint } from '../support/fingerprint.ts';
+import { describeTableChanges, fingerprint, publishedManifest } from '../support/fingerprint.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 
 const timeZone = 'America/Chicago';
@@ -153,6 +153,8 @@ describe('the daily run on the tiny sandbox gym: crash-safe and idempotent', () 
       'SIGKILL',
     );
     const afterPublishKill = await fingerprint(location, everythingButTheRunLog);
+    // Kept to show the rows of a difference: the next run's commit keeps this set's files.
+    const publishedAtKill = await publishedManifest(lake);
     const loggedAtKill = new Lake(location);
     const logDb = await Database.open(loggedAtKill, { timeZone });
     expect(
@@ -170,10 +172,14 @@ describe('the daily run on the tiny sandbox gym: crash-safe and idempotent', () 
       .filter((k) => after[k] !== before[k]);
     expect(coreChanged).toContain('core/customer_events');
     // The set the killed run published is the one a complete run leaves.
+    const differing = Object.keys(after)
+      .filter(coreAndStaging)
+      .filter((k) => afterPublishKill[k] !== after[k]);
     expect(
-      Object.keys(after)
-        .filter(coreAndStaging)
-        .filter((k) => afterPublishKill[k] !== after[k]),
+      differing,
+      differing.length > 0
+        ? `${await describeTableChanges(location, publishedAtKill, differing)}\n${next.stdout}\n${publishKilled.stdout}`
+        : undefined,
     ).toEqual([]);
 
     const reader = new Lake(location);
