@@ -10,8 +10,9 @@ import { compareAdsAttribution } from '../src/evaluate/ads-attribution.ts';
 import { Lake } from '../src/lake/lake.ts';
 import { generateGym } from '../src/sandbox/generate.ts';
 import { Database } from '../src/sql/database.ts';
-import { report } from './measure.ts';
+import { exitWithHelpIfAsked, report } from './measure.ts';
 
+exitWithHelpIfAsked(import.meta.filename);
 const { values } = parseArgs({
   options: {
     lake: { type: 'string' },

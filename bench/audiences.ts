@@ -17,8 +17,9 @@ import { runDaily } from '../src/pipeline/daily-run.ts';
 import { consecutivePorts, startEmulators } from '../src/sandbox/emulators/index.ts';
 import { generateGym } from '../src/sandbox/generate.ts';
 import { Database, sqlString } from '../src/sql/database.ts';
-import { report, timed } from './measure.ts';
+import { exitWithHelpIfAsked, report, timed } from './measure.ts';
 
+exitWithHelpIfAsked(import.meta.filename);
 const { values } = parseArgs({
   options: {
     dir: { type: 'string', default: '/tmp/bench-audiences' },

@@ -28,13 +28,14 @@ import { Lake } from '../src/lake/lake.ts';
 import { openRunner } from '../src/pipeline/model-graph.ts';
 import { DEFAULT_TIME_ZONE } from '../src/sandbox/generate.ts';
 import { Database } from '../src/sql/database.ts';
-import { report } from './measure.ts';
+import { exitWithHelpIfAsked, report } from './measure.ts';
 
 /** The stated drivers: the share of recurring ends that fade, and the fade's length in days. */
 const FADING_SHARE = 0.68;
 const FADE_DAYS = { min: 35, max: 80 };
 const WINDOW_DAYS = 90;
 
+exitWithHelpIfAsked(import.meta.filename);
 const { values } = parseArgs({ options: { lake: { type: 'string' } } });
 if (!values.lake)
   throw new Error('--lake: a demo lake a daily run wrote (daily --sandbox --sandbox-lake DIR)');

@@ -34,7 +34,7 @@ import { Lake } from '../src/lake/lake.ts';
 import { openRunner } from '../src/pipeline/model-graph.ts';
 import { DEFAULT_TIME_ZONE } from '../src/sandbox/generate.ts';
 import { Database, parquetReader } from '../src/sql/database.ts';
-import { cachedBuild, report, timed, trackPeakRss } from './measure.ts';
+import { cachedBuild, exitWithHelpIfAsked, report, timed, trackPeakRss } from './measure.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const TIME_ZONE = DEFAULT_TIME_ZONE;
@@ -44,6 +44,7 @@ const COPIED: Record<string, string[]> = {
   'core/customer_memberships': ['customer_id', 'membership_id'],
 };
 
+exitWithHelpIfAsked(import.meta.filename);
 const { values } = parseArgs({
   options: { lake: { type: 'string' }, scale: { type: 'string', default: '100' } },
 });

@@ -29,8 +29,9 @@ import {
   writeScaleLake,
 } from '../src/sandbox/scale-writer.ts';
 import { Database } from '../src/sql/database.ts';
-import { median, report, timed } from './measure.ts';
+import { exitWithHelpIfAsked, median, report, timed } from './measure.ts';
 
+exitWithHelpIfAsked(import.meta.filename);
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },

@@ -16,8 +16,9 @@ import { startEmulators } from '../src/sandbox/emulators/index.ts';
 import { generateGym } from '../src/sandbox/generate.ts';
 import { loadSources } from '../src/sources/registry.ts';
 import { Database } from '../src/sql/database.ts';
-import { median, report, timed, trackPeakRss } from './measure.ts';
+import { exitWithHelpIfAsked, median, report, timed, trackPeakRss } from './measure.ts';
 
+exitWithHelpIfAsked(import.meta.filename);
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
 const runs = Number(values.runs);
 

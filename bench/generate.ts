@@ -11,8 +11,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateGym } from '../src/sandbox/generate.ts';
 import { writeScaleLake } from '../src/sandbox/scale-writer.ts';
-import { median, report, timed, trackPeakRss } from './measure.ts';
+import { exitWithHelpIfAsked, median, report, timed, trackPeakRss } from './measure.ts';
 
+exitWithHelpIfAsked(import.meta.filename);
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },

@@ -1,7 +1,8 @@
 /**
  * Identity quality benchmark: how well `resolve` finds people on data with known truth.
  *
- *   npm run bench:identity [-- --only febrl1,febrl2] [--dev-sets ../shared/identity-dev]
+ *   npx tsx bench/identity-quality.ts [--only febrl1,febrl2] [--dev-sets ../shared/identity-dev]
+ *   (or npm run bench:identity, with its options after `--`)
  *
  * Runs the resolver over the sandbox demo gym's identity records (generator truth), the two
  * development sets in ../shared/identity-dev/ (Febrl, with and without `national_id`), and prints for
@@ -24,6 +25,7 @@ import { folderStore } from '../src/identity/store.ts';
 import { Lake } from '../src/lake/lake.ts';
 import { generateGym } from '../src/sandbox/generate.ts';
 import { Database, sqlString } from '../src/sql/database.ts';
+import { exitWithHelpIfAsked } from './measure.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const resultsFile = path.join(root, 'bench/results/identity-quality.json');
@@ -49,6 +51,7 @@ interface BenchCase {
   violations?: (db: Database, out: string) => Promise<number>;
 }
 
+exitWithHelpIfAsked(import.meta.filename);
 const { values } = parseArgs({ options: { only: { type: 'string' }, 'dev-sets': { type: 'string' } } });
 /** The development sets sit beside the checkout (../shared), or beside the worktrees' folder. */
 const devSets =

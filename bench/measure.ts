@@ -1,6 +1,18 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
+/**
+ * `--help` (or `-h`) for a bench: prints the comment at the head of its file, which says what it
+ * measures and how it is called, and exits.
+ */
+export function exitWithHelpIfAsked(file: string): void {
+  if (!process.argv.slice(2).some((a) => a === '--help' || a === '-h')) return;
+  const header = /^\/\*\*\n([\s\S]*?)\n \*\//.exec(readFileSync(file, 'utf8'))?.[1] ?? '';
+  process.stdout.write(`${header.replace(/^ \*( |$)/gm, '')}\n`);
+  process.exit(0);
+}
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -7,8 +7,9 @@
 import { parseArgs } from 'node:util';
 import { heuristicAccuracy } from '../src/evaluate/offer-heuristic.ts';
 import { generateGym } from '../src/sandbox/generate.ts';
-import { report } from './measure.ts';
+import { exitWithHelpIfAsked, report } from './measure.ts';
 
+exitWithHelpIfAsked(import.meta.filename);
 const { values } = parseArgs({
   options: { size: { type: 'string', default: 'tiny' }, misses: { type: 'boolean', default: false } },
 });

@@ -22,8 +22,9 @@ import { renderReports } from '../notebooks/lib/render-reports.ts';
 import { Lake } from '../src/lake/lake.ts';
 import { DEFAULT_TIME_ZONE } from '../src/sandbox/generate.ts';
 import { Database } from '../src/sql/database.ts';
-import { cachedBuild, median, report, timed } from './measure.ts';
+import { cachedBuild, exitWithHelpIfAsked, median, report, timed } from './measure.ts';
 
+exitWithHelpIfAsked(import.meta.filename);
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },

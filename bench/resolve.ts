@@ -26,6 +26,7 @@ import { folderStore } from '../src/identity/store.ts';
 import { Lake } from '../src/lake/lake.ts';
 import { generateGym } from '../src/sandbox/generate.ts';
 import { Database, sqlString } from '../src/sql/database.ts';
+import { exitWithHelpIfAsked } from './measure.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const resultsDir = path.join(root, 'bench/results');
@@ -47,6 +48,7 @@ interface RunResult {
 /** The sandbox gym at this factor of the demo gives about a million identity records. */
 const SANDBOX_SCALE = 27;
 
+exitWithHelpIfAsked(import.meta.filename);
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {

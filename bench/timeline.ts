@@ -27,7 +27,7 @@ import { DEFAULT_AS_OF } from '../src/sandbox/generate.ts';
 import { writeScaleLake } from '../src/sandbox/scale-writer.ts';
 import { Database } from '../src/sql/database.ts';
 import { buildTimeline } from '../src/timeline/build-timeline.ts';
-import { cachedBuild, median, report } from './measure.ts';
+import { cachedBuild, exitWithHelpIfAsked, median, report } from './measure.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const resultsDir = path.join(root, 'bench/results');
@@ -50,6 +50,7 @@ const [command, dirArgument] = process.argv.slice(2);
 if (command === 'run') {
   console.log(JSON.stringify(await measureOnce(dirArgument!)));
 } else {
+  exitWithHelpIfAsked(import.meta.filename);
   const { values } = parseArgs({
     options: {
       scale: { type: 'string', default: '100' },

@@ -1,7 +1,9 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dateOption, monthOption, parseDateOption } from '../src/date-options.ts';
 import { CliError } from '../src/errors.ts';
-import { runEntry } from './support/run-cli.ts';
+import { projectRoot, runEntry } from './support/run-cli.ts';
 import { useTempDirs } from './support/temp-dir.ts';
 
 describe('command line', () => {
@@ -106,5 +108,18 @@ describe('command line', () => {
     const bad = await runEntry('src/daily.ts', ['--since', 'yesterday'], { cwd });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--since: must be a real date written YYYY-MM-DD');
+  });
+
+  it('gives every bench --help: what it measures and how it is called, without running it', async () => {
+    const cwd = await tempDir();
+    const benches = (await readdir(path.join(projectRoot, 'bench'))).filter(
+      (f) => f.endsWith('.ts') && f !== 'measure.ts',
+    );
+    expect(benches.length).toBeGreaterThan(10);
+    for (const bench of benches) {
+      const help = await runEntry(`bench/${bench}`, ['--help'], { cwd });
+      expect(help.code, bench).toBe(0);
+      expect(help.stdout, bench).toContain(`npx tsx bench/${bench}`);
+    }
   });
 });
