@@ -13,8 +13,6 @@
  */
 import { cp } from 'node:fs/promises';
 import path from 'node:path';
-import { lakeStore } from '../identity/store.ts';
-import { loadFit, saveFit } from '../identity/stored-fit.ts';
 import { Lake, type TableInfo } from '../lake/lake.ts';
 import { Database, parquetReader, sqlIdentifier } from '../sql/database.ts';
 
@@ -33,11 +31,17 @@ export const RUN_TIME_COLUMNS: Record<string, string[]> = {
 };
 
 /**
- * Starts the rebuild's lake (a local folder) from the incremental one: its raw data, and the identity
- * model the incremental runs scored with (`state/identity_fit`). A rebuild without that model would fit
- * its own on all the data and score every pair a little differently; whether a stored model still
- * serves is the re-fit criterion's question (src/identity/stored-fit.ts), not this comparison's.
- * `keepRawFile` leaves raw files out, to build a lake that missed some.
+ * State tables holding fitted models. A run reuses a stored fit until its own criterion calls for a
+ * new one (the identity model's drift check, the churn model's month), so incremental days score
+ * with the fit of an earlier day, which a rebuild from raw alone would not have.
+ */
+const FITTED_MODELS = ['state/identity_fit', 'state/churn_models'];
+
+/**
+ * Starts the rebuild's lake (a local folder) from the incremental one: its raw data and its fitted
+ * models, so both score with one model; whether a stored fit still serves is its re-fit criterion's
+ * question (src/identity/stored-fit.ts, src/churn/scoring.ts), not this comparison's. `keepRawFile`
+ * leaves raw files out, to build a lake that missed some.
  */
 export async function prepareRebuild(
   incrementalDir: string,
@@ -49,13 +53,13 @@ export async function prepareRebuild(
     recursive: true,
     filter: keepRawFile,
   });
-  const incremental = await Database.open(new Lake({ kind: 'local', dir: incrementalDir }), { timeZone });
-  const fit = await loadFit(incremental, lakeStore(incremental)).finally(() => incremental.close());
-  if (!fit) return;
+  const incremental = new Lake({ kind: 'local', dir: incrementalDir });
   const full = await Database.open(new Lake({ kind: 'local', dir: fullDir }), { timeZone });
   try {
-    const inputs = { profiles: fit.profiles, shares: fit.shares };
-    await saveFit(full, lakeStore(full), fit.model, inputs, new Date(fit.fittedAt));
+    for (const key of FITTED_MODELS) {
+      const fit = await incremental.table(key);
+      if (fit) await full.writeSelect(key, `select * from ${parquetReader(fit)}`);
+    }
   } finally {
     full.close();
   }
