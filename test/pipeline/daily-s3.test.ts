@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
-import { freePortRange, startDaily } from '../support/daily-process.ts';
+import { freePortRange, startDaily, tinySandboxArgs } from '../support/daily-process.ts';
 import { fingerprint } from '../support/fingerprint.ts';
 import { startS3, type TestS3 } from '../support/s3-server.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
@@ -28,19 +28,7 @@ describe('the daily run with its lake on S3 (s3rver on 127.0.0.1)', () => {
       BASIN_CACHE_DIR: cache,
     };
     const daily = (more: string[] = []) =>
-      startDaily(
-        [
-          ...more,
-          '--sandbox',
-          '--sandbox-size',
-          'tiny',
-          '--sandbox-port',
-          String(port),
-          '--sandbox-lake',
-          `s3://${s3.bucket}/gym`,
-        ],
-        { cwd, env },
-      ).done;
+      startDaily([...more, ...tinySandboxArgs(port, `s3://${s3.bucket}/gym`)], { cwd, env }).done;
 
     const first = await daily();
     expect(first.code, first.stdout + first.stderr).toBe(0);

@@ -6,7 +6,7 @@ import { manifestFile } from '../../src/lake/manifest.ts';
 import { lockFileName } from '../../src/pipeline/lock.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { Database } from '../../src/sql/database.ts';
-import { freePortRange, startDaily } from '../support/daily-process.ts';
+import { freePortRange, startDaily, tinySandboxArgs } from '../support/daily-process.ts';
 import { describeTableChanges, fingerprint, publishedManifest } from '../support/fingerprint.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 
@@ -49,20 +49,7 @@ describe('the daily run on the tiny sandbox gym: crash-safe and idempotent', () 
     const cwd = await tempDir();
     const lake = path.join(cwd, 'lake');
     const port = await freePortRange();
-    const daily = (...args: string[]) =>
-      startDaily(
-        [
-          '--sandbox',
-          '--sandbox-size',
-          'tiny',
-          '--sandbox-port',
-          String(port),
-          '--sandbox-lake',
-          lake,
-          ...args,
-        ],
-        { cwd },
-      );
+    const daily = (...args: string[]) => startDaily([...tinySandboxArgs(port, lake), ...args], { cwd });
     return { cwd, lake, location: { kind: 'local', dir: lake } as const, daily };
   }
 

@@ -4,7 +4,7 @@ import { Lake } from '../../src/lake/lake.ts';
 import { compareLakes, isEquivalent, prepareRebuild } from '../../src/pipeline/equivalence.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { Database, PARQUET_WRITE_OPTIONS, sqlString } from '../../src/sql/database.ts';
-import { freePortRange, startDaily } from '../support/daily-process.ts';
+import { freePortRange, startDaily, tinySandboxArgs } from '../support/daily-process.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 
 const timeZone = 'America/Chicago';
@@ -37,19 +37,7 @@ describe('incremental daily runs against a full rebuild (the tiny sandbox gym)',
     const lake = path.join(cwd, 'incremental');
     const port = await freePortRange();
     const run = async (dir: string, ...args: string[]) => {
-      const done = await startDaily(
-        [
-          '--sandbox',
-          '--sandbox-size',
-          'tiny',
-          '--sandbox-port',
-          String(port),
-          '--sandbox-lake',
-          dir,
-          ...args,
-        ],
-        { cwd },
-      ).done;
+      const done = await startDaily([...tinySandboxArgs(port, dir), ...args], { cwd }).done;
       expect(done.code, done.stdout + done.stderr).toBe(0);
       return done.stdout;
     };

@@ -6,7 +6,7 @@ import { Lake } from '../../src/lake/lake.ts';
 import { type CheckResult, loadChecks, runChecks } from '../../src/quality/checks.ts';
 import { generateGym } from '../../src/sandbox/generate.ts';
 import { Database } from '../../src/sql/database.ts';
-import { freePortRange, startDaily } from '../support/daily-process.ts';
+import { freePortRange, startDaily, tinySandboxArgs } from '../support/daily-process.ts';
 import { runEntry } from '../support/run-cli.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 
@@ -27,10 +27,7 @@ describe('data-quality checks on the sandbox lake', () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'basin-quality-'));
     cleanLake = path.join(work, 'lake');
     const port = await freePortRange();
-    const run = startDaily(
-      ['--sandbox', '--sandbox-size', 'tiny', '--sandbox-port', String(port), '--sandbox-lake', cleanLake],
-      { cwd: work },
-    );
+    const run = startDaily(tinySandboxArgs(port, cleanLake), { cwd: work });
     const result = await run.done;
     expect(result.code, result.stdout + result.stderr).toBe(0);
   }, 180_000);

@@ -66,6 +66,11 @@ export function startDaily(
   };
 }
 
+/** The daily run's options for the tiny sandbox gym, its emulators from `port`, into `lake`. */
+export function tinySandboxArgs(port: number, lake: string): string[] {
+  return ['--sandbox', '--sandbox-size', 'tiny', '--sandbox-port', String(port), '--sandbox-lake', lake];
+}
+
 /** The first of `count` consecutive free ports on 127.0.0.1 (the sandbox's emulators take six). */
 export async function freePortRange(count = 6): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
