@@ -110,12 +110,11 @@ export async function resolveIdentities(
   const fitInputs = { profiles, shares: levelShares(await patterns(steps, 'id_candidate_gammas', 0)) };
   const stored = await steps.timed('load stored model', () => loadFit(db, store));
   const reason = options.full ? 'asked for (--full)' : refitReason(stored, fitInputs, config);
-  const model =
-    reason === null && stored ? stored.model : await fitModel(steps, config, profiles, candidatePairs);
-  const modelFit: ModelFit =
-    reason === null && stored
-      ? { refitted: false, reason: null, fittedAt: stored.fittedAt }
-      : { refitted: true, reason, fittedAt: options.now.toISOString() };
+  const served = reason === null ? stored : null;
+  const model = served ? served.model : await fitModel(steps, config, profiles, candidatePairs);
+  const modelFit: ModelFit = served
+    ? { refitted: false, reason: null, fittedAt: served.fittedAt }
+    : { refitted: true, reason, fittedAt: options.now.toISOString() };
   if (modelFit.refitted) {
     await steps.timed('write identity_fit', () => saveFit(db, store, model, fitInputs, options.now));
   }
