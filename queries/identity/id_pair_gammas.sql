@@ -66,11 +66,13 @@ joined as (
 oriented as (
   select
     *,
-    -- Swapped when the crossed reading is the closer one, typos and all (Lee Jmaes, James Lee).
+    -- Swapped when the crossed reading is the closer one, typos and all (Lee Jmaes, James Lee). The
+    -- four Jaro-Winklers only where the first names differ (an AND would work them out on every pair).
     coalesce(
-      l_fn0 <> r_fn0
-      and jaro_winkler_similarity(l_fn0, r_ln0) + jaro_winkler_similarity(l_ln0, r_fn0)
-        > jaro_winkler_similarity(l_fn0, r_fn0) + jaro_winkler_similarity(l_ln0, r_ln0),
+      case when l_fn0 <> r_fn0 then
+        jaro_winkler_similarity(l_fn0, r_ln0) + jaro_winkler_similarity(l_ln0, r_fn0)
+          > jaro_winkler_similarity(l_fn0, r_fn0) + jaro_winkler_similarity(l_ln0, r_ln0)
+      end,
       false
     ) as names_swapped
   from joined
