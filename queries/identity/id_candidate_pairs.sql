@@ -8,35 +8,42 @@
 -- Only split blocks are sorted: a whole block pairs every two of its profiles without an order.
 with
 
+-- Each block once, its profiles gathered in one list (id_block_keys holds a profile once per block):
+-- one grouping on the text key, where counting each row's block and joining the block to itself
+-- on that key took two.
 sized as (
   select
-    k.rule_id,
-    k.block_key,
-    k.profile_id,
-    count(*) over (partition by k.rule_id, k.block_key) as block_size,
-    k.weak,
-    k.split,
-    case when k.weak then $max_weak_block_size else $max_block_size end as cap
-  from id_block_keys as k
+    rule_id,
+    block_key,
+    weak,
+    split,
+    list(profile_id) as members,
+    count(*) as block_size,
+    case when weak then $max_weak_block_size else $max_block_size end as cap
+  from id_block_keys
+  group by rule_id, block_key, weak, split
+  having count(*) >= 2
 ),
 
--- A block within its cap: every pair of it.
+-- A block within its cap: every pair of it, each profile with those after it in id order.
 whole as (
-  select rule_id, block_key, profile_id from sized where block_size between 2 and cap
+  select rule_id, members, unnest(range(1, len(members)::bigint)) as i
+  from (select rule_id, list_sort(members) as members from sized where block_size <= cap)
 ),
 
 whole_pairs as (
-  select
-    l.profile_id as pid_l,
-    r.profile_id as pid_r,
-    (1::integer << l.rule_id) as rule_bit
-  from whole as l
-  join whole as r
-    on r.rule_id = l.rule_id and r.block_key = l.block_key and r.profile_id > l.profile_id
+  select members[i] as pid_l, unnest(members[i + 1:]) as pid_r, (1::integer << rule_id) as rule_bit
+  from whole
 ),
 
 -- A block over its cap, of a rule that splits: only its profiles are put in order (name and birth
 -- date), and each meets the next few.
+oversized as (
+  select rule_id, block_key, weak, cap, unnest(members) as profile_id
+  from sized
+  where block_size > cap and split
+),
+
 ranked as (
   select
     s.rule_id,
@@ -46,9 +53,8 @@ ranked as (
     row_number() over (
       partition by s.rule_id, s.block_key order by p.ln, p.fn, p.dob, s.profile_id
     ) as position
-  from sized as s
+  from oversized as s
   join id_profiles as p using (profile_id)
-  where s.block_size > s.cap and s.split
 ),
 
 reaches as (
