@@ -4,7 +4,9 @@
 -- carrying that value, so agreeing on a common value weighs less than on a rare one).
 with
 
-records as (
+-- Not materialized: read twice, each read takes only its own columns of the table (a copy of every
+-- column of a million records cost more than this whole step's grouping).
+records as not materialized (
   select * from id_record_profiles
 ),
 
