@@ -155,10 +155,11 @@ export async function analyseImages(db: Database, options: { claude?: ClaudeClie
             analyzed_at: now,
           };
           cache.set(sha, record);
-          await publisher.add(record);
+          publisher.add(record);
         }),
       ),
     );
+    await publisher.published();
     if (result.llmCalls > failures.size || !(await db.lake.table(IMAGE_CACHE_KEY)))
       await writeRecords(db, IMAGE_CACHE_KEY, CACHE_COLUMNS, [...cache.values()]);
   }
