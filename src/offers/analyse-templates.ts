@@ -81,8 +81,8 @@ interface Campaign {
 /**
  * Reads each distinct email template once: campaign HTML becomes visible text, keyed by its hash in
  * the persistent cache `state/email_templates`. A miss is read by Claude (or, with no key, by the
- * heuristic, which a later run with a key upgrades); each answer is published to the cache as it
- * arrives, so a run killed later does not pay for it again. A failed or invalid answer is neither cached
+ * heuristic, which a later run with a key upgrades); each answer is published to the cache as soon
+ * as it can be (`AnswerPublisher`), so a run killed later does not pay for it again. A failed or invalid answer is neither cached
  * nor taken as "no offer": the campaign is `unknown` and the template is read again next run.
  * Writes `core/campaign_offers` (what the timeline and the conversion metrics read) and a JSON copy.
  */

@@ -31,7 +31,7 @@ type OfferFields = Pick<
 
 export const TEMPLATE_CACHE_KEY = 'state/email_templates';
 
-/** Publishes each template answer the moment it arrives (see `AnswerPublisher`). */
+/** Publishes each template answer as soon as the part before it is written (see `AnswerPublisher`). */
 export function templateAnswerPublisher(db: Database): AnswerPublisher {
   return new AnswerPublisher(db, TEMPLATE_CACHE_KEY, COLUMNS);
 }
