@@ -44,8 +44,10 @@ export const COMPARISONS: readonly Comparison[] = [
       { label: 'first name missing', sql: 'l_fn is null or r_fn is null' },
       { label: 'same first name', sql: 'l_fn = r_fn', tf: 'fn' },
       {
+        // Forms meet through a slip too (Margret stands for Margaret, to meet Peggy: id_name_forms);
+        // two names a keystroke apart are the typo level's, whatever list holds them.
         label: 'nickname or preferred name of the same name',
-        sql: 'not names_swapped and list_has_any(l_fn_forms, r_fn_forms)',
+        sql: `not names_swapped and ${onlyIf('list_has_any(l_fn_forms, r_fn_forms)', 'levenshtein(l_fn, r_fn) > 1')}`,
       },
       {
         // Slips of the keyboard: one, or two that leave the name plainly the same (Jennifer,

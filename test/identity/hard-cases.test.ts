@@ -420,6 +420,40 @@ const cases: IdentityRecord[] = [
     last_name: 'Pennywhistle',
     email: 'lpennywhistle@fastmail.com',
   },
+  // A slip in a nickname (Jcnny for Jenny) or in the formal name (Margret) at the person's own
+  // email: the slipped name still stands for Jennifer or Margaret, not for a second person.
+  {
+    record_id: 'capitan:customer:935',
+    source: 'capitan',
+    first_name: 'Jennifer',
+    last_name: 'Abbotsleigh',
+    email: 'jennifer.abbotsleigh@outlook.com',
+    birth_date: '1954-06-03',
+    capitan_customer_id: '935',
+  },
+  {
+    record_id: 'mailchimp:member:mc_slipped_nick',
+    source: 'mailchimp',
+    first_name: 'Jcnny',
+    last_name: 'Abbotsleigh',
+    email: 'jennifer.abbotsleigh@outlook.com',
+  },
+  {
+    record_id: 'capitan:customer:936',
+    source: 'capitan',
+    first_name: 'Peggy',
+    last_name: 'Fennimore',
+    email: 'margaret.fennimore@yahoo.com',
+    birth_date: '1953-11-09',
+    capitan_customer_id: '936',
+  },
+  {
+    record_id: 'square:customer:sq_slipped_formal',
+    source: 'square',
+    first_name: 'Margret',
+    last_name: 'Fennimore',
+    email: 'margaret.fennimore@yahoo.com',
+  },
   // A parish register knows only the month of a birth: the year and month are evidence, not a gap.
   // Name-only records, no contact: the month-only date is all that tells her from a namesake.
   {
@@ -547,6 +581,11 @@ describe('hard cases of identity resolution', () => {
 
   it('joins a short form clipped from the first name (Nora, Leonora) that no nickname list holds', () => {
     expect(same('capitan:customer:934', 'mailchimp:member:mc_clipped')).toBe(true);
+  });
+
+  it('joins a slipped nickname or slipped formal name to the other form of the name (Jcnny, Margret)', () => {
+    expect(same('capitan:customer:935', 'mailchimp:member:mc_slipped_nick')).toBe(true);
+    expect(same('capitan:customer:936', 'square:customer:sq_slipped_formal')).toBe(true);
   });
 
   it('reads a birth date written to the month as evidence: joins on it, and tells a namesake apart', () => {
