@@ -403,6 +403,25 @@ const cases: IdentityRecord[] = [
     birth_date: '2018-07-22',
     capitan_customer_id: '933',
   },
+  // Twins registered by a parent as two members of one gym, born the same day, one named Jack, the
+  // other Jackson (a name Jack is a nickname of): two children, not one with a nickname.
+  {
+    record_id: 'capitan:customer:937',
+    source: 'capitan',
+    first_name: 'Jack',
+    last_name: 'Larkspur',
+    birth_date: '2019-06-27',
+    capitan_customer_id: '937',
+  },
+  {
+    record_id: 'capitan:customer:938',
+    source: 'capitan',
+    first_name: 'Jackson',
+    last_name: 'Larkspur',
+    phone: '+1 254 772 4669',
+    birth_date: '2019-06-27',
+    capitan_customer_id: '938',
+  },
   // A short form clipped from the name (Nora for Leonora) that no nickname list holds, at her own email.
   {
     record_id: 'capitan:customer:934',
@@ -577,6 +596,10 @@ describe('hard cases of identity resolution', () => {
     expect(
       same('capitan:customer:922', 'square:customer:sq_replaced_a', 'square:customer:sq_replaced_b'),
     ).toBe(true);
+  });
+
+  it('keeps twins apart who hold a gym account each, one named by a nickname of the other (Jack, Jackson)', () => {
+    expect(distinct('capitan:customer:937', 'capitan:customer:938')).toBe(true);
   });
 
   it('joins a short form clipped from the first name (Nora, Leonora) that no nickname list holds', () => {
