@@ -154,8 +154,14 @@ export const COMPARISONS: readonly Comparison[] = [
       {
         // A user name made of the person's own names (natalie.castillo, rachel2000) is what any
         // namesake would pick too; only one with more to it says "same owner".
+        // The letters beyond the names are read against the record's names as written: where a
+        // name is misspelt there (Montgoery), they are the name spelt right (montgomery). A
+        // remainder that is one of the pair's names but for a slip says nothing more.
         label: 'same distinctive email user name, other domain',
-        sql: 'l_email_user = r_email_user and length(l_email_user_extra) >= 3',
+        sql: onlyIf(
+          'l_email_user = r_email_user and length(l_email_user_extra) >= 3',
+          `coalesce(greatest(${['l_ln', 'r_ln', 'l_fn', 'r_fn'].map((n) => jw('l_email_user_extra', n)).join(', ')}), 0) < 0.9`,
+        ),
       },
       {
         // A keystroke slip, not a numbered sibling address (smith1@, smith2@).

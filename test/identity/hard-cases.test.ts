@@ -422,6 +422,22 @@ const cases: IdentityRecord[] = [
     birth_date: '2019-06-27',
     capitan_customer_id: '938',
   },
+  // Two namesakes who each made their name their user name at another provider; one record
+  // misspells the surname, which leaves the user name looking like more than the names.
+  {
+    record_id: 'mailchimp:member:mc_namesake_a',
+    source: 'mailchimp',
+    first_name: 'Cornelius',
+    last_name: 'Montgoery',
+    email: 'cornelius.montgomery@gmail.com',
+  },
+  {
+    record_id: 'square:customer:sq_namesake_b',
+    source: 'square',
+    first_name: 'Cornelius',
+    last_name: 'Montgomery',
+    email: 'cornelius.montgomery@yahoo.com',
+  },
   // A short form clipped from the name (Nora for Leonora) that no nickname list holds, at her own email.
   {
     record_id: 'capitan:customer:934',
@@ -600,6 +616,10 @@ describe('hard cases of identity resolution', () => {
 
   it('keeps twins apart who hold a gym account each, one named by a nickname of the other (Jack, Jackson)', () => {
     expect(distinct('capitan:customer:937', 'capitan:customer:938')).toBe(true);
+  });
+
+  it('takes a user name made of the names, one misspelt on the record, for no more than the names', () => {
+    expect(distinct('mailchimp:member:mc_namesake_a', 'square:customer:sq_namesake_b')).toBe(true);
   });
 
   it('joins a short form clipped from the first name (Nora, Leonora) that no nickname list holds', () => {
