@@ -296,7 +296,8 @@ export const CONFLICTS: readonly { name: string; label: string; sql: string }[] 
     // one first name is a form of the other (Jack and Jackson). A child's duplicate account would
     // carry the same name as written; this rule leaves that to the model.
     name: 'twin_accounts',
-    label: 'twins: two children of one birth date with an account each in one source, first names written apart',
+    label:
+      'twins: two children of one birth date with an account each in one source, first names written apart',
     sql:
       'separate_child_accounts and g_birth_date = {{same_birth_date}} and g_first_name > {{same_first_name}}' +
       ' and g_national_id <> {{same_national_id}}',
