@@ -24,8 +24,8 @@ listed_names as (
 -- Given names of the input the list does not hold: a few thousand distinct at a million records.
 unlisted as (
   select distinct name
-  from (select fn as name from id_parsed_names union all select pf from id_parsed_names)
-  where length(name) >= 4 and name not in (select name from listed_names)
+  from (select fn as name from id_parsed_names union all select pf from id_parsed_names) as n
+  where length(name) >= 4 and not exists (select 1 from listed_names as l where l.name = n.name)
 ),
 
 -- Each name with every one-letter deletion of it: two names one edit apart (a letter changed,
