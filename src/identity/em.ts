@@ -169,6 +169,9 @@ function normalise(counts: readonly number[], levels: number): number[] {
   return counts.map((c, i) => (i === 0 ? 1 : (c + PSEUDO_COUNT) / total));
 }
 
+/** Expected count below which seeing none is still 5% likely (Poisson: e^-3 ≈ 0.05). */
+const UNSEEN_BY_CHANCE = 3;
+
 /**
  * A level no pair showed (swapped birth dates in data that has none) keeps m = u: a Bayes factor of
  * 1. Left to the pseudo-counts its factor would be the ratio of two sample sizes, not evidence.
@@ -178,9 +181,6 @@ function normalise(counts: readonly number[], levels: number): number[] {
  * evidence that matches rarely do: it keeps the estimate. Given m = u there, it took nearly all of
  * m (different surnames at 0.98) and left a same surname as weak as among strangers.
  */
-/** Expected count below which seeing none is still 5% likely (Poisson: e^-3 ≈ 0.05). */
-const UNSEEN_BY_CHANCE = 3;
-
 function neutralWhereUnseen(
   m: number[],
   mCounts: number[],
