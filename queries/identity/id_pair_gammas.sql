@@ -54,6 +54,14 @@ joined as (
     -- Two records at one email or phone: if they are two people, they live or act together (twins,
     -- a parent and child, a couple).
     coalesce(l.email_match = r.email_match, false) or coalesce(l.phone_e164 = r.phone_e164, false) as share_contact,
+    -- Two children, each with an account of their own in one source, none in common (how a parent
+    -- registers twins). Only the twins rule reads it, so it is worked out for minors alone (a case,
+    -- since DuckDB evaluates both sides of an AND in a projection).
+    case when l.minor and r.minor then
+      (len(l.capitan_ids) > 0 and len(r.capitan_ids) > 0 and not list_has_any(l.capitan_ids, r.capitan_ids))
+      or (len(l.square_ids) > 0 and len(r.square_ids) > 0 and not list_has_any(l.square_ids, r.square_ids))
+      or (len(l.stripe_ids) > 0 and len(r.stripe_ids) > 0 and not list_has_any(l.stripe_ids, r.stripe_ids))
+    else false end as separate_child_accounts,
     l.in_cluster,
     l.tf_fn as l_tf_fn,
     l.tf_ln as l_tf_ln,
@@ -102,6 +110,7 @@ compared as (
     r_hints,
     share_contact,
     both_minors,
+    separate_child_accounts,
     in_cluster,
     {{gammas}},
     {{term_frequencies}}
@@ -110,7 +119,7 @@ compared as (
 
 final as (
   select
-    * exclude (l_suffix, r_suffix, l_hints, r_hints, share_contact, both_minors, in_cluster),
+    * exclude (l_suffix, r_suffix, l_hints, r_hints, share_contact, both_minors, separate_child_accounts, in_cluster),
     {{conflicts}}
   from compared
 )

@@ -3,8 +3,15 @@
 with
 
 signed as (
-  select s.signature_id, any_value(s.profile_id) as profile_id
+  select
+    s.signature_id,
+    any_value(s.profile_id) as profile_id,
+    -- The source accounts of all the signature's profiles (the twins rule reads them).
+    list_sort(list_distinct(flatten(list(a.capitan_ids)))) as capitan_ids,
+    list_sort(list_distinct(flatten(list(a.square_ids)))) as square_ids,
+    list_sort(list_distinct(flatten(list(a.stripe_ids)))) as stripe_ids
   from id_component_signatures as s
+  join id_profiles as a on a.profile_id = s.profile_id
   group by s.signature_id
 ),
 
@@ -21,6 +28,9 @@ final as (
     p.dob_year,
     p.dob_month,
     p.minor,
+    s.capitan_ids,
+    s.square_ids,
+    s.stripe_ids,
     p.household_hints,
     p.nid,
     true as in_cluster,

@@ -54,8 +54,10 @@ export const COMPARISONS: readonly Comparison[] = [
       { label: 'first name missing', sql: 'l_fn is null or r_fn is null' },
       { label: 'same first name', sql: 'l_fn = r_fn', tf: 'fn' },
       {
+        // Forms meet through a slip too (Margret stands for Margaret, to meet Peggy: id_name_forms);
+        // two names a keystroke apart are the typo level's, whatever list holds them.
         label: 'nickname or preferred name of the same name',
-        sql: 'not names_swapped and list_has_any(l_fn_forms, r_fn_forms)',
+        sql: `not names_swapped and ${onlyIf('list_has_any(l_fn_forms, r_fn_forms)', 'levenshtein(l_fn, r_fn) > 1')}`,
       },
       {
         // Slips of the keyboard: one, or two that leave the name plainly the same (Jennifer,
@@ -164,8 +166,14 @@ export const COMPARISONS: readonly Comparison[] = [
       {
         // A user name made of the person's own names (natalie.castillo, rachel2000) is what any
         // namesake would pick too; only one with more to it says "same owner".
+        // The letters beyond the names are read against the record's names as written: where a
+        // name is misspelt there (Montgoery), they are the name spelt right (montgomery). A
+        // remainder that is one of the pair's names but for a slip says nothing more.
         label: 'same distinctive email user name, other domain',
-        sql: 'l_email_user = r_email_user and length(l_email_user_extra) >= 3',
+        sql: onlyIf(
+          'l_email_user = r_email_user and length(l_email_user_extra) >= 3',
+          `coalesce(greatest(${['l_ln', 'r_ln', 'l_fn', 'r_fn'].map((n) => jw('l_email_user_extra', n)).join(', ')}), 0) < 0.9`,
+        ),
       },
       {
         // A keystroke slip, not a numbered sibling address (smith1@, smith2@).
@@ -266,7 +274,8 @@ export const COMPARISONS: readonly Comparison[] = [
 /**
  * Disagreements no score can outweigh. Each is a narrow rule for two different people, not a
  * disagreement that a typo could explain: a Jr and a Sr; people the source relates; twins (two
- * children of one birth date, plainly different first names, nothing else in common); two people
+ * children of one birth date, plainly different first names, nothing else in common; or with an
+ * account each in one source and first names written apart); two people
  * who share an email or a phone while their first names or birth dates plainly differ (a parent and
  * child, a couple); and, inside one cluster, two
  * records where one of first name and birth date plainly differs and the other does not agree
@@ -299,6 +308,18 @@ export const CONFLICTS: readonly { name: string; label: string; sql: string }[] 
       'both_minors and g_birth_date = {{same_birth_date}} and g_first_name >= {{other_first_names}}' +
       ' and g_national_id <> {{same_national_id}} and g_email <> {{same_email}} and g_phone <> {{same_phone}}' +
       ' and g_address <> {{same_address}} and g_postal_code <> {{same_postal_code}}',
+  },
+  {
+    // A source's own customer list holds a person once: two children of one birth date with an
+    // account each in one system, none shared, are the parent's registration of twins, even when
+    // one first name is a form of the other (Jack and Jackson). A child's duplicate account would
+    // carry the same name as written; this rule leaves that to the model.
+    name: 'twin_accounts',
+    label:
+      'twins: two children of one birth date with an account each in one source, first names written apart',
+    sql:
+      'separate_child_accounts and g_birth_date = {{same_birth_date}} and g_first_name > {{same_first_name}}' +
+      ' and g_national_id <> {{same_national_id}}',
   },
   {
     name: 'two_people_one_contact',
@@ -362,6 +383,7 @@ export function termFrequencyColumnsSql(comparisons: readonly Comparison[] = COM
 export function conflictColumnsSql(): string {
   const levels: Record<string, number> = {
     same_national_id: levelIndex('national_id', 'same national id'),
+    same_first_name: levelIndex('first_name', 'same first name'),
     different_first_names: levelIndex('first_name', 'different first names'),
     other_first_names: levelIndex('first_name', 'one first name is the start or the end of the other'),
     same_birth_date: levelIndex('birth_date', 'same birth date'),

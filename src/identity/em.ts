@@ -169,9 +169,17 @@ function normalise(counts: readonly number[], levels: number): number[] {
   return counts.map((c, i) => (i === 0 ? 1 : (c + PSEUDO_COUNT) / total));
 }
 
+/** Expected count below which seeing none is still 5% likely (Poisson: e^-3 ≈ 0.05). */
+const UNSEEN_BY_CHANCE = 3;
+
 /**
  * A level no pair showed (swapped birth dates in data that has none) keeps m = u: a Bayes factor of
  * 1. Left to the pseudo-counts its factor would be the ratio of two sample sizes, not evidence.
+ * That holds while the block's matches were too few to show it even if they showed it as often as
+ * strangers do (a factor of 1): u × matches below 3, when seeing none has a chance of 5% or more
+ * (e^-3). A level strangers show often (different surnames) that no match of the block showed is
+ * evidence that matches rarely do: it keeps the estimate. Given m = u there, it took nearly all of
+ * m (different surnames at 0.98) and left a same surname as weak as among strangers.
  */
 function neutralWhereUnseen(
   m: number[],
@@ -179,7 +187,10 @@ function neutralWhereUnseen(
   uCounts: number[],
   u: readonly number[],
 ): number[] {
-  const unseen = m.map((_, g) => g > 0 && mCounts[g]! + uCounts[g]! < 1);
+  const matches = mCounts.reduce((a, c, g) => (g === 0 ? a : a + c), 0);
+  const unseen = m.map(
+    (_, g) => g > 0 && mCounts[g]! + uCounts[g]! < 1 && u[g]! * matches < UNSEEN_BY_CHANCE,
+  );
   const reserved = u.reduce((a, x, g) => (unseen[g] ? a + x : a), 0);
   const seenTotal = m.reduce((a, x, g) => (g > 0 && !unseen[g] ? a + x : a), 0);
   if (reserved >= 1 || seenTotal === 0) return m;

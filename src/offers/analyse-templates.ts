@@ -81,8 +81,8 @@ interface Campaign {
 /**
  * Reads each distinct email template once: campaign HTML becomes visible text, keyed by its hash in
  * the persistent cache `state/email_templates`. A miss is read by Claude (or, with no key, by the
- * heuristic, which a later run with a key upgrades); each answer is published to the cache as it
- * arrives, so a run killed later does not pay for it again. A failed or invalid answer is neither cached
+ * heuristic, which a later run with a key upgrades); each answer is published to the cache as soon
+ * as it can be (`AnswerPublisher`), so a run killed later does not pay for it again. A failed or invalid answer is neither cached
  * nor taken as "no offer": the campaign is `unknown` and the template is read again next run.
  * Writes `core/campaign_offers` (what the timeline and the conversion metrics read) and a JSON copy.
  */
@@ -127,9 +127,9 @@ export async function analyseTemplates(
   };
   const failures = new Map<string, string>();
   const publisher = templateAnswerPublisher(db);
-  const store = async (record: TemplateRecord) => {
+  const store = (record: TemplateRecord) => {
     cache.set(record.content_hash, record);
-    await publisher.add(record);
+    publisher.add(record);
   };
   const limit = pLimit(CONCURRENT_CALLS);
   await Promise.all(
@@ -147,8 +147,8 @@ export async function analyseTemplates(
           subject: input.subject,
           analyzed_at: now,
         };
-        const readHeuristically = async () => {
-          await store({
+        const readHeuristically = () => {
+          store({
             ...base,
             ...extractOfferHeuristically(input),
             analyzed_by: 'heuristic',
@@ -160,7 +160,7 @@ export async function analyseTemplates(
           result.heuristic += 1;
         };
         if (!options.claude || result.authFailure) {
-          await readHeuristically();
+          readHeuristically();
           return;
         }
         result.llmCalls += 1;
@@ -174,7 +174,7 @@ export async function analyseTemplates(
           // A refused key is no answer from the model: the heuristic reads this template instead.
           result.authFailure = answer.error;
           result.llmCalls -= 1;
-          await readHeuristically();
+          readHeuristically();
           return;
         }
         if (!answer.ok) {
@@ -182,7 +182,7 @@ export async function analyseTemplates(
           result.errors.push({ campaignId: campaign.campaign_id, error: answer.error });
           return;
         }
-        await store({
+        store({
           ...base,
           ...answer.value,
           analyzed_by: 'llm',
@@ -194,6 +194,7 @@ export async function analyseTemplates(
       }),
     ),
   );
+  await publisher.published();
 
   const records = [...cache.values()].sort((a, b) => a.content_hash.localeCompare(b.content_hash));
   // Unchanged state is not rewritten: a second run with nothing new writes no state.

@@ -31,7 +31,7 @@ type OfferFields = Pick<
 
 export const TEMPLATE_CACHE_KEY = 'state/email_templates';
 
-/** Publishes each template answer the moment it arrives (see `AnswerPublisher`). */
+/** Publishes each template answer as soon as the part before it is written (see `AnswerPublisher`). */
 export function templateAnswerPublisher(db: Database): AnswerPublisher {
   return new AnswerPublisher(db, TEMPLATE_CACHE_KEY, COLUMNS);
 }
@@ -136,14 +136,17 @@ function recordsParams(records: object[]): { rows: string } {
 }
 
 /**
- * The LLM cache's writer: each answer is published as a part of the state table the moment it
- * arrives, on its own and not with the run's set, so a run killed later never pays for it again.
- * Answers that arrive while a part is being written go together into the next one. At the end of a
- * run, the analysis rewrites the table whole in the run's transaction, which compacts the parts.
+ * The LLM cache's writer: each answer is published as a part of the state table as soon as the part
+ * before it is written, on its own and not with the run's set, so a run killed later never pays for
+ * it again. Callers do not wait for the write: answers that arrive while a part is being written go
+ * together into the next one, so a fast API is not held to one manifest update per answer. At the
+ * end of a run, the analysis rewrites the table whole in the run's transaction, which compacts the
+ * parts.
  */
 export class AnswerPublisher {
   private pending: object[] = [];
   private chain: Promise<void> = Promise.resolve();
+  private failure: unknown;
   private parts = 0;
   private readonly runStamp =
     `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
@@ -154,16 +157,28 @@ export class AnswerPublisher {
     private readonly columns: [string, string][],
   ) {}
 
-  /** Resolves once `record` is published. */
-  add(record: object): Promise<void> {
+  /**
+   * Queues `record` for the next part. Throws the error of a part that failed, so no further answer
+   * is paid for that could not be kept.
+   */
+  add(record: object): void {
+    if (this.failure !== undefined) throw this.failure;
     this.pending.push(record);
-    const drained = this.chain.then(() => this.drain());
-    this.chain = drained.catch(() => undefined);
-    return drained;
+    this.chain = this.chain
+      .then(() => this.drain())
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      });
+  }
+
+  /** Resolves once every queued record is published; rejects with the first part that failed. */
+  async published(): Promise<void> {
+    await this.chain;
+    if (this.failure !== undefined) throw this.failure;
   }
 
   private async drain(): Promise<void> {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || this.failure !== undefined) return;
     const batch = this.pending.splice(0);
     this.parts += 1;
     await this.db.lake.publishPart(this.key, `${this.runStamp}-${this.parts}`, (tmp) =>

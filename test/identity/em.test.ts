@@ -159,4 +159,64 @@ describe('expectationMaximisation() with the household class', () => {
     expect(fit.lambda).toBeCloseTo(0.2, 2);
     expect(fit.m[0]![2]!).toBeCloseTo(0.03, 2);
   });
+
+  it('reads a disagreement level no pair of a block showed as rare among matches, not as neutral', () => {
+    // A block of namesakes born the same day (first name and birth date fixed; the counts of corpus
+    // a at seed 16): every pair agrees on the surname, exactly or with a slip, and on the town where
+    // both have one. None shows "different surnames" or "different towns", which strangers show
+    // 98% and 87% of the time: that is evidence, and the surname must weigh for a match.
+    const patterns: Pattern[] = [
+      { gammas: [1, 1], count: 172 },
+      { gammas: [2, 1], count: 107 },
+      { gammas: [3, 1], count: 20 },
+      { gammas: [5, 1], count: 13 },
+      { gammas: [1, 0], count: 199 },
+      { gammas: [2, 0], count: 142 },
+      { gammas: [3, 0], count: 16 },
+      { gammas: [5, 0], count: 23 },
+    ];
+    const u = [
+      [1, 0.00948, 0.00776, 0.001, 0.00005, 0.00156, 0.98015],
+      [1, 0.1261, 0.00001, 0.87389],
+    ];
+    const fit = expectationMaximisation(
+      patterns,
+      {
+        lambda: 0.5,
+        m: [
+          [1, 0.49, 0.245, 0.12, 0.06, 0.03, 0.05],
+          [1, 0.6, 0.3, 0.1],
+        ],
+        u,
+      },
+      { fixU: true },
+    );
+    expect(Math.log2(fit.m[0]![6]! / u[0]![6]!)).toBeLessThan(-3);
+    expect(Math.log2(fit.m[0]![1]! / u[0]![1]!)).toBeGreaterThan(4);
+  });
+
+  it('keeps a level no pair showed neutral when the pairs were too few to show it anyway', () => {
+    // Swapped day and month: one stranger pair in 100,000 shows it; 300 pairs could not.
+    const patterns: Pattern[] = [
+      { gammas: [1, 1], count: 200 },
+      { gammas: [3, 1], count: 100 },
+    ];
+    const u = [
+      [1, 0.001, 0.00001, 0.99899],
+      [1, 0.1, 0.9],
+    ];
+    const fit = expectationMaximisation(
+      patterns,
+      {
+        lambda: 0.5,
+        m: [
+          [1, 0.5, 0.3, 0.2],
+          [1, 0.6, 0.4],
+        ],
+        u,
+      },
+      { fixU: true },
+    );
+    expect(fit.m[0]![2]!).toBeCloseTo(u[0]![2]!, 8);
+  });
 });

@@ -403,6 +403,41 @@ const cases: IdentityRecord[] = [
     birth_date: '2018-07-22',
     capitan_customer_id: '933',
   },
+  // Twins registered by a parent as two members of one gym, born the same day, one named Jack, the
+  // other Jackson (a name Jack is a nickname of): two children, not one with a nickname.
+  {
+    record_id: 'capitan:customer:937',
+    source: 'capitan',
+    first_name: 'Jack',
+    last_name: 'Larkspur',
+    birth_date: '2019-06-27',
+    capitan_customer_id: '937',
+  },
+  {
+    record_id: 'capitan:customer:938',
+    source: 'capitan',
+    first_name: 'Jackson',
+    last_name: 'Larkspur',
+    phone: '+1 254 772 4669',
+    birth_date: '2019-06-27',
+    capitan_customer_id: '938',
+  },
+  // Two namesakes who each made their name their user name at another provider; one record
+  // misspells the surname, which leaves the user name looking like more than the names.
+  {
+    record_id: 'mailchimp:member:mc_namesake_a',
+    source: 'mailchimp',
+    first_name: 'Cornelius',
+    last_name: 'Montgoery',
+    email: 'cornelius.montgomery@gmail.com',
+  },
+  {
+    record_id: 'square:customer:sq_namesake_b',
+    source: 'square',
+    first_name: 'Cornelius',
+    last_name: 'Montgomery',
+    email: 'cornelius.montgomery@yahoo.com',
+  },
   // A short form clipped from the name (Nora for Leonora) that no nickname list holds, at her own email.
   {
     record_id: 'capitan:customer:934',
@@ -419,6 +454,40 @@ const cases: IdentityRecord[] = [
     first_name: 'Nora',
     last_name: 'Pennywhistle',
     email: 'lpennywhistle@fastmail.com',
+  },
+  // A slip in a nickname (Jcnny for Jenny) or in the formal name (Margret) at the person's own
+  // email: the slipped name still stands for Jennifer or Margaret, not for a second person.
+  {
+    record_id: 'capitan:customer:935',
+    source: 'capitan',
+    first_name: 'Jennifer',
+    last_name: 'Abbotsleigh',
+    email: 'jennifer.abbotsleigh@outlook.com',
+    birth_date: '1954-06-03',
+    capitan_customer_id: '935',
+  },
+  {
+    record_id: 'mailchimp:member:mc_slipped_nick',
+    source: 'mailchimp',
+    first_name: 'Jcnny',
+    last_name: 'Abbotsleigh',
+    email: 'jennifer.abbotsleigh@outlook.com',
+  },
+  {
+    record_id: 'capitan:customer:936',
+    source: 'capitan',
+    first_name: 'Peggy',
+    last_name: 'Fennimore',
+    email: 'margaret.fennimore@yahoo.com',
+    birth_date: '1953-11-09',
+    capitan_customer_id: '936',
+  },
+  {
+    record_id: 'square:customer:sq_slipped_formal',
+    source: 'square',
+    first_name: 'Margret',
+    last_name: 'Fennimore',
+    email: 'margaret.fennimore@yahoo.com',
   },
   // A parish register knows only the month of a birth: the year and month are evidence, not a gap.
   // Name-only records, no contact: the month-only date is all that tells her from a namesake.
@@ -545,8 +614,21 @@ describe('hard cases of identity resolution', () => {
     ).toBe(true);
   });
 
+  it('keeps twins apart who hold a gym account each, one named by a nickname of the other (Jack, Jackson)', () => {
+    expect(distinct('capitan:customer:937', 'capitan:customer:938')).toBe(true);
+  });
+
+  it('takes a user name made of the names, one misspelt on the record, for no more than the names', () => {
+    expect(distinct('mailchimp:member:mc_namesake_a', 'square:customer:sq_namesake_b')).toBe(true);
+  });
+
   it('joins a short form clipped from the first name (Nora, Leonora) that no nickname list holds', () => {
     expect(same('capitan:customer:934', 'mailchimp:member:mc_clipped')).toBe(true);
+  });
+
+  it('joins a slipped nickname or slipped formal name to the other form of the name (Jcnny, Margret)', () => {
+    expect(same('capitan:customer:935', 'mailchimp:member:mc_slipped_nick')).toBe(true);
+    expect(same('capitan:customer:936', 'square:customer:sq_slipped_formal')).toBe(true);
   });
 
   it('reads a birth date written to the month as evidence: joins on it, and tells a namesake apart', () => {

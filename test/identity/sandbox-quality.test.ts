@@ -66,4 +66,8 @@ describe('identity resolution on the sandbox demo gym', () => {
   it('never merges two true people who share a household contact', () => {
     expect(familyMerges.filter((m) => m.shareContact)).toEqual([]);
   });
+
+  it('never merges two true people of one household, contact or not (twins Jack and Jackson)', () => {
+    expect(familyMerges).toEqual([]);
+  });
 });
