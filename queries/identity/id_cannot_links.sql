@@ -1,6 +1,9 @@
 -- Pairs of profiles inside one component that must not be one customer: their signatures conflict,
 -- or the pair itself was scored with a conflict (two people at one email or phone), which no chain
--- of other links may overrule.
+-- of other links may overrule; or, in a component holding a Jr or Sr, a profile with neither a
+-- suffix nor a birth date and any other profile: the suffix says two people of one name are there,
+-- and such a record could be either. Only an email of its own or a national id it shares with the
+-- other profile ties it to that one (a home's phone or address, or a family's email, cannot).
 with
 
 conflicting as (
@@ -24,10 +27,40 @@ from_pairs as (
   where p.has_conflict and l.label = r.label
 ),
 
+members as (
+  select c.label as component, p.profile_id, p.suffix, p.dob_year, p.email_match, p.nid
+  from id_components as c
+  join id_profiles as p on p.profile_id = c.node
+),
+
+namesake_components as (
+  select component from members group by component having count(suffix) > 0 and count(*) > 1
+),
+
+personal_emails as (
+  select distinct email_match as email
+  from members
+  where email_match is not null
+    and email_match not in (select value from id_shared_identifiers where kind = 'email')
+),
+
+from_namesakes as (
+  select least(x.profile_id, y.profile_id) as pid_l, greatest(x.profile_id, y.profile_id) as pid_r, x.component
+  from members as x
+  join members as y on y.component = x.component and y.profile_id <> x.profile_id
+  where x.component in (select component from namesake_components)
+    and x.suffix is null
+    and x.dob_year is null
+    and not coalesce(x.email_match = y.email_match and x.email_match in (select email from personal_emails), false)
+    and not coalesce(x.nid = y.nid, false)
+),
+
 final as (
   select * from from_signatures
   union
   select * from from_pairs
+  union
+  select * from from_namesakes
 )
 
 select * from final

@@ -16,6 +16,7 @@ describe('identity resolution on families at one home', () => {
   const tempDir = useTempDirs();
   let db: Database;
   let quality: ClusterQuality;
+  let familiesMerged: number;
 
   beforeAll(async () => {
     const dir = await tempDir();
@@ -28,11 +29,27 @@ describe('identity resolution on families at one home', () => {
       from read_parquet(${sqlString(path.join(out, 'resolved_records.parquet'))}) as r
       join truth_records as t using (record_id))`;
     quality = await evaluateClusters(db, resolved);
+    await db.run('create table true_families (truth_label varchar, family varchar)');
+    await db.appendRows('true_families', [...corpus.families]);
+    const [row] = await db.query(
+      `with people as (
+         select distinct r.customer_id, r.truth_label, f.family
+         from ${resolved} as r join true_families as f using (truth_label)
+       )
+       select count(*)::bigint as n
+       from people as a
+       join people as b on b.customer_id = a.customer_id and b.family = a.family and b.truth_label > a.truth_label`,
+    );
+    familiesMerged = Number(row?.n);
   }, 120_000);
   afterAll(() => db?.close());
 
   it('joins records into one customer only when they are one person (pairwise precision ≥ 0.99)', () => {
     expect(quality.records).toBeGreaterThan(2_000);
     expect(quality.precision).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('never puts two people of one family into one customer, a Jr and Sr among them', () => {
+    expect(familiesMerged).toBe(0);
   });
 });

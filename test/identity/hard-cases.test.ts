@@ -512,6 +512,45 @@ const cases: IdentityRecord[] = [
     last_name: 'Ravensthorpe',
     birth_date: 'Oct 1902',
   },
+  // A Jr in a home: a record of the name with neither suffix nor birth date may be the father or
+  // the son, so it joins neither, however well its phone and name fit.
+  {
+    record_id: 'capitan:customer:950',
+    source: 'capitan',
+    first_name: 'Harriet',
+    last_name: 'Quillfeather Jr',
+    phone: '(254) 555-0142',
+    address: '1528 Oak St',
+    capitan_customer_id: '950',
+  },
+  {
+    record_id: 'capitan:customer:951',
+    source: 'capitan',
+    first_name: 'Harriet',
+    last_name: 'Quillfeather',
+    email: 'quillfeather.family6@outlook.com',
+    birth_date: '1996-06-22',
+    address: '1528 Oak St',
+    capitan_customer_id: '951',
+  },
+  {
+    record_id: 'capitan:customer:952',
+    source: 'capitan',
+    first_name: 'Harriet',
+    last_name: 'Quillfeather',
+    phone: '254-555-0142',
+    birth_date: '1996-06-22',
+    address: '1528 Oak St',
+    capitan_customer_id: '952',
+  },
+  {
+    record_id: 'square:customer:sq_undated_namesake',
+    source: 'square',
+    first_name: 'Hattie',
+    last_name: 'Quillfeather',
+    email: 'quillfeather.family6@outlok.com',
+    phone: '254.555.0142',
+  },
 ];
 
 describe('hard cases of identity resolution', () => {
@@ -569,6 +608,11 @@ describe('hard cases of identity resolution', () => {
     expect(distinct('capitan:customer:908', 'capitan:customer:909')).toBe(true);
     expect(same('capitan:customer:908', 'stripe:charge:ch_senior')).toBe(true);
     expect(households.get('capitan:customer:908')).toBe(households.get('capitan:customer:909'));
+  });
+
+  it('keeps a record of a Jr\'s name with neither suffix nor birth date out of his customer', () => {
+    expect(same('capitan:customer:950', 'capitan:customer:951', 'capitan:customer:952')).toBe(true);
+    expect(distinct('capitan:customer:950', 'square:customer:sq_undated_namesake')).toBe(true);
   });
 
   it('follows a maiden name change through the email and phone that stayed', () => {
