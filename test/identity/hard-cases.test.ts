@@ -610,7 +610,7 @@ describe('hard cases of identity resolution', () => {
     expect(households.get('capitan:customer:908')).toBe(households.get('capitan:customer:909'));
   });
 
-  it('keeps a record of a Jr\'s name with neither suffix nor birth date out of his customer', () => {
+  it("keeps a record of a Jr's name with neither suffix nor birth date out of his customer", () => {
     expect(same('capitan:customer:950', 'capitan:customer:951', 'capitan:customer:952')).toBe(true);
     expect(distinct('capitan:customer:950', 'square:customer:sq_undated_namesake')).toBe(true);
   });
