@@ -18,7 +18,12 @@ import { parseArgs } from 'node:util';
 import { formatTable } from '../src/commands/format.ts';
 import { type HardCorpus, hardCorpora } from '../src/evaluate/hard-corpora.ts';
 import { sandboxIdentityRecords } from '../src/evaluate/sandbox-records.ts';
-import { evaluateClusters, householdMerges } from '../src/identity/evaluate.ts';
+import {
+  evaluateClusters,
+  householdMerges,
+  personalTiesCeiling,
+  type TiesCeiling,
+} from '../src/identity/evaluate.ts';
 import { createInputTable, createRecordsTable } from '../src/identity/input.ts';
 import { resolveIdentities } from '../src/identity/resolve.ts';
 import { folderStore } from '../src/identity/store.ts';
@@ -40,6 +45,8 @@ interface CaseResult {
   blockingRecall: number | null;
   mustNotMergeViolations: number | null;
   seconds: number;
+  /** For a corpus of families: the recall and F1 reachable with no two people of a home merged. */
+  tiesCeiling?: TiesCeiling;
 }
 
 interface BenchCase {
@@ -49,6 +56,8 @@ interface BenchCase {
   load: (db: Database) => Promise<void>;
   /** Violations after the run, read from the output folder. */
   violations?: (db: Database, out: string) => Promise<number>;
+  /** Whether to measure the personal-ties ceiling (a corpus whose homes hold several people). */
+  families?: boolean;
 }
 
 exitWithHelpIfAsked(import.meta.filename);
@@ -110,6 +119,7 @@ function sandboxCase(): BenchCase {
 function corpusCase(corpus: HardCorpus): BenchCase {
   return {
     name: corpus.name,
+    families: new Set(corpus.families.values()).size < corpus.families.size,
     asOf: new Date('2026-11-20T12:00:00Z'),
     load: async (db) => {
       await createRecordsTable(db, 'bench_records', corpus.records, corpus.truth);
@@ -146,6 +156,7 @@ async function runCase(benchCase: BenchCase): Promise<CaseResult> {
     const summary = await resolveIdentities(db, folderStore(db, out), {
       asOf: benchCase.asOf,
       now: benchCase.asOf,
+      keepWorkTables: benchCase.families,
     });
     const seconds = (performance.now() - started) / 1000;
     const quality = await evaluateClusters(db, resolvedSql(out));
@@ -159,6 +170,7 @@ async function runCase(benchCase: BenchCase): Promise<CaseResult> {
       blockingRecall: summary.blockingRecall,
       mustNotMergeViolations: benchCase.violations ? await benchCase.violations(db, out) : null,
       seconds,
+      ...(benchCase.families ? { tiesCeiling: await personalTiesCeiling(db) } : {}),
     };
   } finally {
     db.close();
@@ -219,6 +231,14 @@ console.log(
     })),
   ),
 );
+for (const r of results) {
+  if (!r.tiesCeiling) continue;
+  const c = r.tiesCeiling;
+  console.log(
+    `${r.name}: ${c.tiedPairs} of ${c.truePairs} true pairs are tied by a birth date, an email of one person's, a national id or a Jr/Sr suffix;` +
+      ` with no two people of a home merged, recall ≤ ${round(c.recall)} and F1 ≤ ${round(c.f1)}`,
+  );
+}
 await mkdir(path.dirname(resultsFile), { recursive: true });
 await writeFile(
   resultsFile,

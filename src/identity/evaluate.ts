@@ -90,3 +90,25 @@ export async function householdMerges(
     shareContact: r.share_contact === true,
   }));
 }
+
+export interface TiesCeiling {
+  truePairs: number;
+  tiedPairs: number;
+  /** The recall reachable without merging two people of one home (at precision 1). */
+  recall: number;
+  /** The F1 at that recall and precision 1. */
+  f1: number;
+}
+
+/**
+ * For a corpus of families, resolved with its work tables kept: the true pairs tied by something
+ * of one person's alone (queries/identity/evaluate_personal_ties.sql), an upper bound on the
+ * recall of any resolver that merges no two people of one home.
+ */
+export async function personalTiesCeiling(db: Database): Promise<TiesCeiling> {
+  const [row] = await new SqlSteps(db).rows('evaluate_personal_ties');
+  const truePairs = Number(row?.true_pairs ?? 0);
+  const tiedPairs = Number(row?.tied_pairs ?? 0);
+  const recall = truePairs === 0 ? 1 : tiedPairs / truePairs;
+  return { truePairs, tiedPairs, recall, f1: f1(1, recall) };
+}
