@@ -42,6 +42,9 @@ export interface TransferCounts {
 /** Writes a Parquet file at the path it is given; the lake moves it into place afterwards. */
 export type ParquetWriter = (tmpPath: string) => Promise<void>;
 
+/** One part of a table written by `writeParts`: a part it has now, kept as is, or a new one. */
+export type PartSpec = { keep: string } | { write: ParquetWriter };
+
 const etagManifest = '.etags.json';
 const lakeLayers = ['raw', 'staging', 'core', 'metrics', 'state'];
 const snapshotsDir = 'snapshots';
@@ -103,6 +106,34 @@ export class Lake {
     await this.record(`${key} written`, (manifest) => {
       manifest.tables[key] = { layout: 'file', file };
     });
+  }
+
+  /**
+   * Replaces a table by an ordered list of parts, published in one manifest change: each entry keeps
+   * a part the table has now (`keep`, its path relative to the root) or writes a new one (`write`).
+   * Parts not listed leave the table (their files go at the next commit's clean-up); kept parts are not
+   * touched, so on S3 only the new parts go up. A failed write publishes nothing. Returns the parts'
+   * relative paths, in order.
+   */
+  async writeParts(key: string, parts: PartSpec[]): Promise<string[]> {
+    assertTableKey(key);
+    if (isRawKey(key)) throw new Error(`${key} is a raw stream: raw is append-only, use appendPart`);
+    const current = (this.transaction?.manifest ?? (await this.load())).tables[key];
+    const held = new Set(current?.layout === 'parts' ? current.parts : current ? [current.file] : []);
+    const stamp = versionStamp();
+    const relatives: string[] = [];
+    for (const [i, part] of parts.entries()) {
+      if ('keep' in part) {
+        if (!held.has(part.keep)) throw new Error(`${part.keep} is not a part of ${key}`);
+        relatives.push(part.keep);
+      } else {
+        relatives.push(await this.putPart(key, `${stamp}-${String(i).padStart(4, '0')}`, part.write));
+      }
+    }
+    await this.record(`${key} written`, (manifest) => {
+      manifest.tables[key] = { layout: 'parts', parts: relatives };
+    });
+    return relatives;
   }
 
   /** Writes one immutable part's file (not yet named by the manifest); returns its relative path. */

@@ -1,21 +1,23 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Database, SqlParams } from '../sql/database.ts';
+import type { Database, PartKeep, PartSelect, SqlParams } from '../sql/database.ts';
 import { sqlIdentifier, sqlString } from '../sql/database.ts';
 import { newestVersions } from '../sql/raw-versions.ts';
 import type { SqlModel } from './model.ts';
 import { RAW_PLACEHOLDER, rawKeyOf, sourceLayerOf } from './sources.ts';
 
 /** Bumped when the way staged rows are merged changes, so every incremental table is rebuilt once. */
-const MERGE_FORMAT = 1;
+const MERGE_FORMAT = 2;
 /** The key of the Parquet key-value metadata holding what a staging table was built from. */
 const LEDGER_KEY = 'basin_staged';
+/** Compaction keeps a staging table to at most this many parts. */
+export const MAX_STAGING_PARTS = 12;
 
 /**
- * What an incremental table holds, written into its own Parquet file so the two are published
- * together: the model's hash (its SQL and parameter values), the raw parts staged into it, and the
- * newest (fetched_at, run_id) among them.
+ * What an incremental table holds, written into the metadata of its newest (last) part so the two are
+ * published together: the model's hash (its SQL and parameter values), the raw parts staged into it,
+ * and the newest (fetched_at, run_id) among them.
  */
 const ledgerSchema = z.object({
   hash: z.string(),
@@ -29,6 +31,18 @@ export interface IncrementalBuild {
   mode: 'full' | 'incremental' | 'unchanged';
   /** Raw parts parsed by this build. */
   parts: number;
+  /** Parts of the table rewritten (or dropped) because they held a record a new version supersedes. */
+  rewritten: number;
+  /** Parts of the table folded into the new part (compaction). */
+  folded: number;
+}
+
+/** One published part of a staging table, with its rows and the rows a merge supersedes in it. */
+interface PartStat {
+  relative: string;
+  file: string;
+  rows: number;
+  superseded: number;
 }
 
 /**
@@ -40,6 +54,13 @@ export interface IncrementalBuild {
  * - `versions: all`: every version's rows are appended (histories read by later models).
  * A new part older than what the table holds (a clock set back), a changed model or a part gone from
  * raw makes a full build, so the table always equals a full build over the same raw parts.
+ *
+ * A table is stored as parts (oldest first), and a merge writes one new part, last, holding the
+ * staged rows and the ledger. Of the other parts, only those holding a superseded record are
+ * rewritten without its rows (dropped when none are left); the rest stay byte for byte as they were.
+ * Size-tiered compaction keeps the parts few: the newest parts are folded into the new one while a
+ * part holds no more rows than the new part has gathered so far, or while more than
+ * `MAX_STAGING_PARTS` parts would remain.
  */
 export async function buildIncremental(
   db: Database,
@@ -49,18 +70,17 @@ export async function buildIncremental(
 ): Promise<IncrementalBuild> {
   const raw = model.reads.find((r) => sourceLayerOf(r) === 'raw')!;
   const stream = await db.lake.table(rawKeyOf(raw));
-  const parts = (stream?.readPaths ?? []).map((p) =>
-    path.relative(db.lake.root, p).split(path.sep).join('/'),
-  );
+  const parts = (stream?.readPaths ?? []).map((p) => relativeTo(db, p));
   const hash = modelHash(model, params);
-  const previous = await readLedger(db, key);
+  const table = await db.lake.table(key);
+  const previous = table ? await readLedger(db, table.readPaths.at(-1)!) : undefined;
 
   let staged = parts;
   let mode: IncrementalBuild['mode'] = 'full';
-  if (previous && previous.hash === hash && previous.parts.every((p) => parts.includes(p))) {
+  if (table && previous && previous.hash === hash && previous.parts.every((p) => parts.includes(p))) {
     const known = new Set(previous.parts);
     const fresh = parts.filter((p) => !known.has(p));
-    if (fresh.length === 0) return { mode: 'unchanged', parts: 0 };
+    if (fresh.length === 0) return { mode: 'unchanged', parts: 0, rewritten: 0, folded: 0 };
     if (await allNewer(db, fresh, previous.newest)) {
       staged = fresh;
       mode = 'incremental';
@@ -73,22 +93,102 @@ export async function buildIncremental(
       ? `select * from read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`
       : RAW_PLACEHOLDER;
   const input = model.versions === 'all' ? allVersions : newestVersions(allVersions);
-  const kept =
-    mode === 'full'
-      ? ''
-      : model.versions === 'all'
-        ? `union all by name select * from ${sqlIdentifier(model.name)}`
-        : `union all by name
-           select * exclude (_staged_record_id) from (
-             select *, (${model.recordId})::varchar as _staged_record_id from ${sqlIdentifier(model.name)}
-           ) anti join (select record_id as _staged_record_id from ${sqlIdentifier(raw)}) using (_staged_record_id)`;
-  const select = `with ${sqlIdentifier(raw)} as (${input})
-    select * from (${model.sql})
-    ${kept}`;
+  const select = `with ${sqlIdentifier(raw)} as (${input}) select * from (${model.sql})`;
   const newest = await newestOf(db, files, mode === 'incremental' ? previous!.newest : null);
-  const ledger: Ledger = { hash, parts, newest };
-  await db.writeSelect(key, select, params, { [LEDGER_KEY]: JSON.stringify(ledger) });
-  return { mode, parts: staged.length };
+  const metadata = { [LEDGER_KEY]: JSON.stringify({ hash, parts, newest } satisfies Ledger) };
+  if (mode === 'full' || !table) {
+    await db.writeParts(key, [{ sql: select, params, metadata }]);
+    return { mode: 'full', parts: staged.length, rewritten: 0, folded: 0 };
+  }
+
+  const staging = sqlIdentifier(`_staging_new__${model.name}`);
+  const ids = sqlIdentifier(`_staging_ids__${model.name}`);
+  try {
+    await db.run(`create or replace temp table ${staging} as ${select}`, params);
+    const [count] = await db.query(`select count(*)::bigint as n from ${staging}`);
+    if (model.versions === 'newest')
+      await db.run(
+        `create or replace temp table ${ids} as
+         select distinct record_id::varchar as _staged_record_id from (${allVersions})`,
+      );
+    const stats = await partStats(db, model, table.readPaths, ids);
+
+    // Size-tiered compaction: fold the newest parts into the new one.
+    let gathered = Number(count?.n ?? 0);
+    let kept = stats.length;
+    while (kept > 0) {
+      const last = stats[kept - 1]!;
+      const left = last.rows - last.superseded;
+      if (left > gathered && kept + 1 <= MAX_STAGING_PARTS) break;
+      gathered += left;
+      kept--;
+    }
+    const withoutSuperseded = (reader: string) =>
+      model.versions === 'all'
+        ? `select * from ${reader}`
+        : `select * exclude (_staged_record_id) from (
+             select *, (${model.recordId})::varchar as _staged_record_id from ${reader}
+           ) anti join ${ids} using (_staged_record_id)`;
+
+    const specs: (PartKeep | PartSelect)[] = [];
+    let rewritten = 0;
+    for (const part of stats.slice(0, kept)) {
+      if (part.superseded === 0) {
+        specs.push({ keep: part.relative });
+        continue;
+      }
+      rewritten++;
+      if (part.superseded < part.rows)
+        specs.push({ sql: withoutSuperseded(`read_parquet(${sqlString(part.file)})`) });
+    }
+    const folded = stats.slice(kept);
+    const foldedRows =
+      folded.length > 0
+        ? `union all by name ${withoutSuperseded(
+            `read_parquet([${folded.map((p) => sqlString(p.file)).join(', ')}], union_by_name = true)`,
+          )}`
+        : '';
+    specs.push({ sql: `select * from ${staging} ${foldedRows}`, metadata });
+    await db.writeParts(key, specs);
+    return { mode, parts: staged.length, rewritten, folded: folded.length };
+  } finally {
+    await db.run(`drop table if exists ${staging}`);
+    await db.run(`drop table if exists ${ids}`);
+  }
+}
+
+/**
+ * Each part's rows (from its footer) and, for `versions: newest`, how many of them belong to a record
+ * among `ids` (the records the merge's new versions supersede).
+ */
+async function partStats(db: Database, model: SqlModel, files: string[], ids: string): Promise<PartStat[]> {
+  const list = `[${files.map(sqlString).join(', ')}]`;
+  const rows = new Map(
+    (await db.query(`select file_name, num_rows::bigint as n from parquet_file_metadata(${list})`)).map(
+      (r) => [String(r.file_name), Number(r.n)],
+    ),
+  );
+  const superseded = new Map<string, number>();
+  if (model.versions === 'newest') {
+    const hits = await db.query(
+      `select filename, count(*)::bigint as n
+       from (select filename, (${model.recordId})::varchar as _staged_record_id
+             from read_parquet(${list}, union_by_name = true, filename = true))
+       semi join ${ids} using (_staged_record_id)
+       group by filename`,
+    );
+    for (const hit of hits) superseded.set(String(hit.filename), Number(hit.n));
+  }
+  return files.map((file) => ({
+    relative: relativeTo(db, file),
+    file,
+    rows: rows.get(file) ?? 0,
+    superseded: superseded.get(file) ?? 0,
+  }));
+}
+
+function relativeTo(db: Database, file: string): string {
+  return path.relative(db.lake.root, file).split(path.sep).join('/');
 }
 
 /** The model's SQL and the values of the parameters it uses: a change in either restages everything. */
@@ -98,10 +198,10 @@ function modelHash(model: SqlModel, params: SqlParams): string {
     .digest('hex');
 }
 
-async function readLedger(db: Database, key: string): Promise<Ledger | undefined> {
-  if (!(await db.lake.table(key))) return undefined;
+/** The ledger in a table's newest part (a table from before parts: its one file). */
+async function readLedger(db: Database, file: string): Promise<Ledger | undefined> {
   const [row] = await db.query(
-    `select decode(value) as ledger from parquet_kv_metadata(${sqlString(db.lake.filePath(key))})
+    `select decode(value) as ledger from parquet_kv_metadata(${sqlString(file)})
      where decode(key) = $key`,
     { key: LEDGER_KEY },
   );

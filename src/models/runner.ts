@@ -18,6 +18,9 @@ export interface BuiltModel {
   mode: string;
   /** `incremental` models: the raw parts parsed by this build. */
   rawParts?: number;
+  /** `incremental` models: the table's parts rewritten to drop superseded records, and folded (compaction). */
+  partsRewritten?: number;
+  partsFolded?: number;
   outcome?: ModelOutcome;
 }
 
@@ -125,13 +128,18 @@ export class ModelRunner {
     model: SqlModel,
     key: string,
     params: SqlParams,
-  ): Promise<{ mode: string; rawParts?: number }> {
+  ): Promise<{ mode: string; rawParts?: number; partsRewritten?: number; partsFolded?: number }> {
     if (model.materialized !== 'incremental') {
       await this.db.writeSelect(key, model.sql, params);
       return { mode: 'table' };
     }
     const built = await buildIncremental(this.db, model, key, params);
-    return { mode: built.mode, rawParts: built.parts };
+    return {
+      mode: built.mode,
+      rawParts: built.parts,
+      partsRewritten: built.rewritten,
+      partsFolded: built.folded,
+    };
   }
 
   /** The run's variables a relation model uses; a relation takes no parameter the run does not give. */

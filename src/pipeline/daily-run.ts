@@ -6,6 +6,7 @@ import { ExitCode } from '../errors.ts';
 import { runFetch, type StreamResult } from '../fetch/run-fetch.ts';
 import { Lake, type TransferCounts } from '../lake/lake.ts';
 import type { ModelOutcome } from '../models/model.ts';
+import type { BuiltModel } from '../models/runner.ts';
 import { describeOfferMetrics, runOfferMetrics } from '../offers/run-offers.ts';
 import {
   errorFailures,
@@ -347,10 +348,12 @@ async function syncAfterPublish(
 function describeStaging(r: StageResult): string {
   const incremental = r.models.filter((m) => m.rawParts !== undefined);
   const count = (mode: string) => incremental.filter((m) => m.mode === mode).length;
-  const parts = incremental.reduce((n, m) => n + (m.rawParts ?? 0), 0);
+  const sum = (of: (m: BuiltModel) => number | undefined) =>
+    incremental.reduce((n, m) => n + (of(m) ?? 0), 0);
   return (
     `${r.models.length} tables; incremental: ${count('incremental')} merged, ${count('full')} built whole, ` +
-    `${count('unchanged')} unchanged (${parts} raw parts parsed)`
+    `${count('unchanged')} unchanged (${sum((m) => m.rawParts)} raw parts parsed; ` +
+    `${sum((m) => m.partsRewritten)} staging parts rewritten, ${sum((m) => m.partsFolded)} folded)`
   );
 }
 

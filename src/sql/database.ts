@@ -36,6 +36,26 @@ export function parquetReader(table: Pick<TableInfo, 'layout' | 'readPaths'>): s
   return table.layout === 'parts' ? `read_parquet(${files}, union_by_name = true)` : `read_parquet(${files})`;
 }
 
+/** COPY's options for a lake file, with key-value metadata when given. */
+function copyOptions(metadata: Record<string, string>): string {
+  const kv = Object.entries(metadata).map(([k, v]) => `${sqlIdentifier(k)}: ${sqlString(v)}`);
+  return kv.length > 0
+    ? PARQUET_WRITE_OPTIONS.replace(/\)$/, `, kv_metadata {${kv.join(', ')}})`)
+    : PARQUET_WRITE_OPTIONS;
+}
+
+/** A part `Database.writeParts` keeps as it is: its path relative to the lake's root. */
+export interface PartKeep {
+  keep: string;
+}
+
+/** A part `Database.writeParts` writes: a select, its parameters and its key-value metadata. */
+export interface PartSelect {
+  sql: string;
+  params?: SqlParams;
+  metadata?: Record<string, string>;
+}
+
 export function sqlIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
@@ -218,7 +238,7 @@ export class Database {
 
   /**
    * Writes the result of a select to the lake table `key`, atomically, then exposes it as a view.
-   * `metadata` goes into the Parquet file's key-value metadata (what an incremental model staged).
+   * `metadata` goes into the Parquet file's key-value metadata.
    */
   async writeSelect(
     key: string,
@@ -226,18 +246,38 @@ export class Database {
     params: SqlParams = {},
     metadata: Record<string, string> = {},
   ): Promise<void> {
-    const kv = Object.entries(metadata).map(([k, v]) => `${sqlIdentifier(k)}: ${sqlString(v)}`);
-    const options =
-      kv.length > 0
-        ? PARQUET_WRITE_OPTIONS.replace(/\)$/, `, kv_metadata {${kv.join(', ')}})`)
-        : PARQUET_WRITE_OPTIONS;
     await this.lake.writeTable(key, (tmp) =>
-      this.runUnordered(`copy (${selectSql}) to ${sqlString(tmp)} ${options}`, params),
+      this.runUnordered(`copy (${selectSql}) to ${sqlString(tmp)} ${copyOptions(metadata)}`, params),
     );
     await this.createTableView(
       viewName(key),
       parquetReader({ layout: 'file', readPaths: [this.lake.filePath(key)] }),
     );
+  }
+
+  /**
+   * Writes the lake table `key` as an ordered list of parts, published together (`Lake.writeParts`):
+   * each kept as it is (`keep`, its path relative to the lake's root) or written from a select, with
+   * its own key-value metadata (what an incremental model staged). The view reads every part, by name.
+   */
+  async writeParts(key: string, parts: (PartKeep | PartSelect)[]): Promise<string[]> {
+    const written = await this.lake.writeParts(
+      key,
+      parts.map((part) =>
+        'keep' in part
+          ? part
+          : {
+              write: (tmp: string) =>
+                this.runUnordered(
+                  `copy (${part.sql}) to ${sqlString(tmp)} ${copyOptions(part.metadata ?? {})}`,
+                  part.params ?? {},
+                ),
+            },
+      ),
+    );
+    const table = await this.lake.table(key);
+    if (table) await this.createTableView(viewName(key), parquetReader(table));
+    return written;
   }
 
   /** The names of the views the database holds now. */

@@ -111,6 +111,30 @@ describe('Lake on S3 (s3rver on 127.0.0.1)', () => {
     reader.close();
   });
 
+  it('uploads only the new parts of a table written as parts', async () => {
+    const writer = await openLake('parts');
+    const [old] = await writer.db.writeParts('staging/stg_x', [{ sql: 'select 1 as v' }]);
+    expect(writer.lake.transfers).toEqual({ downloaded: 0, uploaded: 2, unchanged: 0 });
+    const etag = async (key: string) =>
+      (await writer.lake.remote!.list()).find((o) => o.key === key)?.etag ?? 'missing';
+    const before = await etag(old!);
+
+    await writer.lake.begin('run-2');
+    await writer.db.writeParts('staging/stg_x', [{ keep: old! }, { sql: 'select 2 as v' }]);
+    await writer.lake.commit();
+    // The new part and the manifest; the kept part is neither uploaded nor changed.
+    expect(writer.lake.transfers).toEqual({ downloaded: 0, uploaded: 4, unchanged: 0 });
+    expect(await etag(old!)).toBe(before);
+
+    const reader = await openLake('parts');
+    await reader.lake.sync();
+    expect(reader.lake.transfers).toEqual({ downloaded: 3, uploaded: 0, unchanged: 0 });
+    await reader.db.refreshViews();
+    expect(await reader.db.query('select v from stg_x order by v')).toEqual([{ v: 1 }, { v: 2 }]);
+    writer.close();
+    reader.close();
+  });
+
   it('keeps the previous version readable when an upload fails half-way', async () => {
     const proxy = await startCuttingProxy(s3.endpoint);
     const writer = await openLake('failed-upload', proxy.endpoint);

@@ -77,6 +77,38 @@ describe('Lake transactions: a set of tables published in one step', () => {
     next.close();
   });
 
+  it('publishes a table of parts in one step: kept parts untouched, the rest gone at the next commit', async () => {
+    const dir = await tempDir();
+    const writer = await open(dir);
+    const [first, second] = await writer.db.writeParts('staging/stg_x', [
+      { sql: 'select 1 as v' },
+      { sql: 'select 2 as v' },
+    ]);
+    expect(await values(dir, 'stg_x')).toEqual([1, 2]);
+
+    // A killed run: its parts are written, its manifest is not published.
+    await writer.lake.begin('killed');
+    await writer.db.writeParts('staging/stg_x', [{ keep: first! }, { sql: 'select 99 as v' }]);
+    expect(await writer.db.query('select v from stg_x order by v')).toEqual([{ v: 1 }, { v: 99 }]);
+    writer.close();
+    expect(await values(dir, 'stg_x')).toEqual([1, 2]);
+
+    const next = await open(dir);
+    await expect(
+      next.db.writeParts('staging/stg_x', [{ keep: 'staging/stg_x/nope.parquet' }]),
+    ).rejects.toThrow(/not a part of staging\/stg_x/);
+    await next.lake.begin('next');
+    const parts = await next.db.writeParts('staging/stg_x', [{ keep: second! }, { sql: 'select 3 as v' }]);
+    await next.lake.commit();
+    expect(parts[0]).toBe(second);
+    expect(await values(dir, 'stg_x')).toEqual([2, 3]);
+    // Kept: the current parts and the previous set's (a reader may still have it open). Gone: the dead run's.
+    const files = (await readdir(path.join(dir, 'staging/stg_x'))).sort();
+    expect(files).toHaveLength(3);
+    expect(files.map((f) => `staging/stg_x/${f}`)).toEqual([first!, ...parts].sort());
+    next.close();
+  });
+
   it('reads a lake written before manifests from its folders', async () => {
     const dir = await tempDir();
     const scratch = await open(await tempDir());

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { runFetch } from '../../src/fetch/run-fetch.ts';
 import { Lake } from '../../src/lake/lake.ts';
 import { parseModel } from '../../src/models/discover.ts';
 import { ModelGraph } from '../../src/models/graph.ts';
+import type { SqlModel } from '../../src/models/model.ts';
 import { ModelRunner } from '../../src/models/runner.ts';
 import { sourceLayerOf } from '../../src/models/sources.ts';
 import { compareLakes } from '../../src/pipeline/equivalence.ts';
@@ -49,6 +51,49 @@ async function fullRebuild(from: Lake, dir: string): Promise<Database> {
   return db;
 }
 
+/** A lake whose raw stream `raw/test/things` gets parts by `fetch`, staged by `build` with `model`. */
+async function thingsLake(dir: string, model: SqlModel) {
+  const db = await Database.open(new Lake({ kind: 'local', dir }), { timeZone });
+  const runner = new ModelRunner(db, new ModelGraph([model]), {
+    vars: {},
+    asOf: new Date(),
+    now: new Date(),
+  });
+  let part = 0;
+  const fetch = async (fetchedAt: string, runId: string, records: Record<string, string[]>) => {
+    const rows = Object.entries(records).map(([id, tags]) => [id, JSON.stringify({ tags })]);
+    await db.run('create or replace temp table incoming (record_id varchar, payload varchar)');
+    await db.appendRows('incoming', rows);
+    await db.lake.appendPart('raw/test/things', `part-${String(++part).padStart(3, '0')}`, (tmp) =>
+      db.run(
+        `copy (select record_id, payload::json as payload, md5(payload) as payload_hash,
+                        $fetched_at::timestamptz as fetched_at, $run_id as run_id from incoming)
+           to ${sqlString(tmp)} ${PARQUET_WRITE_OPTIONS}`,
+        { fetched_at: fetchedAt, run_id: runId },
+      ),
+    );
+    await db.refreshViews();
+  };
+  const build = async () => (await runner.build([model]))[0]!;
+  const rows = async () =>
+    (await db.query('select thing_id, tag from stg_test__things order by all')).map(
+      (r) => `${r.thing_id}:${r.tag}`,
+    );
+  /** The table's parts, oldest first, each with the SHA-256 of its bytes. */
+  const parts = async () => {
+    const table = await db.lake.table('staging/stg_test__things');
+    return Promise.all(
+      (table?.readPaths ?? []).map(async (file) => ({
+        file,
+        sha: createHash('sha256')
+          .update(await readFile(file))
+          .digest('hex'),
+      })),
+    );
+  };
+  return { db, fetch, build, rows, parts };
+}
+
 describe('an incremental model keeps each record’s newest raw version', () => {
   const tempDir = useTempDirs();
   const things = parseModel(
@@ -62,35 +107,7 @@ describe('an incremental model keeps each record’s newest raw version', () => 
      select record_id as thing_id, unnest(tags) as tag from unpacked`,
   );
 
-  async function lakeWith(model = things) {
-    const db = await Database.open(new Lake({ kind: 'local', dir: await tempDir() }), { timeZone });
-    const runner = new ModelRunner(db, new ModelGraph([model]), {
-      vars: {},
-      asOf: new Date(),
-      now: new Date(),
-    });
-    let part = 0;
-    const fetch = async (fetchedAt: string, runId: string, records: Record<string, string[]>) => {
-      const rows = Object.entries(records).map(([id, tags]) => [id, JSON.stringify({ tags })]);
-      await db.run('create or replace temp table incoming (record_id varchar, payload varchar)');
-      await db.appendRows('incoming', rows);
-      await db.lake.appendPart('raw/test/things', `part-${++part}`, (tmp) =>
-        db.run(
-          `copy (select record_id, payload::json as payload, md5(payload) as payload_hash,
-                        $fetched_at::timestamptz as fetched_at, $run_id as run_id from incoming)
-           to ${sqlString(tmp)} ${PARQUET_WRITE_OPTIONS}`,
-          { fetched_at: fetchedAt, run_id: runId },
-        ),
-      );
-      await db.refreshViews();
-    };
-    const build = async () => (await runner.build([model]))[0]!;
-    const rows = async () =>
-      (await db.query('select thing_id, tag from stg_test__things order by all')).map(
-        (r) => `${r.thing_id}:${r.tag}`,
-      );
-    return { db, fetch, build, rows };
-  }
+  const lakeWith = async (model = things) => thingsLake(await tempDir(), model);
 
   it('lets a late update win and a version staging to no rows remove the old ones, parsing only new parts', async () => {
     const lake = await lakeWith();
@@ -130,6 +147,121 @@ describe('an incremental model keeps each record’s newest raw version', () => 
     });
     expect((await runner.build([changed]))[0]).toMatchObject({ mode: 'full', rawParts: 2 });
   });
+});
+
+describe('an incremental table is stored as parts, and a merge writes one new part', () => {
+  const tempDir = useTempDirs();
+  const sql = `with unpacked as (
+       select record_id, unnest(json_transform(payload, '{"tags": ["VARCHAR"]}'))
+       from raw_test__things
+     )
+     select record_id as thing_id, unnest(tags) as tag from unpacked`;
+  const newest = parseModel(
+    'staging/test/stg_test__things',
+    'queries/staging/test/stg_test__things.sql',
+    `-- record_id: thing_id\n${sql}`,
+  );
+  const all = parseModel(
+    'staging/test/stg_test__things',
+    'queries/staging/test/stg_test__things.sql',
+    `-- record_id: thing_id\n-- versions: all\n${sql}`,
+  );
+  type Day = [fetchedAt: string, runId: string, records: Record<string, string[]>];
+
+  const lakeWith = async (model: SqlModel) => thingsLake(await tempDir(), model);
+
+  /** The rows a full build over the same raw gives (one build over every day's parts). */
+  async function fullRows(model: SqlModel, days: Day[]): Promise<string[]> {
+    const lake = await lakeWith(model);
+    try {
+      for (const day of days) await lake.fetch(...day);
+      expect(await lake.build()).toMatchObject({ mode: 'full' });
+      return await lake.rows();
+    } finally {
+      lake.db.close();
+    }
+  }
+
+  const backfill: Day = [
+    '2026-11-01T06:00:00Z',
+    'run-1',
+    Object.fromEntries('abcdefghij'.split('').map((id) => [id, [`${id}1`, `${id}2`]])),
+  ];
+
+  for (const model of [newest, all]) {
+    it(`versions: ${model.versions}: a day of only new records adds one part and leaves the old one byte for byte`, async () => {
+      const lake = await lakeWith(model);
+      const days: Day[] = [backfill, ['2026-11-02T06:00:00Z', 'run-2', { k: ['k1'], l: ['l1'] }]];
+      await lake.fetch(...days[0]!);
+      expect(await lake.build()).toMatchObject({ mode: 'full', partsRewritten: 0, partsFolded: 0 });
+      const before = await lake.parts();
+      expect(before).toHaveLength(1);
+
+      await lake.fetch(...days[1]!);
+      expect(await lake.build()).toMatchObject({ mode: 'incremental', partsRewritten: 0, partsFolded: 0 });
+      const after = await lake.parts();
+      expect(after).toHaveLength(2);
+      expect(after[0]).toEqual(before[0]);
+      expect(after[1]!.file).not.toBe(before[0]!.file);
+      expect(await lake.rows()).toEqual(await fullRows(model, days));
+      lake.db.close();
+    });
+  }
+
+  it('versions: newest: a superseded record rewrites only the part that held it', async () => {
+    const lake = await lakeWith(newest);
+    const days: Day[] = [
+      backfill,
+      ['2026-11-02T06:00:00Z', 'run-2', { k: ['k1'], l: ['l1'], m: ['m1'] }],
+      // `b` (backfill part) changes; `a` stages to no rows; nothing of the second day's part changes.
+      ['2026-11-03T06:00:00Z', 'run-3', { b: ['b-late'], a: [] }],
+    ];
+    await lake.fetch(...days[0]!);
+    await lake.build();
+    await lake.fetch(...days[1]!);
+    await lake.build();
+    const before = await lake.parts();
+    expect(before).toHaveLength(2);
+
+    await lake.fetch(...days[2]!);
+    expect(await lake.build()).toMatchObject({ mode: 'incremental', partsRewritten: 1, partsFolded: 0 });
+    const after = await lake.parts();
+    expect(after).toHaveLength(3);
+    expect(after[0]!.file).not.toBe(before[0]!.file);
+    expect(after[1]).toEqual(before[1]);
+    expect(await lake.rows()).toEqual(await fullRows(newest, days));
+    expect(await lake.rows()).toContain('b:b-late');
+    expect((await lake.rows()).filter((r) => r.startsWith('a:') || r === 'b:b1')).toEqual([]);
+
+    // A record of the newest part changes: that part is folded into the new one (it is no larger).
+    const more: Day = ['2026-11-04T06:00:00Z', 'run-4', { c: ['c-late'] }];
+    await lake.fetch(...more);
+    expect(await lake.build()).toMatchObject({ mode: 'incremental', partsRewritten: 1, partsFolded: 1 });
+    expect(await lake.rows()).toEqual(await fullRows(newest, [...days, more]));
+    lake.db.close();
+  });
+
+  for (const model of [newest, all]) {
+    it(`versions: ${model.versions}: compaction keeps the parts few over many small days`, async () => {
+      const lake = await lakeWith(model);
+      const days: Day[] = [backfill];
+      await lake.fetch(...backfill);
+      await lake.build();
+      for (let day = 2; day <= 30; day++) {
+        const at = new Date(Date.UTC(2026, 10, day, 6)).toISOString();
+        // A new record a day, and every third day a late change to an older one.
+        const records: Record<string, string[]> = { [`n${day}`]: [`n${day}`] };
+        if (day % 3 === 0) records[`n${day - 2}`] = [`n${day - 2}-late`];
+        const next: Day = [at, `run-${day}`, records];
+        days.push(next);
+        await lake.fetch(...next);
+        expect(await lake.build()).toMatchObject({ mode: 'incremental' });
+        expect((await lake.parts()).length).toBeLessThanOrEqual(6);
+      }
+      expect(await lake.rows()).toEqual(await fullRows(model, days));
+      lake.db.close();
+    });
+  }
 });
 
 describe('incremental staging of the tiny sandbox gym over six days', () => {

@@ -99,6 +99,14 @@ describe('the daily run with its lake on S3 (s3rver on 127.0.0.1)', () => {
     expect(rawChanged.length).toBeGreaterThan(0);
     expect(rawChanged.every((k) => !beforeDay.has(k))).toBe(true);
     expect(dayUploaded).toBeLessThan(afterDay.size / 2);
+    // Staging tables are parts: a day uploads each merged table's new part and the parts it rewrote
+    // (those holding a superseded record), all new objects; the other parts stay as they were.
+    const stagingBefore = [...beforeDay.keys()].filter((k) => k.startsWith('staging/'));
+    const stagingChanged = changed.filter((k) => k.startsWith('staging/'));
+    expect(stagingChanged.length).toBeGreaterThan(0);
+    expect(stagingChanged.every((k) => !beforeDay.has(k))).toBe(true);
+    expect(stagingBefore.filter((k) => afterDay.get(k) === beforeDay.get(k)).length).toBeGreaterThan(0);
+    expect(day.stdout).toMatch(/raw parts parsed; \d+ staging parts rewritten, \d+ folded/);
 
     const everything = () => true;
     const written = await fingerprint(writerCache, everything);
