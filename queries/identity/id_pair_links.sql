@@ -1,6 +1,8 @@
 -- The tier of every candidate pair worth keeping, with its evidence.
 --   exact: one email or phone (or a payment for a membership the other owns) and nothing against it:
 --          first names agree (or one is missing and the contact is nobody else's), birth dates agree;
+--          or one Jr/Sr suffix, one surname and first names that agree at a shared email or phone
+--          (a home holds one Jr and one Sr of a name, even when the contact is the family's);
 --   medium: the model's match probability is at least $medium_threshold and no conflict;
 --   household: a shared email or phone, or a payment for a membership, between two people (a
 --          payment for a minor's membership is always the guardian's);
@@ -29,7 +31,8 @@ contacts as (
     (s.rules & $owner_rule_bit) <> 0 as pays_owner,
     (s.rules & $minor_owner_rule_bit) <> 0 as pays_minor,
     s.g_email = $same_email and se.value is not null as email_shared,
-    s.g_phone = $same_phone and sp.value is not null as phone_shared
+    s.g_phone = $same_phone and sp.value is not null as phone_shared,
+    coalesce(l.suffix = r.suffix, false) as same_suffix
   from scores as s
   join id_profiles as l on l.profile_id = s.pid_l
   join id_profiles as r on r.profile_id = s.pid_r
@@ -54,6 +57,9 @@ ruled as (
       when names_agree and same_email and not email_shared then 'same email, nothing against it'
       when names_agree and same_phone and not phone_shared then 'same phone, nothing against it'
       when names_agree and pays_owner then 'pays for the membership this person owns'
+      -- A home has one Jr and one Sr of a name: the same suffix at the home's contact is one of them.
+      when names_agree and same_suffix and g_last_name <= $exact_last_name_max and (same_email or same_phone)
+        then 'same Jr/Sr suffix at one home''s email or phone, nothing against it'
     end as exact_rule,
     case
       when same_email then 'shares an email with another person'

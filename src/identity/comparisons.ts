@@ -353,6 +353,8 @@ export const EXACT_RULE_LEVELS = {
   differentSurnames: levelIndex('last_name', 'different surnames'),
   /** Exact rules accept first names up to this level (same, nickname, a typo); looser is the model's. */
   firstNameAgrees: levelIndex('first_name', 'first names one typo apart'),
+  /** Surnames that agree: the same, or a slip of one (Jaro-Winkler ≥ 0.92, one typo). */
+  lastNameAgrees: levelIndex('last_name', 'surnames one typo apart'),
 };
 
 /** `case when … then 0 when … then 1 … end as g_<name>`, one per comparison. */

@@ -154,6 +154,7 @@ export async function resolveIdentities(
       same_email: EXACT_RULE_LEVELS.sameEmail,
       same_phone: EXACT_RULE_LEVELS.samePhone,
       exact_first_name_max: EXACT_RULE_LEVELS.firstNameAgrees,
+      exact_last_name_max: EXACT_RULE_LEVELS.lastNameAgrees,
       owner_rule_bit: 1 << MEMBERSHIP_OWNER_RULE.id,
       minor_owner_rule_bit: 1 << MINOR_MEMBERSHIP_OWNER_RULE.id,
       medium_threshold: config.mediumThreshold,

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hardCorpora } from '../../src/evaluate/hard-corpora.ts';
 import { type ClusterQuality, evaluateClusters } from '../../src/identity/evaluate.ts';
-import { createRecordsTable } from '../../src/identity/input.ts';
+import { createRecordsTable, type IdentityRecord } from '../../src/identity/input.ts';
+import { parsePhoneKey, phoneKey } from '../../src/identity/phones.ts';
 import { type Database, sqlString } from '../../src/sql/database.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 import { openDb, resolveRecords } from './support.ts';
@@ -17,6 +18,7 @@ describe('identity resolution on families at one home', () => {
   let db: Database;
   let quality: ClusterQuality;
   let familiesMerged: number;
+  let suffixPairs: { pairs: number; joined: number };
 
   beforeAll(async () => {
     const dir = await tempDir();
@@ -41,6 +43,7 @@ describe('identity resolution on families at one home', () => {
        join people as b on b.customer_id = a.customer_id and b.family = a.family and b.truth_label > a.truth_label`,
     );
     familiesMerged = Number(row?.n);
+    suffixPairs = await sameSuffixAtOnePhone(db, corpus.records, resolved);
   }, 120_000);
   afterAll(() => db?.close());
 
@@ -52,4 +55,39 @@ describe('identity resolution on families at one home', () => {
   it('never puts two people of one family into one customer, a Jr and Sr among them', () => {
     expect(familiesMerged).toBe(0);
   });
+
+  it("joins records of one Jr or one Sr at the home's phone, dated or not", () => {
+    expect(suffixPairs.pairs).toBeGreaterThan(40);
+    expect(suffixPairs.joined / suffixPairs.pairs).toBeGreaterThanOrEqual(0.95);
+  });
 });
+
+/**
+ * True pairs of records that carry one Jr/Sr suffix and one valid phone, and how many of them
+ * `resolved` joined.
+ */
+async function sameSuffixAtOnePhone(
+  db: Database,
+  records: IdentityRecord[],
+  resolved: string,
+): Promise<{ pairs: number; joined: number }> {
+  await db.run('create table suffixed (record_id varchar, suffix varchar, phone varchar)');
+  await db.appendRows(
+    'suffixed',
+    records.flatMap((r) => {
+      const suffix = /\s(Sr|Jr)$/.exec(r.last_name ?? '')?.[1];
+      if (!suffix) return [];
+      const key = phoneKey(r.phone);
+      const phone = key ? parsePhoneKey(key).e164 : null;
+      return [[r.record_id, suffix, phone]];
+    }),
+  );
+  const [row] = await db.query(
+    `with s as (select s.*, r.customer_id, r.truth_label from suffixed as s join ${resolved} as r using (record_id))
+     select count(*)::bigint as pairs, count(*) filter (where a.customer_id = b.customer_id)::bigint as joined
+     from s as a
+     join s as b on b.truth_label = a.truth_label and b.record_id > a.record_id and b.suffix = a.suffix
+     where a.phone = b.phone`,
+  );
+  return { pairs: Number(row?.pairs), joined: Number(row?.joined) };
+}

@@ -543,6 +543,30 @@ const cases: IdentityRecord[] = [
     address: '1528 Oak St',
     capitan_customer_id: '952',
   },
+  // A home's phone that a mother shares too: two undated records of its Jr are still one person.
+  {
+    record_id: 'capitan:customer:954',
+    source: 'capitan',
+    first_name: 'Tobias',
+    last_name: 'Brackenridge Jr',
+    phone: '(254) 555-0143',
+    capitan_customer_id: '954',
+  },
+  {
+    record_id: 'stripe:charge:ch_junior_again',
+    source: 'stripe',
+    full_name: 'Tobias Brackenridge Jr',
+    phone: '254 555 0143',
+  },
+  {
+    record_id: 'capitan:customer:955',
+    source: 'capitan',
+    first_name: 'Mei',
+    last_name: 'Brackenridge',
+    phone: '254-555-0143',
+    birth_date: '1958-01-14',
+    capitan_customer_id: '955',
+  },
   {
     record_id: 'square:customer:sq_undated_namesake',
     source: 'square',
@@ -613,6 +637,11 @@ describe('hard cases of identity resolution', () => {
   it("keeps a record of a Jr's name with neither suffix nor birth date out of his customer", () => {
     expect(same('capitan:customer:950', 'capitan:customer:951', 'capitan:customer:952')).toBe(true);
     expect(distinct('capitan:customer:950', 'square:customer:sq_undated_namesake')).toBe(true);
+  });
+
+  it("joins two records of one Jr at the home's shared phone, neither dated: a home has one Jr of a name", () => {
+    expect(same('capitan:customer:954', 'stripe:charge:ch_junior_again')).toBe(true);
+    expect(distinct('capitan:customer:954', 'capitan:customer:955')).toBe(true);
   });
 
   it('follows a maiden name change through the email and phone that stayed', () => {
