@@ -37,13 +37,6 @@ namesake_components as (
   select component from members group by component having count(suffix) > 0 and count(*) > 1
 ),
 
-personal_emails as (
-  select distinct email_match as email
-  from members
-  where email_match is not null
-    and email_match not in (select value from id_shared_identifiers where kind = 'email')
-),
-
 from_namesakes as (
   select least(x.profile_id, y.profile_id) as pid_l, greatest(x.profile_id, y.profile_id) as pid_r, x.component
   from members as x
@@ -51,7 +44,10 @@ from_namesakes as (
   where x.component in (select component from namesake_components)
     and x.suffix is null
     and x.dob_year is null
-    and not coalesce(x.email_match = y.email_match and x.email_match in (select email from personal_emails), false)
+    and not coalesce(
+      x.email_match = y.email_match and x.email_match not in (select value from id_shared_identifiers where kind = 'email'),
+      false
+    )
     and not coalesce(x.nid = y.nid, false)
 ),
 

@@ -128,7 +128,7 @@ export class ModelRunner {
     model: SqlModel,
     key: string,
     params: SqlParams,
-  ): Promise<{ mode: string; rawParts?: number; partsRewritten?: number; partsFolded?: number }> {
+  ): Promise<Pick<BuiltModel, 'mode' | 'rawParts' | 'partsRewritten' | 'partsFolded'>> {
     if (model.materialized !== 'incremental') {
       await this.db.writeSelect(key, model.sql, params);
       return { mode: 'table' };

@@ -8,7 +8,7 @@ import {
   type DuckDBValue,
   JSDuckDBValueConverter,
 } from '@duckdb/node-api';
-import type { Lake, TableInfo } from '../lake/lake.ts';
+import type { Lake, ParquetWriter, TableInfo } from '../lake/lake.ts';
 import { viewName } from '../lake/table-names.ts';
 import { queriesDir } from './query-files.ts';
 import { RAW_VERSION_MACRO } from './raw-versions.ts';
@@ -236,19 +236,9 @@ export class Database {
     return result;
   }
 
-  /**
-   * Writes the result of a select to the lake table `key`, atomically, then exposes it as a view.
-   * `metadata` goes into the Parquet file's key-value metadata.
-   */
-  async writeSelect(
-    key: string,
-    selectSql: string,
-    params: SqlParams = {},
-    metadata: Record<string, string> = {},
-  ): Promise<void> {
-    await this.lake.writeTable(key, (tmp) =>
-      this.runUnordered(`copy (${selectSql}) to ${sqlString(tmp)} ${copyOptions(metadata)}`, params),
-    );
+  /** Writes the result of a select to the lake table `key`, atomically, then exposes it as a view. */
+  async writeSelect(key: string, selectSql: string, params: SqlParams = {}): Promise<void> {
+    await this.lake.writeTable(key, this.parquetWriter(selectSql, params));
     await this.createTableView(
       viewName(key),
       parquetReader({ layout: 'file', readPaths: [this.lake.filePath(key)] }),
@@ -264,20 +254,22 @@ export class Database {
     const written = await this.lake.writeParts(
       key,
       parts.map((part) =>
-        'keep' in part
-          ? part
-          : {
-              write: (tmp: string) =>
-                this.runUnordered(
-                  `copy (${part.sql}) to ${sqlString(tmp)} ${copyOptions(part.metadata ?? {})}`,
-                  part.params ?? {},
-                ),
-            },
+        'keep' in part ? part : { write: this.parquetWriter(part.sql, part.params, part.metadata) },
       ),
     );
     const table = await this.lake.table(key);
     if (table) await this.createTableView(viewName(key), parquetReader(table));
     return written;
+  }
+
+  /** Writes a select's rows to the file it is given, with `metadata` in its key-value metadata. */
+  private parquetWriter(
+    selectSql: string,
+    params: SqlParams = {},
+    metadata: Record<string, string> = {},
+  ): ParquetWriter {
+    return (tmp) =>
+      this.runUnordered(`copy (${selectSql}) to ${sqlString(tmp)} ${copyOptions(metadata)}`, params);
   }
 
   /** The names of the views the database holds now. */
