@@ -9,6 +9,8 @@ import {
   cloneManifest,
   emptyManifest,
   type LakeManifest,
+  MANIFEST_FORMAT,
+  type ManifestEntry,
   manifestFile,
   parseManifest,
   referencedFiles,
@@ -23,6 +25,8 @@ export interface TableInfo {
   /** The files DuckDB reads: one for a `file` table, every published part for a `parts` table. */
   readPaths: string[];
   parts: number;
+  /** A `parts` table's deletes: the file naming rows of `readPaths` that are not in the table. */
+  deletes?: string;
 }
 
 export interface SyncResult {
@@ -110,12 +114,13 @@ export class Lake {
 
   /**
    * Replaces a table by an ordered list of parts, published in one manifest change: each entry keeps
-   * a part the table has now (`keep`, its path relative to the root) or writes a new one (`write`).
-   * Parts not listed leave the table (their files go at the next commit's clean-up); kept parts are not
-   * touched, so on S3 only the new parts go up. A failed write publishes nothing. Returns the parts'
-   * relative paths, in order.
+   * a part the table has now (`keep`, its path relative to the root) or writes a new one (`write`),
+   * and `deletes`, when given, writes the file of the rows to leave out (`TableInfo.deletes`, naming
+   * only kept parts). Parts not listed, and the previous deletes, leave the table (their files go at
+   * the next commit's clean-up); kept parts are not touched, so on S3 only new files go up. A failed
+   * write publishes nothing. Returns the parts' relative paths, in order.
    */
-  async writeParts(key: string, parts: PartSpec[]): Promise<string[]> {
+  async writeParts(key: string, parts: PartSpec[], deletes?: ParquetWriter): Promise<string[]> {
     assertTableKey(key);
     if (isRawKey(key)) throw new Error(`${key} is a raw stream: raw is append-only, use appendPart`);
     const current = (this.transaction?.manifest ?? (await this.load())).tables[key];
@@ -130,8 +135,13 @@ export class Lake {
         relatives.push(await this.putPart(key, `${stamp}-${String(i).padStart(4, '0')}`, part.write));
       }
     }
+    const deletesFile = deletes ? await this.putPart(key, `${stamp}-deletes`, deletes) : undefined;
     await this.record(`${key} written`, (manifest) => {
-      manifest.tables[key] = { layout: 'parts', parts: relatives };
+      manifest.tables[key] = {
+        layout: 'parts',
+        parts: relatives,
+        ...(deletesFile ? { deletes: deletesFile } : {}),
+      };
     });
     return relatives;
   }
@@ -151,9 +161,7 @@ export class Lake {
   async appendPart(key: string, partId: string, write: ParquetWriter): Promise<string> {
     const relative = await this.putPart(key, partId, write);
     await this.record(`${key} appended`, (manifest) => {
-      const entry = manifest.tables[key];
-      const parts = entry?.layout === 'parts' ? entry.parts : [];
-      manifest.tables[key] = { layout: 'parts', parts: [...parts.filter((p) => p !== relative), relative] };
+      manifest.tables[key] = withPart(manifest.tables[key], relative, { keepFile: false });
     });
     return path.join(this.root, relative);
   }
@@ -168,9 +176,7 @@ export class Lake {
     await this.record(
       `${key} appended`,
       (manifest) => {
-        const entry = manifest.tables[key];
-        const parts = entry?.layout === 'parts' ? entry.parts : entry?.layout === 'file' ? [entry.file] : [];
-        manifest.tables[key] = { layout: 'parts', parts: [...parts.filter((p) => p !== relative), relative] };
+        manifest.tables[key] = withPart(manifest.tables[key], relative, { keepFile: true });
       },
       { evenInTransaction: true },
     );
@@ -228,6 +234,9 @@ export class Lake {
         layout: entry.layout,
         readPaths: files.map((f) => path.join(this.root, f)),
         parts: files.length,
+        ...(entry.layout === 'parts' && entry.deletes
+          ? { deletes: path.join(this.root, entry.deletes) }
+          : {}),
       });
     }
     return tables.sort((a, b) => a.key.localeCompare(b.key));
@@ -236,7 +245,8 @@ export class Lake {
   /** The bytes a table's published files hold (`lake list`). */
   async tableBytes(table: TableInfo): Promise<number> {
     let bytes = 0;
-    for (const file of table.readPaths) bytes += (await stat(file)).size;
+    for (const file of [...table.readPaths, ...(table.deletes ? [table.deletes] : [])])
+      bytes += (await stat(file)).size;
     return bytes;
   }
 
@@ -265,7 +275,9 @@ export class Lake {
       const entry = manifest.tables[key];
       if (!entry) continue;
       const copies: [string, string][] =
-        entry.layout === 'file' ? [[entry.file, `${key}.parquet`]] : entry.parts.map((part) => [part, part]);
+        entry.layout === 'file'
+          ? [[entry.file, `${key}.parquet`]]
+          : [...entry.parts, ...(entry.deletes ? [entry.deletes] : [])].map((part) => [part, part]);
       for (const [from, to] of copies) {
         const target = `${snapshotsDir}/${name}/${to}`;
         if (this.remote) await this.remote.copy(from, target);
@@ -410,6 +422,7 @@ export class Lake {
   private async saveManifest(manifest: LakeManifest, publishedBy: string): Promise<void> {
     const next: LakeManifest = {
       ...manifest,
+      format: MANIFEST_FORMAT,
       published_by: publishedBy,
       published_at: new Date().toISOString(),
     };
@@ -554,6 +567,21 @@ export class Lake {
     await writeFile(tmp, `${JSON.stringify(etags, null, 1)}\n`);
     await rename(tmp, file);
   }
+}
+
+/**
+ * A table's manifest entry with one more part, last (moved there if it had it): a `file` table's file
+ * becomes its first part with `keepFile`, else the part starts the table. Deletes stay as they were.
+ */
+function withPart(
+  entry: ManifestEntry | undefined,
+  relative: string,
+  options: { keepFile: boolean },
+): ManifestEntry {
+  if (entry?.layout === 'parts')
+    return { ...entry, parts: [...entry.parts.filter((p) => p !== relative), relative] };
+  const first = entry?.layout === 'file' && options.keepFile ? [entry.file] : [];
+  return { layout: 'parts', parts: [...first, relative] };
 }
 
 /** Sortable and unique: when the version was written, and random bytes. */

@@ -10,12 +10,24 @@ export const manifestFile = '_lake.json';
 
 const entrySchema = z.discriminatedUnion('layout', [
   z.object({ layout: z.literal('file'), file: z.string() }),
-  z.object({ layout: z.literal('parts'), parts: z.array(z.string()) }),
+  z.object({
+    layout: z.literal('parts'),
+    parts: z.array(z.string()),
+    /**
+     * A Parquet file of the parts' rows to leave out, `(part, part_row)`: a part's file name and a
+     * row number in it (from 0). A merge marks the rows a newer version supersedes here instead of
+     * rewriting the parts that hold them; published with the parts, in the same manifest change.
+     */
+    deletes: z.string().optional(),
+  }),
 ]);
 export type ManifestEntry = z.infer<typeof entrySchema>;
 
+/** 2: a table of parts may name deletes; code that reads only format 1 would not leave them out. */
+export const MANIFEST_FORMAT = 2;
+
 const manifestSchema = z.object({
-  format: z.literal(1),
+  format: z.union([z.literal(1), z.literal(MANIFEST_FORMAT)]),
   /** The run (or command) that published this set. */
   published_by: z.string().nullable(),
   published_at: z.string().nullable(),
@@ -24,7 +36,7 @@ const manifestSchema = z.object({
 export type LakeManifest = z.infer<typeof manifestSchema>;
 
 export function emptyManifest(): LakeManifest {
-  return { format: 1, published_by: null, published_at: null, tables: {} };
+  return { format: MANIFEST_FORMAT, published_by: null, published_at: null, tables: {} };
 }
 
 export function parseManifest(text: string, where: string): LakeManifest {
@@ -48,7 +60,7 @@ export function referencedFiles(manifest: LakeManifest): Set<string> {
   const files = new Set<string>();
   for (const entry of Object.values(manifest.tables)) {
     if (entry.layout === 'file') files.add(entry.file);
-    else for (const part of entry.parts) files.add(part);
+    else for (const file of [...entry.parts, ...(entry.deletes ? [entry.deletes] : [])]) files.add(file);
   }
   return files;
 }

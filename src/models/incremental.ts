@@ -1,18 +1,21 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import type { TableInfo } from '../lake/lake.ts';
 import type { Database, PartKeep, PartSelect, SqlParams } from '../sql/database.ts';
-import { sqlIdentifier, sqlString } from '../sql/database.ts';
+import { partName, partsReader, sqlIdentifier, sqlString } from '../sql/database.ts';
 import { newestVersions } from '../sql/raw-versions.ts';
 import type { SqlModel } from './model.ts';
 import { RAW_PLACEHOLDER, rawKeyOf, sourceLayerOf } from './sources.ts';
 
 /** Bumped when the way staged rows are merged changes, so every incremental table is rebuilt once. */
-const MERGE_FORMAT = 2;
+const MERGE_FORMAT = 3;
 /** The key of the Parquet key-value metadata holding what a staging table was built from. */
 const LEDGER_KEY = 'basin_staged';
 /** Compaction keeps a staging table to at most this many parts. */
 export const MAX_STAGING_PARTS = 12;
+/** A part is rewritten without the rows the table leaves out once they are this share of its rows. */
+const REWRITE_DELETED_SHARE = 0.25;
 
 /**
  * What an incremental table holds, written into the metadata of its newest (last) part so the two are
@@ -31,18 +34,20 @@ export interface IncrementalBuild {
   mode: 'full' | 'incremental' | 'unchanged';
   /** Raw parts parsed by this build. */
   parts: number;
-  /** Parts of the table rewritten (or dropped) because they held a record a new version supersedes. */
+  /** Parts of the table rewritten (or dropped) because a quarter or more of their rows are deleted. */
   rewritten: number;
   /** Parts of the table folded into the new part (compaction). */
   folded: number;
+  /** Rows of the table's parts that its deletes name after the build (superseded, not yet folded away). */
+  deleted: number;
 }
 
-/** One published part of a staging table, with its rows and the rows a merge supersedes in it. */
+/** One published part of a staging table, with its rows and those of them the table leaves out. */
 interface PartStat {
   relative: string;
   file: string;
   rows: number;
-  superseded: number;
+  deleted: number;
 }
 
 /**
@@ -56,11 +61,13 @@ interface PartStat {
  * raw makes a full build, so the table always equals a full build over the same raw parts.
  *
  * A table is stored as parts (oldest first), and a merge writes one new part, last, holding the
- * staged rows and the ledger. Of the other parts, only those holding a superseded record are
- * rewritten without its rows (dropped when none are left); the rest stay byte for byte as they were.
- * Size-tiered compaction keeps the parts few: the newest parts are folded into the new one while a
- * part holds no more rows than the new part has gathered so far, or while more than
- * `MAX_STAGING_PARTS` parts would remain.
+ * staged rows and the ledger. The rows of older parts that a new version supersedes are not
+ * rewritten away: the merge marks them in the table's deletes (`(part, part_row)`, published with
+ * the new part), which every reader leaves out, so older parts stay byte for byte as they were.
+ * Size-tiered compaction keeps the parts few and folds deleted rows away: the newest parts are
+ * folded into the new one while a part holds no more live rows than the new part has gathered so
+ * far, or while more than `MAX_STAGING_PARTS` parts would remain, and a part whose deleted rows
+ * reach `REWRITE_DELETED_SHARE` of its rows is rewritten without them (dropped when none are left).
  */
 export async function buildIncremental(
   db: Database,
@@ -80,7 +87,7 @@ export async function buildIncremental(
   if (table && previous && previous.hash === hash && previous.parts.every((p) => parts.includes(p))) {
     const known = new Set(previous.parts);
     const fresh = parts.filter((p) => !known.has(p));
-    if (fresh.length === 0) return { mode: 'unchanged', parts: 0, rewritten: 0, folded: 0 };
+    if (fresh.length === 0) return { mode: 'unchanged', parts: 0, rewritten: 0, folded: 0, deleted: 0 };
     if (await allNewer(db, fresh, previous.newest)) {
       staged = fresh;
       mode = 'incremental';
@@ -98,11 +105,12 @@ export async function buildIncremental(
   const metadata = { [LEDGER_KEY]: JSON.stringify({ hash, parts, newest } satisfies Ledger) };
   if (mode === 'full' || !table) {
     await db.writeParts(key, [{ sql: select, params, metadata }]);
-    return { mode: 'full', parts: staged.length, rewritten: 0, folded: 0 };
+    return { mode: 'full', parts: staged.length, rewritten: 0, folded: 0, deleted: 0 };
   }
 
   const staging = sqlIdentifier(`_staging_new__${model.name}`);
   const ids = sqlIdentifier(`_staging_ids__${model.name}`);
+  const deleted = sqlIdentifier(`_staging_deleted__${model.name}`);
   try {
     await db.run(`create or replace temp table ${staging} as ${select}`, params);
     const [count] = await db.query(`select count(*)::bigint as n from ${staging}`);
@@ -111,79 +119,106 @@ export async function buildIncremental(
         `create or replace temp table ${ids} as
          select distinct record_id::varchar as _staged_record_id from (${allVersions})`,
       );
-    const stats = await partStats(db, model, table.readPaths, ids);
+    await markDeleted(db, model, table, ids, deleted);
+    const stats = await partStats(db, table.readPaths, deleted);
 
     // Size-tiered compaction: fold the newest parts into the new one.
     let gathered = Number(count?.n ?? 0);
     let kept = stats.length;
     while (kept > 0) {
       const last = stats[kept - 1]!;
-      const left = last.rows - last.superseded;
+      const left = last.rows - last.deleted;
       if (left > gathered && kept + 1 <= MAX_STAGING_PARTS) break;
       gathered += left;
       kept--;
     }
-    const withoutSuperseded = (reader: string) =>
-      model.versions === 'all'
-        ? `select * from ${reader}`
-        : `select * exclude (_staged_record_id) from (
-             select *, (${model.recordId})::varchar as _staged_record_id from ${reader}
-           ) anti join ${ids} using (_staged_record_id)`;
 
     const specs: (PartKeep | PartSelect)[] = [];
+    const deletesKept: string[] = [];
     let rewritten = 0;
+    let stillDeleted = 0;
     for (const part of stats.slice(0, kept)) {
-      if (part.superseded === 0) {
+      if (part.deleted === 0) specs.push({ keep: part.relative });
+      else if (part.deleted < part.rows * REWRITE_DELETED_SHARE) {
         specs.push({ keep: part.relative });
-        continue;
+        deletesKept.push(partName(part.file));
+        stillDeleted += part.deleted;
+      } else {
+        rewritten++;
+        if (part.deleted < part.rows)
+          specs.push({ sql: `select * from ${partsReader([part.file], deleted)}` });
       }
-      rewritten++;
-      if (part.superseded < part.rows)
-        specs.push({ sql: withoutSuperseded(`read_parquet(${sqlString(part.file)})`) });
     }
     const folded = stats.slice(kept);
     const foldedRows =
       folded.length > 0
-        ? `union all by name ${withoutSuperseded(
-            `read_parquet([${folded.map((p) => sqlString(p.file)).join(', ')}], union_by_name = true)`,
+        ? `union all by name select * from ${partsReader(
+            folded.map((p) => p.file),
+            deleted,
           )}`
         : '';
     specs.push({ sql: `select * from ${staging} ${foldedRows}`, metadata });
-    await db.writeParts(key, specs);
-    return { mode, parts: staged.length, rewritten, folded: folded.length };
+    const deletes =
+      deletesKept.length > 0
+        ? {
+            sql: `select part, part_row from ${deleted} where part in (${deletesKept.map(sqlString).join(', ')})`,
+          }
+        : undefined;
+    await db.writeParts(key, specs, deletes);
+    return { mode, parts: staged.length, rewritten, folded: folded.length, deleted: stillDeleted };
   } finally {
     await db.run(`drop table if exists ${staging}`);
     await db.run(`drop table if exists ${ids}`);
+    await db.run(`drop table if exists ${deleted}`);
   }
 }
 
 /**
- * Each part's rows (from its footer) and, for `versions: newest`, how many of them belong to a record
- * among `ids` (the records the merge's new versions supersede).
+ * The rows of the table to leave out after this merge, into the temp table `deleted` as `(part,
+ * part_row)`: those its deletes name already and, for `versions: newest`, every row of a record among
+ * `ids` (the records the merge's new versions supersede).
  */
-async function partStats(db: Database, model: SqlModel, files: string[], ids: string): Promise<PartStat[]> {
+async function markDeleted(
+  db: Database,
+  model: SqlModel,
+  table: TableInfo,
+  ids: string,
+  deleted: string,
+): Promise<void> {
+  const selects = [`select ''::varchar as part, 0::bigint as part_row where false`];
+  if (table.deletes) selects.push(`select part, part_row from read_parquet(${sqlString(table.deletes)})`);
+  if (model.versions === 'newest') {
+    const names = table.readPaths.map((file, i) => `(${i}, ${sqlString(partName(file))})`).join(', ');
+    selects.push(
+      `select _files.part, _rows.file_row_number as part_row
+       from (select file_index, file_row_number, (${model.recordId})::varchar as _staged_record_id
+             from ${partsReader(table.readPaths)}) as _rows
+       semi join ${ids} using (_staged_record_id)
+       join (values ${names}) as _files(file_index, part) using (file_index)`,
+    );
+  }
+  await db.run(`create or replace temp table ${deleted} as ${selects.join(' union ')}`);
+}
+
+/** Each part's rows (from its footer) and how many of them `deleted` names. */
+async function partStats(db: Database, files: string[], deleted: string): Promise<PartStat[]> {
   const list = `[${files.map(sqlString).join(', ')}]`;
   const rows = new Map(
     (await db.query(`select file_name, num_rows::bigint as n from parquet_file_metadata(${list})`)).map(
       (r) => [String(r.file_name), Number(r.n)],
     ),
   );
-  const superseded = new Map<string, number>();
-  if (model.versions === 'newest') {
-    const hits = await db.query(
-      `select filename, count(*)::bigint as n
-       from (select filename, (${model.recordId})::varchar as _staged_record_id
-             from read_parquet(${list}, union_by_name = true, filename = true))
-       semi join ${ids} using (_staged_record_id)
-       group by filename`,
-    );
-    for (const hit of hits) superseded.set(String(hit.filename), Number(hit.n));
-  }
+  const counts = new Map(
+    (await db.query(`select part, count(*)::bigint as n from ${deleted} group by part`)).map((r) => [
+      String(r.part),
+      Number(r.n),
+    ]),
+  );
   return files.map((file) => ({
     relative: relativeTo(db, file),
     file,
     rows: rows.get(file) ?? 0,
-    superseded: superseded.get(file) ?? 0,
+    deleted: counts.get(partName(file)) ?? 0,
   }));
 }
 

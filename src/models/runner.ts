@@ -18,9 +18,11 @@ export interface BuiltModel {
   mode: string;
   /** `incremental` models: the raw parts parsed by this build. */
   rawParts?: number;
-  /** `incremental` models: the table's parts rewritten to drop superseded records, and folded (compaction). */
+  /** `incremental` models: the table's parts rewritten to drop deleted rows, and folded (compaction). */
   partsRewritten?: number;
   partsFolded?: number;
+  /** `incremental` models: the rows the table's deletes name (superseded records not yet folded away). */
+  rowsDeleted?: number;
   outcome?: ModelOutcome;
 }
 
@@ -128,7 +130,7 @@ export class ModelRunner {
     model: SqlModel,
     key: string,
     params: SqlParams,
-  ): Promise<Pick<BuiltModel, 'mode' | 'rawParts' | 'partsRewritten' | 'partsFolded'>> {
+  ): Promise<Pick<BuiltModel, 'mode' | 'rawParts' | 'partsRewritten' | 'partsFolded' | 'rowsDeleted'>> {
     if (model.materialized !== 'incremental') {
       await this.db.writeSelect(key, model.sql, params);
       return { mode: 'table' };
@@ -139,6 +141,7 @@ export class ModelRunner {
       rawParts: built.parts,
       partsRewritten: built.rewritten,
       partsFolded: built.folded,
+      rowsDeleted: built.deleted,
     };
   }
 

@@ -353,7 +353,8 @@ function describeStaging(r: StageResult): string {
   return (
     `${r.models.length} tables; incremental: ${count('incremental')} merged, ${count('full')} built whole, ` +
     `${count('unchanged')} unchanged (${sum((m) => m.rawParts)} raw parts parsed; ` +
-    `${sum((m) => m.partsRewritten)} staging parts rewritten, ${sum((m) => m.partsFolded)} folded)`
+    `${sum((m) => m.partsRewritten)} staging parts rewritten, ${sum((m) => m.partsFolded)} folded; ` +
+    `${sum((m) => m.rowsDeleted).toLocaleString('en-US')} rows deleted in older parts)`
   );
 }
 

@@ -30,10 +30,36 @@ export function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-/** The DuckDB expression that reads a table's published files. */
-export function parquetReader(table: Pick<TableInfo, 'layout' | 'readPaths'>): string {
-  const files = `[${table.readPaths.map(sqlString).join(', ')}]`;
-  return table.layout === 'parts' ? `read_parquet(${files}, union_by_name = true)` : `read_parquet(${files})`;
+/**
+ * The DuckDB expression that reads a table's published files: the one reader of every lake table
+ * (its view, and code that reads a table directly). A table of parts with deletes reads its parts
+ * less the rows its deletes name (`partsReader`).
+ */
+export function parquetReader(table: Pick<TableInfo, 'layout' | 'readPaths' | 'deletes'>): string {
+  if (table.layout === 'file') return `read_parquet([${table.readPaths.map(sqlString).join(', ')}])`;
+  return partsReader(
+    table.readPaths,
+    table.deletes ? `read_parquet(${sqlString(table.deletes)})` : undefined,
+  );
+}
+
+/**
+ * Reads parts as one relation, less the rows `deleted` names: a relation of `(part, part_row)`, a
+ * part's file name (as `partName` gives it) and the row's number in that file, from 0 (DuckDB's
+ * `file_row_number`). A part's rows never move, since parts are immutable.
+ */
+export function partsReader(files: string[], deleted?: string): string {
+  const reader = `read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`;
+  if (!deleted) return reader;
+  const indexes = files.map((file, i) => `(${sqlString(partName(file))}, ${i})`).join(', ');
+  return `(select _parts.* from ${reader} as _parts anti join (
+             select _index, part_row from ${deleted} join (values ${indexes}) as _files(part, _index) using (part)
+           ) as _deleted on _parts.file_index = _deleted._index and _parts.file_row_number = _deleted.part_row)`;
+}
+
+/** How deletes name a part: its file name (parts of one table share a folder). */
+export function partName(file: string): string {
+  return path.basename(file);
 }
 
 /** COPY's options for a lake file, with key-value metadata when given. */
@@ -248,14 +274,17 @@ export class Database {
   /**
    * Writes the lake table `key` as an ordered list of parts, published together (`Lake.writeParts`):
    * each kept as it is (`keep`, its path relative to the lake's root) or written from a select, with
-   * its own key-value metadata (what an incremental model staged). The view reads every part, by name.
+   * its own key-value metadata (what an incremental model staged), and the select of the kept parts'
+   * rows to leave out, `(part, part_row)` (see `partsReader`). The view reads every part, by name,
+   * less those rows.
    */
-  async writeParts(key: string, parts: (PartKeep | PartSelect)[]): Promise<string[]> {
+  async writeParts(key: string, parts: (PartKeep | PartSelect)[], deletes?: PartSelect): Promise<string[]> {
     const written = await this.lake.writeParts(
       key,
       parts.map((part) =>
         'keep' in part ? part : { write: this.parquetWriter(part.sql, part.params, part.metadata) },
       ),
+      deletes && this.parquetWriter(deletes.sql, deletes.params),
     );
     const table = await this.lake.table(key);
     if (table) await this.createTableView(viewName(key), parquetReader(table));

@@ -91,7 +91,15 @@ async function thingsLake(dir: string, model: SqlModel) {
       })),
     );
   };
-  return { db, fetch, build, rows, parts };
+  /** The rows the table's deletes leave out, as `<part file name>#<row>`; none without deletes. */
+  const deletes = async () => {
+    const table = await db.lake.table('staging/stg_test__things');
+    if (!table?.deletes) return [];
+    return (
+      await db.query(`select part, part_row from read_parquet(${sqlString(table.deletes)}) order by all`)
+    ).map((r) => `${r.part}#${r.part_row}`);
+  };
+  return { db, fetch, build, rows, parts, deletes };
 }
 
 describe('an incremental model keeps each record’s newest raw version', () => {
@@ -208,7 +216,7 @@ describe('an incremental table is stored as parts, and a merge writes one new pa
     });
   }
 
-  it('versions: newest: a superseded record rewrites only the part that held it', async () => {
+  it('versions: newest: a late update to a record of an old part adds a part and deletes, leaving every old part byte for byte', async () => {
     const lake = await lakeWith(newest);
     const days: Day[] = [
       backfill,
@@ -222,23 +230,104 @@ describe('an incremental table is stored as parts, and a merge writes one new pa
     await lake.build();
     const before = await lake.parts();
     expect(before).toHaveLength(2);
+    expect(await lake.deletes()).toEqual([]);
 
     await lake.fetch(...days[2]!);
-    expect(await lake.build()).toMatchObject({ mode: 'incremental', partsRewritten: 1, partsFolded: 0 });
+    expect(await lake.build()).toMatchObject({
+      mode: 'incremental',
+      partsRewritten: 0,
+      partsFolded: 0,
+      rowsDeleted: 4,
+    });
     const after = await lake.parts();
     expect(after).toHaveLength(3);
-    expect(after[0]!.file).not.toBe(before[0]!.file);
-    expect(after[1]).toEqual(before[1]);
+    expect(after.slice(0, 2)).toEqual(before);
+    // a1, a2, b1 and b2: four rows of the backfill's part, named by position.
+    const backfillPart = path.basename(before[0]!.file);
+    expect((await lake.deletes()).map((d) => d.split('#')[0])).toEqual(Array(4).fill(backfillPart));
     expect(await lake.rows()).toEqual(await fullRows(newest, days));
     expect(await lake.rows()).toContain('b:b-late');
     expect((await lake.rows()).filter((r) => r.startsWith('a:') || r === 'b:b1')).toEqual([]);
 
-    // A record of the newest part changes: that part is folded into the new one (it is no larger).
-    const more: Day = ['2026-11-04T06:00:00Z', 'run-4', { c: ['c-late'] }];
+    // A record of the newest part changes: that part is folded into the new one (it is no larger),
+    // without its deleted row; the backfill's part stays as it was, its deletes with it.
+    const more: Day = ['2026-11-04T06:00:00Z', 'run-4', { b: ['b-later'] }];
     await lake.fetch(...more);
-    expect(await lake.build()).toMatchObject({ mode: 'incremental', partsRewritten: 1, partsFolded: 1 });
+    expect(await lake.build()).toMatchObject({
+      mode: 'incremental',
+      partsRewritten: 0,
+      partsFolded: 1,
+      rowsDeleted: 4,
+    });
+    const folded = await lake.parts();
+    expect(folded).toHaveLength(3);
+    expect(folded.slice(0, 2)).toEqual(before);
+    expect((await lake.deletes()).every((d) => d.startsWith(`${backfillPart}#`))).toBe(true);
     expect(await lake.rows()).toEqual(await fullRows(newest, [...days, more]));
     lake.db.close();
+  });
+
+  it('versions: newest: compaction folds deletes away, rewriting a part once a quarter of its rows are deleted', async () => {
+    const lake = await lakeWith(newest);
+    const days: Day[] = [
+      backfill,
+      // Two of the backfill's ten records (four of its twenty rows): not yet a quarter.
+      ['2026-11-02T06:00:00Z', 'run-2', { a: ['a-late'], b: ['b-late'] }],
+      // One more (six rows), and the second day's `a`: that day's part is folded, the backfill's rewritten.
+      ['2026-11-03T06:00:00Z', 'run-3', { a: ['a-later'], c: ['c-late'] }],
+    ];
+    await lake.fetch(...days[0]!);
+    await lake.build();
+    const [first] = await lake.parts();
+    await lake.fetch(...days[1]!);
+    expect(await lake.build()).toMatchObject({ partsRewritten: 0, rowsDeleted: 4 });
+    expect(await lake.parts()).toHaveLength(2);
+    expect((await lake.parts())[0]).toEqual(first);
+    expect(await lake.rows()).toEqual(await fullRows(newest, days.slice(0, 2)));
+
+    await lake.fetch(...days[2]!);
+    expect(await lake.build()).toMatchObject({ partsRewritten: 1, partsFolded: 1, rowsDeleted: 0 });
+    const parts = await lake.parts();
+    expect(parts.map((p) => p.file)).not.toContain(first!.file);
+    expect(await lake.deletes()).toEqual([]);
+    expect((await lake.db.lake.table('staging/stg_test__things'))?.deletes).toBeUndefined();
+    expect(await lake.rows()).toEqual(await fullRows(newest, days));
+    lake.db.close();
+  });
+
+  it('versions: newest: a merge killed between its writes leaves the last complete table, and the next merge completes', async () => {
+    const dir = await tempDir();
+    const lake = await thingsLake(dir, newest);
+    const days: Day[] = [
+      backfill,
+      ['2026-11-02T06:00:00Z', 'run-2', { b: ['b-late'], k: ['k1'] }],
+      ['2026-11-03T06:00:00Z', 'run-3', { c: ['c-late'] }],
+    ];
+    await lake.fetch(...days[0]!);
+    await lake.build();
+    await lake.fetch(...days[1]!);
+    await lake.build();
+    const complete = { parts: await lake.parts(), deletes: await lake.deletes(), rows: await lake.rows() };
+    expect(complete.deletes).toHaveLength(2);
+
+    // The day's new part is written, then the process dies writing the deletes: no manifest change.
+    await lake.fetch(...days[2]!);
+    const writeParts = lake.db.lake.writeParts.bind(lake.db.lake);
+    lake.db.lake.writeParts = (key, parts, deletes) =>
+      writeParts(key, parts, async (tmp) => {
+        await deletes?.(tmp);
+        throw new Error('killed');
+      });
+    await expect(lake.build()).rejects.toThrow(/killed/);
+    lake.db.close();
+
+    const reopened = await thingsLake(dir, newest);
+    expect(await reopened.parts()).toEqual(complete.parts);
+    expect(await reopened.deletes()).toEqual(complete.deletes);
+    expect(await reopened.rows()).toEqual(complete.rows);
+    expect(await reopened.build()).toMatchObject({ mode: 'incremental', rawParts: 1 });
+    expect(await reopened.rows()).toEqual(await fullRows(newest, days));
+    reopened.db.close();
   });
 
   for (const model of [newest, all]) {

@@ -51,6 +51,9 @@ export async function describeTableChanges(
             readPaths: (entry.layout === 'file' ? [entry.file] : entry.parts).map((f) =>
               path.join(lake.root, f),
             ),
+            ...(entry.layout === 'parts' && entry.deletes
+              ? { deletes: path.join(lake.root, entry.deletes) }
+              : {}),
           })
         : undefined;
     const current = (await publishedManifest(lake.root)).tables;
