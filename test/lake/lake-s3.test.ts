@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
-import { Database } from '../../src/sql/database.ts';
+import { Database, sqlString } from '../../src/sql/database.ts';
 import { startCuttingProxy, startS3, type TestS3 } from '../support/s3-server.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 
@@ -131,6 +131,40 @@ describe('Lake on S3 (s3rver on 127.0.0.1)', () => {
     expect(reader.lake.transfers).toEqual({ downloaded: 3, uploaded: 0, unchanged: 0 });
     await reader.db.refreshViews();
     expect(await reader.db.query('select v from stg_x order by v')).toEqual([{ v: 1 }, { v: 2 }]);
+    writer.close();
+    reader.close();
+  });
+
+  it('uploads a part and its deletes, never the kept part they name, and a synced reader leaves those rows out', async () => {
+    const writer = await openLake('deletes');
+    const [old] = await writer.db.writeParts('staging/stg_x', [{ sql: 'select range as v from range(4)' }]);
+    const etag = async (key: string) =>
+      (await writer.lake.remote!.list()).find((o) => o.key === key)?.etag ?? 'missing';
+    const before = await etag(old!);
+    const uploaded = writer.lake.transfers.uploaded;
+
+    await writer.lake.begin('run-2');
+    // Leave out the rows 1 and 2 of the old part (rows are numbered in the file, not by value).
+    const name = old!.split('/').at(-1)!;
+    await writer.db.writeParts('staging/stg_x', [{ keep: old! }, { sql: 'select 10 as v' }], {
+      sql: `select ${sqlString(name)} as part, range as part_row from range(1, 3)`,
+    });
+    await writer.lake.commit();
+    // The new part, the deletes and the manifest.
+    expect(writer.lake.transfers.uploaded - uploaded).toBe(3);
+    expect(await etag(old!)).toBe(before);
+    const kept = await writer.db.query(
+      `select v from read_parquet(${sqlString(`${writer.lake.root}/${old!}`)}) where v not in (select v from stg_x)`,
+    );
+    expect(kept).toHaveLength(2);
+
+    const reader = await openLake('deletes');
+    await reader.lake.sync();
+    await reader.db.refreshViews();
+    expect(await reader.db.query('select count(*)::int as n from stg_x')).toEqual([{ n: 3 }]);
+    expect(await reader.db.query('select v from stg_x order by v')).toEqual(
+      await writer.db.query('select v from stg_x order by v'),
+    );
     writer.close();
     reader.close();
   });
