@@ -47,6 +47,14 @@ const oneEditApart = (a: string, b: string) =>
   ` when levenshtein(${a}, ${b}) = 2 and length(${a}) = length(${b}) then damerau_levenshtein(${a}, ${b}) <= 1` +
   ' else false end';
 
+/**
+ * A name with the letter groups that optical character recognition reads alike (rn and m, cl and
+ * d, li and h, vv and w) written one way: scanned registers and old print are read that way, and
+ * each is two edits, more than the typo levels forgive in a short name (Kirn, Kim).
+ */
+const ocrFolded = (name: string) =>
+  `replace(replace(replace(replace(${name}, 'rn', 'm'), 'cl', 'd'), 'li', 'h'), 'vv', 'w')`;
+
 export const COMPARISONS: readonly Comparison[] = [
   {
     name: 'first_name',
@@ -100,6 +108,10 @@ export const COMPARISONS: readonly Comparison[] = [
         // threshold above would forgive; one edit is one edit whatever the length.
         label: 'surnames one typo apart',
         sql: oneEditApart('l_ln', 'r_ln'),
+      },
+      {
+        label: 'surnames alike once letters OCR confuses are read alike',
+        sql: `${ocrFolded('l_ln')} = ${ocrFolded('r_ln')}`,
       },
       {
         label: 'one surname inside the other (double or hyphenated)',
