@@ -144,6 +144,13 @@ export const COMPARISONS: readonly Comparison[] = [
         ),
       },
       {
+        // A year of birth worked out from an age is often one off. Within a decade (1894, 1895) that
+        // is a keystroke above; across one (1879, 1880) it fell to "within a year", which strangers
+        // reach as often as one person's records do.
+        label: 'same birth month and day, years one apart',
+        sql: 'month(l_dob) = month(r_dob) and day(l_dob) = day(r_dob) and abs(year(l_dob) - year(r_dob)) = 1',
+      },
+      {
         // A date written to the month (Jan 1894) against a whole or another month-only date: all
         // that can agree does. Its weight is learned like any level's; it is rarer among strangers
         // than a year alone and commoner than a whole date.
