@@ -1,11 +1,8 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hardCorpora } from '../../src/evaluate/hard-corpora.ts';
-import { type ClusterQuality, evaluateClusters } from '../../src/identity/evaluate.ts';
-import { createRecordsTable } from '../../src/identity/input.ts';
-import { type Database, sqlString } from '../../src/sql/database.ts';
+import type { ClusterQuality } from '../../src/identity/evaluate.ts';
+import type { Database } from '../../src/sql/database.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
-import { openDb, resolveRecords } from './support.ts';
+import { openDb, resolveCorpus } from './support.ts';
 
 /**
  * Corpus a of the hard cases: 1,500 people of the 19th century known by name, birth date (some to
@@ -19,15 +16,9 @@ describe('identity resolution on name-only historical records', () => {
 
   beforeAll(async () => {
     const dir = await tempDir();
-    const out = path.join(dir, 'out');
     db = await openDb(dir);
-    const corpus = hardCorpora().find((c) => c.name.startsWith('a.'))!;
-    await resolveRecords(db, corpus.records, out);
-    await createRecordsTable(db, 'truth_records', corpus.records, corpus.truth);
-    const resolved = `(select r.record_id, r.customer_id, t.truth_label, t.birth_date
-      from read_parquet(${sqlString(path.join(out, 'resolved_records.parquet'))}) as r
-      join truth_records as t using (record_id))`;
-    quality = await evaluateClusters(db, resolved);
+    const { resolved, quality: q } = await resolveCorpus(db, dir, 'a.');
+    quality = q;
     // Records of one person whose whole birth dates have one day and month and years one apart
     // across a decade (1839, 1840): no keystroke slip, a whole year apart.
     const [row] = await db.query(
