@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { type Config, loadConfig } from '../config.ts';
-import { consecutivePorts, defaultSandboxPort, startEmulators } from '../sandbox/emulators/index.ts';
-import { type GymSize, generateGym } from '../sandbox/generate.ts';
+import { startEmulatorsOnThread } from '../sandbox/emulators/emulator-thread.ts';
+import { consecutivePorts, defaultSandboxPort } from '../sandbox/emulators/index.ts';
+import type { GymSize } from '../sandbox/generate.ts';
 
 export interface SandboxRunOptions {
   size?: GymSize;
@@ -22,14 +23,14 @@ export interface SandboxRun {
 }
 
 /**
- * The sandbox gym behind local emulators, for a command that runs the product against it (the daily
- * run's `--sandbox`): the product itself never starts them, it is only given settings and a clock.
+ * The sandbox gym behind local emulators (on a thread of their own), for a command that runs the
+ * product against it (the daily run's `--sandbox`): the product itself never starts them, it is only
+ * given settings and a clock.
  */
 export async function startSandboxRun(options: SandboxRunOptions): Promise<SandboxRun> {
-  const gym = generateGym({ size: options.size ?? 'demo' });
-  const clock = options.asOf ?? gym.asOf;
-  const running = await startEmulators(gym, {
-    clock,
+  const running = await startEmulatorsOnThread({
+    size: options.size ?? 'demo',
+    ...(options.asOf ? { asOf: options.asOf.toISOString() } : {}),
     ports: consecutivePorts(options.port ?? defaultSandboxPort),
   });
   const env: NodeJS.ProcessEnv = {
@@ -38,7 +39,7 @@ export async function startSandboxRun(options: SandboxRunOptions): Promise<Sandb
     BASIN_LAKE_URL: options.lake ?? path.join('data', 'sandbox'),
   };
   try {
-    return { config: loadConfig({ env }), clock, close: () => running.close() };
+    return { config: loadConfig({ env }), clock: running.clock, close: () => running.close() };
   } catch (error) {
     await running.close();
     throw error;

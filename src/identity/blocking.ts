@@ -113,6 +113,18 @@ export const BLOCKING_RULES: readonly BlockingRule[] = [
       p.dob_year || '-' || p.dob_month || ':' || left(p.fn, 1) || left(p.ln, 1)
     ] else [] end`,
   },
+  {
+    // The same records when the slip is in the date's year or month (1858 for 1868, 06 for 07):
+    // one slip changes one of year, month and day, so the other two with both initials still meet
+    // (the year and month are rule 14's).
+    id: 15,
+    name: 'birth_date_parts_initials',
+    label: 'no email or phone, same birth month and day or same birth year and day, and the same initials',
+    keys: `case when p.email_match is null and p.phone_e164 is null and p.dob is not null then [
+      'md:' || month(p.dob) || '-' || day(p.dob) || ':' || left(p.fn, 1) || left(p.ln, 1),
+      'yd:' || year(p.dob) || '-' || day(p.dob) || ':' || left(p.fn, 1) || left(p.ln, 1)
+    ] else [] end`,
+  },
 ];
 
 /**

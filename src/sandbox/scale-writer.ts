@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Lake } from '../lake/lake.ts';
 import { DEFAULT_AS_OF, DEFAULT_TIME_ZONE, householdCount } from './generate.ts';
@@ -32,6 +32,7 @@ import {
   type WorkerReply,
 } from './generator/staging.ts';
 import { DAY_MS } from './generator/time.ts';
+import { startModuleWorker } from './module-worker.ts';
 
 export interface ScaleLakeOptions {
   seed?: number;
@@ -114,21 +115,13 @@ class PartWriter {
   }
 }
 
-/**
- * Starts a staging worker. Run from TypeScript source (under tsx), the worker thread needs tsx's
- * loader registered in it too: Node does not carry the parent's module hooks into workers.
- */
+/** Starts a staging worker. */
 function startWorker(data: ScaleWorkerData): Worker {
-  const script = new URL(
-    `./generator/scale-worker${path.extname(new URL(import.meta.url).pathname)}`,
-    import.meta.url,
-  );
   // A worker holds one household at a time; a small heap keeps the process's memory bounded.
-  const resourceLimits = { maxOldGenerationSizeMb: 192 };
-  if (!script.pathname.endsWith('.ts')) return new Worker(script, { workerData: data, resourceLimits });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: data, resourceLimits });
+  return startModuleWorker(import.meta.url, './generator/scale-worker', {
+    workerData: data,
+    resourceLimits: { maxOldGenerationSizeMb: 192 },
+  });
 }
 
 /** Stages parts on worker threads, handing each finished part to `done` (at most a few waiting). */

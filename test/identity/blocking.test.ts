@@ -123,3 +123,24 @@ describe('blocking of name-only records', () => {
     expect(pairs).toEqual([{ l: 'r1', r: 'r2', rules: ruleMask(['birth_month_initials']) }]);
   });
 });
+
+describe('blocking of name-only records with a slipped date', () => {
+  it('pairs names slipped on both sides when the year or the month of birth slipped too', async () => {
+    // Every name key breaks (Prya Tcnnant and Priya Tennsnt: other surname sounds and ends; Ravi Km
+    // and Rai Kim: other first-name sounds, a surname too short for its ends) and the slipped month
+    // or year breaks the date keys; the two parts of the date that did not slip, with the initials,
+    // still meet.
+    const records: IdentityRecord[] = [
+      { record_id: 'p1', first_name: 'Prya', last_name: 'Tcnnant', birth_date: '1856-07-25' },
+      { record_id: 'p2', first_name: 'Priya', last_name: 'Tennsnt', birth_date: '1856-06-25' },
+      { record_id: 'k1', first_name: 'Ravi', last_name: 'Km', birth_date: '17 Feb 1858' },
+      { record_id: 'k2', first_name: 'Rai', last_name: 'Kim', birth_date: '17 Feb 1868' },
+    ];
+    const anyRule = -1;
+    const pairs = await candidatePairs(records, anyRule);
+    expect(pairs).toEqual([
+      { l: 'k1', r: 'k2', rules: ruleMask(['birth_date_parts_initials']) },
+      { l: 'p1', r: 'p2', rules: ruleMask(['birth_date_parts_initials']) },
+    ]);
+  });
+});

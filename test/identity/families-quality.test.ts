@@ -1,12 +1,10 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hardCorpora } from '../../src/evaluate/hard-corpora.ts';
-import { type ClusterQuality, evaluateClusters } from '../../src/identity/evaluate.ts';
-import { createRecordsTable, type IdentityRecord } from '../../src/identity/input.ts';
+import type { ClusterQuality } from '../../src/identity/evaluate.ts';
+import type { IdentityRecord } from '../../src/identity/input.ts';
 import { parsePhoneKey, phoneKey } from '../../src/identity/phones.ts';
-import { type Database, sqlString } from '../../src/sql/database.ts';
+import type { Database } from '../../src/sql/database.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
-import { openDb, resolveRecords } from './support.ts';
+import { openDb, resolveCorpus } from './support.ts';
 
 /**
  * Corpus c of the hard cases: 300 families at one address and phone (parents, adult twins, a father
@@ -22,15 +20,9 @@ describe('identity resolution on families at one home', () => {
 
   beforeAll(async () => {
     const dir = await tempDir();
-    const out = path.join(dir, 'out');
     db = await openDb(dir);
-    const corpus = hardCorpora().find((c) => c.name.startsWith('c.'))!;
-    await resolveRecords(db, corpus.records, out);
-    await createRecordsTable(db, 'truth_records', corpus.records, corpus.truth);
-    const resolved = `(select r.record_id, r.customer_id, t.truth_label
-      from read_parquet(${sqlString(path.join(out, 'resolved_records.parquet'))}) as r
-      join truth_records as t using (record_id))`;
-    quality = await evaluateClusters(db, resolved);
+    const { corpus, resolved, quality: q } = await resolveCorpus(db, dir, 'c.');
+    quality = q;
     await db.run('create table true_families (truth_label varchar, family varchar)');
     await db.appendRows('true_families', [...corpus.families]);
     const [row] = await db.query(

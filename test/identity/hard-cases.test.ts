@@ -512,6 +512,22 @@ const cases: IdentityRecord[] = [
     last_name: 'Ravensthorpe',
     birth_date: 'Oct 1902',
   },
+  // A scanned register reads rn for m: Yirn is Yim, two edits apart in a three-letter surname, which
+  // no typo level forgives. Name and birth date only.
+  {
+    record_id: 'parish:943',
+    source: 'parish',
+    first_name: 'Ezekiel',
+    last_name: 'Yirn',
+    birth_date: '1857-07-22',
+  },
+  {
+    record_id: 'census:944',
+    source: 'census',
+    first_name: 'Ezekiel',
+    last_name: 'Yim',
+    birth_date: '22 Jul 1857',
+  },
   // A Jr in a home: a record of the name with neither suffix nor birth date may be the father or
   // the son, so it joins neither, however well its phone and name fit.
   {
@@ -707,6 +723,10 @@ describe('hard cases of identity resolution', () => {
   it('reads a birth date written to the month as evidence: joins on it, and tells a namesake apart', () => {
     expect(same('parish:940', 'census:941')).toBe(true);
     expect(distinct('parish:940', 'census:942')).toBe(true);
+  });
+
+  it('reads letters optical character recognition confuses alike in a surname (Yirn, Yim)', () => {
+    expect(same('parish:943', 'census:944')).toBe(true);
   });
 
   it('never joins strangers through a role address', () => {
