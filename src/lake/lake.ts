@@ -13,6 +13,7 @@ import {
   type ManifestEntry,
   manifestFile,
   parseManifest,
+  partsFiles,
   referencedFiles,
 } from './manifest.ts';
 import { S3Store } from './s3-store.ts';
@@ -277,7 +278,7 @@ export class Lake {
       const copies: [string, string][] =
         entry.layout === 'file'
           ? [[entry.file, `${key}.parquet`]]
-          : [...entry.parts, ...(entry.deletes ? [entry.deletes] : [])].map((part) => [part, part]);
+          : partsFiles(entry).map((part) => [part, part]);
       for (const [from, to] of copies) {
         const target = `${snapshotsDir}/${name}/${to}`;
         if (this.remote) await this.remote.copy(from, target);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { TableInfo } from '../lake/lake.ts';
 import type { Database, PartKeep, PartSelect, SqlParams } from '../sql/database.ts';
-import { partName, partsReader, sqlIdentifier, sqlString } from '../sql/database.ts';
+import { partIndexes, partName, partsReader, sqlIdentifier, sqlString } from '../sql/database.ts';
 import { newestVersions } from '../sql/raw-versions.ts';
 import type { SqlModel } from './model.ts';
 import { RAW_PLACEHOLDER, rawKeyOf, sourceLayerOf } from './sources.ts';
@@ -188,13 +188,12 @@ async function markDeleted(
   const selects = [`select ''::varchar as part, 0::bigint as part_row where false`];
   if (table.deletes) selects.push(`select part, part_row from read_parquet(${sqlString(table.deletes)})`);
   if (model.versions === 'newest') {
-    const names = table.readPaths.map((file, i) => `(${i}, ${sqlString(partName(file))})`).join(', ');
     selects.push(
       `select _files.part, _rows.file_row_number as part_row
        from (select file_index, file_row_number, (${model.recordId})::varchar as _staged_record_id
              from ${partsReader(table.readPaths)}) as _rows
        semi join ${ids} using (_staged_record_id)
-       join (values ${names}) as _files(file_index, part) using (file_index)`,
+       join ${partIndexes(table.readPaths)} using (file_index)`,
     );
   }
   await db.run(`create or replace temp table ${deleted} as ${selects.join(' union ')}`);

@@ -51,10 +51,15 @@ export function parquetReader(table: Pick<TableInfo, 'layout' | 'readPaths' | 'd
 export function partsReader(files: string[], deleted?: string): string {
   const reader = `read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`;
   if (!deleted) return reader;
-  const indexes = files.map((file, i) => `(${sqlString(partName(file))}, ${i})`).join(', ');
   return `(select _parts.* from ${reader} as _parts anti join (
-             select _index, part_row from ${deleted} join (values ${indexes}) as _files(part, _index) using (part)
-           ) as _deleted on _parts.file_index = _deleted._index and _parts.file_row_number = _deleted.part_row)`;
+             select _files.file_index, part_row from ${deleted} join ${partIndexes(files)} using (part)
+           ) as _deleted on _parts.file_index = _deleted.file_index and _parts.file_row_number = _deleted.part_row)`;
+}
+
+/** Each part's name and its `file_index` in a read of `files`, as a relation `(part, file_index)`. */
+export function partIndexes(files: string[]): string {
+  const rows = files.map((file, i) => `(${sqlString(partName(file))}, ${i})`).join(', ');
+  return `(values ${rows}) as _files(part, file_index)`;
 }
 
 /** How deletes name a part: its file name (parts of one table share a folder). */
