@@ -93,7 +93,7 @@ export function registerLakeCommands(program: Command): void {
 
   program
     .command('snapshot')
-    .description('copy tables under snapshots/YYYY-MM-01/')
+    .description('copy tables under snapshots/YYYY-MM-01/<key>.parquet, one file each')
     .requiredOption(
       '-t, --tables <keys>',
       'comma-separated table keys, e.g. core/customer_master,core/transactions',
@@ -109,6 +109,7 @@ export function registerLakeCommands(program: Command): void {
         const copied = await ctx.lake.snapshot(
           month,
           options.tables.split(',').map((t) => t.trim()),
+          (table) => ctx.db.wholeTableWriter(table),
         );
         console.log(`snapshot ${month}: ${copied.length ? copied.join(', ') : 'no matching tables'}`);
       } finally {

@@ -13,7 +13,6 @@ import {
   type ManifestEntry,
   manifestFile,
   parseManifest,
-  partsFiles,
   referencedFiles,
 } from './manifest.ts';
 import { S3Store } from './s3-store.ts';
@@ -267,44 +266,53 @@ export class Lake {
     return exists(path.join(this.root, marker));
   }
 
-  /** Copies the chosen tables' published files under `snapshots/YYYY-MM-01/<key>…`. */
-  async snapshot(name: string, keys: string[]): Promise<string[]> {
+  /**
+   * Writes the chosen tables under `snapshots/YYYY-MM-01/<key>.parquet`, one file each that reads
+   * on its own: a table of one file is copied (server-side on S3); a table of parts is written whole
+   * by `writeWhole`, its deletes applied, since a snapshot's reader has no manifest to apply them.
+   */
+  async snapshot(
+    name: string,
+    keys: string[],
+    writeWhole: (table: TableInfo) => ParquetWriter,
+  ): Promise<string[]> {
     if (!/^\d{4}-\d{2}-01$/.test(name)) throw new Error(`snapshot name "${name}" must be YYYY-MM-01`);
     const manifest = this.transaction?.manifest ?? (await this.load());
+    const tables = new Map((await this.listTables()).map((table) => [table.key, table]));
     const copied: string[] = [];
     for (const key of keys) {
       const entry = manifest.tables[key];
-      if (!entry) continue;
-      const copies: [string, string][] =
-        entry.layout === 'file'
-          ? [[entry.file, `${key}.parquet`]]
-          : partsFiles(entry).map((part) => [part, part]);
-      for (const [from, to] of copies) {
-        const target = `${snapshotsDir}/${name}/${to}`;
-        if (this.remote) await this.remote.copy(from, target);
-        else {
-          await mkdir(path.dirname(path.join(this.root, target)), { recursive: true });
-          await cp(path.join(this.root, from), path.join(this.root, target));
-        }
+      const table = tables.get(key);
+      if (!entry || !table) continue;
+      const target = `${snapshotsDir}/${name}/${key}.parquet`;
+      if (entry.layout === 'parts') await this.putSnapshotFile(target, writeWhole(table));
+      else if (this.remote) await this.remote.copy(entry.file, target);
+      else {
+        await mkdir(path.dirname(path.join(this.root, target)), { recursive: true });
+        await cp(path.join(this.root, entry.file), path.join(this.root, target));
       }
       copied.push(key);
     }
-    const marker = `${snapshotsDir}/${name}/${snapshotDone}`;
     const text = `${JSON.stringify({ tables: copied, taken_at: new Date().toISOString() }, null, 1)}\n`;
-    const local = path.join(this.root, marker);
+    await this.putSnapshotFile(`${snapshotsDir}/${name}/${snapshotDone}`, (tmp) => writeFile(tmp, text));
+    return copied;
+  }
+
+  /** Writes a snapshot's file: to S3 first when remote, then into the root. */
+  private async putSnapshotFile(relative: string, write: ParquetWriter): Promise<void> {
+    const local = path.join(this.root, relative);
     await mkdir(path.dirname(local), { recursive: true });
     const tmp = tempPathFor(local);
-    await writeFile(tmp, text);
     try {
+      await write(tmp);
       if (this.remote) {
-        await this.remote.putFile(marker, tmp);
+        await this.remote.putFile(relative, tmp);
         this.transfers.uploaded++;
       }
       await rename(tmp, local);
     } finally {
       await rm(tmp, { force: true });
     }
-    return copied;
   }
 
   /**

@@ -60,12 +60,7 @@ export function referencedFiles(manifest: LakeManifest): Set<string> {
   const files = new Set<string>();
   for (const entry of Object.values(manifest.tables)) {
     if (entry.layout === 'file') files.add(entry.file);
-    else for (const file of partsFiles(entry)) files.add(file);
+    else for (const file of [...entry.parts, ...(entry.deletes ? [entry.deletes] : [])]) files.add(file);
   }
   return files;
-}
-
-/** A table of parts' files: its parts, then its deletes when it has them. */
-export function partsFiles(entry: Extract<ManifestEntry, { layout: 'parts' }>): string[] {
-  return entry.deletes ? [...entry.parts, entry.deletes] : entry.parts;
 }

@@ -232,7 +232,7 @@ async function runSteps(
       async () => {
         // Its row goes out with its tables: a run killed after this is logged as having published.
         await recordRun(db, { ...run, status: 'published' });
-        return publish(lake, snapshotName(now, config.timeZone));
+        return publish(lake, db, snapshotName(now, config.timeZone));
       },
       (r) =>
         `${lake.remote ? `${lake.describe()}: ` : ''}published${r.snapshot ? `; snapshot ${r.snapshot} (${r.tables} tables)` : ''}`,

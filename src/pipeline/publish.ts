@@ -1,5 +1,6 @@
 import type { Lake } from '../lake/lake.ts';
 import { isRawKey } from '../lake/table-names.ts';
+import type { Database } from '../sql/database.ts';
 
 export interface PublishResult {
   /** The month snapshotted by this run, if it took one. */
@@ -20,12 +21,12 @@ export function snapshotName(instant: Date, timeZone: string): string {
  * on the first run of a month whose 1st was missed. Raw is append-only, so it is history already
  * and not copied.
  */
-export async function publish(lake: Lake, month: string): Promise<PublishResult> {
+export async function publish(lake: Lake, db: Database, month: string): Promise<PublishResult> {
   await lake.commit();
   if (await lake.hasSnapshot(month)) return {};
   const keys = (await lake.listTables()).map((t) => t.key).filter((key) => !isRawKey(key));
   try {
-    const copied = await lake.snapshot(month, keys);
+    const copied = await lake.snapshot(month, keys, (table) => db.wholeTableWriter(table));
     return { snapshot: month, tables: copied.length };
   } catch (error) {
     return { snapshot: month, error: (error as Error).message };

@@ -296,6 +296,11 @@ export class Database {
     return written;
   }
 
+  /** Writes a lake table whole to the file it is given: a table of parts as one, its deletes applied. */
+  wholeTableWriter(table: TableInfo): ParquetWriter {
+    return this.parquetWriter(`select * from ${parquetReader(table)}`);
+  }
+
   /** Writes a select's rows to the file it is given, with `metadata` in its key-value metadata. */
   private parquetWriter(
     selectSql: string,

@@ -82,7 +82,9 @@ describe('Lake on a local folder', () => {
     );
     expect(Lake.snapshotName(new Date('2026-11-24T10:00:00Z'))).toBe('2026-11-01');
     expect(await lake.hasSnapshot('2026-11-01')).toBe(false);
-    await lake.snapshot('2026-11-01', ['core/customer_master', 'raw/capitan/checkins']);
+    await lake.snapshot('2026-11-01', ['core/customer_master', 'raw/capitan/checkins'], (t) =>
+      db.wholeTableWriter(t),
+    );
     expect(await lake.hasSnapshot('2026-11-01')).toBe(true);
     const copy = path.join(lake.root, 'snapshots/2026-11-01/core/customer_master.parquet');
     expect(await db.query(`select id from read_parquet(${sqlString(copy)})`)).toEqual([{ id: 7 }]);
@@ -90,7 +92,9 @@ describe('Lake on a local folder', () => {
       'core/customer_master',
       'raw/capitan/checkins',
     ]);
-    await expect(lake.snapshot('2026-11-24', [])).rejects.toThrow(/YYYY-MM-01/);
+    await expect(lake.snapshot('2026-11-24', [], (t) => db.wholeTableWriter(t))).rejects.toThrow(
+      /YYYY-MM-01/,
+    );
     db.close();
   });
 

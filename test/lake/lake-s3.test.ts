@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
 import { Database, sqlString } from '../../src/sql/database.ts';
@@ -199,21 +200,35 @@ describe('Lake on S3 (s3rver on 127.0.0.1)', () => {
     await proxy.stop();
   });
 
-  it('snapshots tables server-side under snapshots/YYYY-MM-01/', async () => {
+  it('snapshots tables under snapshots/YYYY-MM-01/, a table of parts as one file with its deletes applied', async () => {
     const writer = await openLake('snapshots');
     await writer.db.writeSelect('core/customer_master', 'select 1 as id');
+    const [old] = await writer.db.writeParts('staging/stg_x', [{ sql: 'select range as v from range(4)' }]);
+    await writer.lake.begin('run-2');
+    await writer.db.writeParts('staging/stg_x', [{ keep: old! }, { sql: 'select 10 as v' }], {
+      sql: `select ${sqlString(old!.split('/').at(-1)!)} as part, 1 as part_row`,
+    });
+    await writer.lake.commit();
     expect(await writer.lake.hasSnapshot('2026-11-01')).toBe(false);
-    expect(await writer.lake.snapshot('2026-11-01', ['core/customer_master', 'core/missing'])).toEqual([
+    const tables = ['core/customer_master', 'core/missing', 'staging/stg_x'];
+    expect(await writer.lake.snapshot('2026-11-01', tables, (t) => writer.db.wholeTableWriter(t))).toEqual([
       'core/customer_master',
+      'staging/stg_x',
     ]);
     expect(await writer.lake.hasSnapshot('2026-11-01')).toBe(true);
-    const keys = (await writer.lake.remote!.list()).map((o) => o.key).sort();
-    expect(keys).toEqual([
-      '_lake.json',
-      expect.stringMatching(/^core\/customer_master@.+\.parquet$/),
+    const keys = (await writer.lake.remote!.list())
+      .map((o) => o.key)
+      .filter((k) => k.startsWith('snapshots/'));
+    expect(keys.sort()).toEqual([
       'snapshots/2026-11-01/_complete.json',
       'snapshots/2026-11-01/core/customer_master.parquet',
+      'snapshots/2026-11-01/staging/stg_x.parquet',
     ]);
+    const copy = path.join(await tempDir(), 'stg_x.parquet');
+    await writer.lake.remote!.downloadTo('snapshots/2026-11-01/staging/stg_x.parquet', copy);
+    expect(
+      await writer.db.query(`select v::int as v from read_parquet(${sqlString(copy)}) order by v`),
+    ).toEqual([0, 2, 3, 10].map((v) => ({ v })));
     writer.close();
   });
 });

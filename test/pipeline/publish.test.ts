@@ -15,7 +15,7 @@ describe('publish: the run set made current, and the monthly snapshot', () => {
     await lake.appendPart('raw/stripe/customers', runId, (tmp) =>
       db.run(`copy (select ${value} as v) to ${sqlString(tmp)} (format parquet)`),
     );
-    return publish(lake, month);
+    return publish(lake, db, month);
   }
 
   it('names the month by the gym-local date', () => {
@@ -37,6 +37,26 @@ describe('publish: the run set made current, and the monthly snapshot', () => {
       `select v from read_parquet(${sqlString(path.join(dir, 'snapshots/2026-11-01/core/customer_master.parquet'))})`,
     );
     expect(row).toEqual({ v: 2 });
+    db.close();
+  });
+
+  it('snapshots a table of parts as one file that reads alone, the rows its deletes name left out', async () => {
+    const dir = await tempDir();
+    const lake = new Lake({ kind: 'local', dir });
+    const db = await Database.open(lake, { timeZone: 'America/Chicago' });
+    await lake.begin('nov-01');
+    const [old] = await db.writeParts('staging/stg_x', [{ sql: 'select range as v from range(3)' }]);
+    await lake.commit();
+    await lake.begin('nov-02');
+    await db.writeParts('staging/stg_x', [{ keep: old! }, { sql: 'select 7 as v' }], {
+      sql: `select ${sqlString(path.basename(old!))} as part, 0 as part_row`,
+    });
+    expect(await publish(lake, db, '2026-11-01')).toEqual({ snapshot: '2026-11-01', tables: 1 });
+    const copy = path.join(dir, 'snapshots/2026-11-01/staging/stg_x.parquet');
+    expect(await db.query(`select v::int as v from read_parquet(${sqlString(copy)}) order by v`)).toEqual(
+      [1, 2, 7].map((v) => ({ v })),
+    );
+    expect(await readdir(path.join(dir, 'snapshots/2026-11-01/staging'))).toEqual(['stg_x.parquet']);
     db.close();
   });
 
