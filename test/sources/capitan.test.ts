@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
@@ -121,6 +122,28 @@ describe('Capitan source', () => {
     const checkins = urls().filter((url) => url.pathname === '/api/check-ins/');
     expect(checkins[0]?.searchParams.get('ordering')).toBe('-check_in_datetime');
     expect(checkins.some((url) => url.searchParams.has('check_in_datetime__gte'))).toBe(false);
+  });
+
+  it('reads each page’s relations as the customers pages arrive, not after the last one', async () => {
+    const { run, rawIds, emulator } = await setup();
+    const realFetch = globalThis.fetch;
+    const asked: string[] = [];
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const url = new URL(String(input instanceof Request ? input.url : input));
+      asked.push(url.pathname);
+      // Customers pages slow to come, so a client that waits for the last one is plain to see.
+      if (url.pathname === '/api/customers/') await setTimeout(200);
+      return realFetch(input, init);
+    });
+    const results = await run();
+
+    expect(results.every((r) => r.status === 'ok')).toBe(true);
+    const lastCustomersPage = asked.lastIndexOf('/api/customers/');
+    const firstRelations = asked.findIndex((pathname) => pathname.endsWith('/relations/'));
+    expect(asked.filter((pathname) => pathname === '/api/customers/').length).toBeGreaterThan(2);
+    expect(firstRelations).toBeGreaterThan(-1);
+    expect(firstRelations).toBeLessThan(lastCustomersPage);
+    expect(await rawIds('relations')).toEqual(expectedIds(gym, emulator.clock).relations);
   });
 
   it('re-runs without writing, reading check-ins from the gym-local date a week back and no relations', async () => {

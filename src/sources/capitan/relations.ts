@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { readFetchState, stateKey } from '../../fetch/fetch-state.ts';
-import type { StreamContext } from '../../fetch/source.ts';
+import type { StoredPage, StreamContext } from '../../fetch/source.ts';
+import { storedRecordIds } from '../../fetch/stored.ts';
 import { newestVersions } from '../../sql/raw-versions.ts';
 import type { CapitanClient } from './client.ts';
 
@@ -43,17 +44,41 @@ export async function customersToRefresh(context: StreamContext): Promise<string
     .map((row) => String(row.record_id));
 }
 
-/** Reads the chosen customers' relations, each stored with the `customer_id` it was read for. */
-export async function* relationPages(client: CapitanClient, context: StreamContext) {
-  const customerIds = await customersToRefresh(context);
+/**
+ * Reads the chosen customers' relations as the pages of `customers` arrive, each stored with the
+ * `customer_id` it was read for. Which customers {@link customersToRefresh} chooses depends on their
+ * newest raw version, which this run's `customers` writes only once it has listed them all; so a
+ * page's customer is read at once when it is chosen whatever this run writes (new to the lake, or
+ * chosen from what the lake held before this run), and the rest of the choice (customers this run
+ * found changed) once `customers` is stored.
+ */
+export async function* relationPages(
+  client: CapitanClient,
+  context: StreamContext,
+  customerPages: AsyncIterable<StoredPage>,
+) {
+  const storedBefore = await storedRecordIds(context.db, 'raw/capitan/customers');
+  const chosenBefore = new Set(await customersToRefresh(context));
+  const read = new Set<string>();
   const limit = pLimit(CONCURRENCY);
-  for (let start = 0; start < customerIds.length; start += BATCH) {
-    const batch = customerIds.slice(start, start + BATCH);
-    const lists = await Promise.all(
-      batch.map((id) => limit(() => client.listOrNone(`customers/${id}/relations/`, context.retry))),
-    );
-    yield lists.flatMap((relations, i) =>
-      relations.map((relation) => ({ ...(relation as object), customer_id: Number(batch[i]) })),
+  const relationsOf = async function* (customerIds: string[]) {
+    for (const id of customerIds) read.add(id);
+    for (let start = 0; start < customerIds.length; start += BATCH) {
+      const batch = customerIds.slice(start, start + BATCH);
+      const lists = await Promise.all(
+        batch.map((id) => limit(() => client.listOrNone(`customers/${id}/relations/`, context.retry))),
+      );
+      yield lists.flatMap((relations, i) =>
+        relations.map((relation) => ({ ...(relation as object), customer_id: Number(batch[i]) })),
+      );
+    }
+  };
+  for await (const page of customerPages) {
+    yield* relationsOf(
+      page
+        .map((customer) => customer.recordId)
+        .filter((id) => !read.has(id) && (chosenBefore.has(id) || !storedBefore.has(id))),
     );
   }
+  yield* relationsOf((await customersToRefresh(context)).filter((id) => !read.has(id)));
 }
