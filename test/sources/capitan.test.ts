@@ -146,6 +146,27 @@ describe('Capitan source', () => {
     expect(await rawIds('relations')).toEqual(expectedIds(gym, emulator.clock).relations);
   });
 
+  it('fails relations alone when one of its calls fails, keeping every customer, and reads them all next run', async () => {
+    const { run, rawIds, emulator } = await setup();
+    emulator.faults.add({
+      kind: 'respond',
+      status: 400,
+      json: { detail: 'Bad request.' },
+      path: '/relations/',
+    });
+    const results = await run();
+    expect(results.filter((r) => r.status === 'failed').map((r) => r.stream)).toEqual(['relations']);
+    const expected = expectedIds(gym, emulator.clock);
+    expect(await rawIds('customers')).toEqual(expected.customers);
+
+    const asked = recordUrls();
+    const retried = await run();
+    expect(retried.every((r) => r.status === 'ok')).toBe(true);
+    const relationCalls = asked().filter((url) => url.pathname.endsWith('/relations/'));
+    expect(relationCalls.length).toBe(expected.customers.length);
+    expect(await rawIds('relations')).toEqual(expected.relations);
+  });
+
   it('re-runs without writing, reading check-ins from the gym-local date a week back and no relations', async () => {
     // 03:00 UTC is the previous evening in Chicago, so the local and UTC dates differ.
     const clock = new Date(Math.floor(gym.asOf.getTime() / DAY) * DAY + 3 * 3_600_000);

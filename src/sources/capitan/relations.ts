@@ -59,26 +59,37 @@ export async function* relationPages(
 ) {
   const storedBefore = await storedRecordIds(context.db, 'raw/capitan/customers');
   const chosenBefore = new Set(await customersToRefresh(context));
-  const read = new Set<string>();
-  const limit = pLimit(CONCURRENCY);
-  const relationsOf = async function* (customerIds: string[]) {
-    for (const id of customerIds) read.add(id);
-    for (let start = 0; start < customerIds.length; start += BATCH) {
-      const batch = customerIds.slice(start, start + BATCH);
-      const lists = await Promise.all(
-        batch.map((id) => limit(() => client.listOrNone(`customers/${id}/relations/`, context.retry))),
-      );
-      yield lists.flatMap((relations, i) =>
-        relations.map((relation) => ({ ...(relation as object), customer_id: Number(batch[i]) })),
-      );
+  // A failed call drops the calls queued behind it; they reject unread, the failure being first in order.
+  const limit = pLimit({ concurrency: CONCURRENCY, rejectOnClear: true });
+  const asked = new Set<string>();
+  const queued: { customerId: string; relations: Promise<unknown[]> }[] = [];
+  const ask = (customerIds: string[]) => {
+    for (const customerId of customerIds) {
+      if (asked.has(customerId)) continue;
+      asked.add(customerId);
+      const relations = limit(() => client.listOrNone(`customers/${customerId}/relations/`, context.retry));
+      // Awaited in order below, where a failure is thrown; not an unhandled rejection meanwhile.
+      relations.catch(() => limit.clearQueue());
+      queued.push({ customerId, relations });
     }
   };
-  for await (const page of customerPages) {
-    yield* relationsOf(
-      page
-        .map((customer) => customer.recordId)
-        .filter((id) => !read.has(id) && (chosenBefore.has(id) || !storedBefore.has(id))),
+  const nextBatch = async () => {
+    const batch = queued.splice(0, BATCH);
+    const lists = await Promise.all(batch.map((q) => q.relations));
+    return lists.flatMap((relations, i) =>
+      relations.map((relation) => ({ ...(relation as object), customer_id: Number(batch[i]!.customerId) })),
     );
+  };
+  try {
+    for await (const page of customerPages) {
+      ask(page.map((c) => c.recordId).filter((id) => chosenBefore.has(id) || !storedBefore.has(id)));
+      // A batch stays queued behind the one awaited, so the calls never wait for a page to be yielded.
+      while (queued.length >= 2 * BATCH) yield await nextBatch();
+    }
+    ask(await customersToRefresh(context));
+    while (queued.length > 0) yield await nextBatch();
+  } finally {
+    // A stream that failed, or whose input did, starts no more calls.
+    limit.clearQueue();
   }
-  yield* relationsOf((await customersToRefresh(context)).filter((id) => !read.has(id)));
 }
