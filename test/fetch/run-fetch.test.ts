@@ -252,31 +252,28 @@ describe('runFetch', () => {
   });
 
   describe('a transformer (dataFrom)', () => {
-    /** `items` paged two at a time over HTTP; `item_notes` one note per item of each page it reads. */
+    /** `items` of {@link itemsSource}, its pages logged; `item_notes` one note per item of each page it reads. */
     function transformerSource(
       url: string,
       events: string[],
       fail: { items?: boolean; notes?: boolean } = {},
-    ) {
-      const source: SourceDefinition = {
+    ): SourceDefinition {
+      const [items] = itemsSource(() => url).streams({});
+      return {
         name: 'capitan',
         settings: () => ({}),
         streams: () => [
-          defineStream({
-            name: 'items',
-            schema: z.object({ id: z.number(), name: z.string() }),
-            recordId: (item) => String(item.id),
-            window: { kind: 'full' },
-            async *pages() {
-              for (let page: number | null = 1; page !== null; ) {
-                events.push(`items page ${page}`);
-                const body = pageSchema.parse(await getJson(`${url}/items?page=${page}`));
-                yield body.results;
+          {
+            ...items!,
+            async *pages(context, input) {
+              let page = 0;
+              for await (const records of items!.pages(context, input)) {
+                events.push(`items page ${++page}`);
+                yield records;
                 if (fail.items && page === 2) throw new Error('items page 3 is down');
-                page = body.next;
               }
             },
-          }),
+          },
           defineStream({
             name: 'item_notes',
             dataFrom: 'items',
@@ -293,7 +290,6 @@ describe('runFetch', () => {
           }),
         ],
       };
-      return source;
     }
     const items = Array.from({ length: 6 }, (_, i) => ({ id: i + 1, name: `n${i + 1}` }));
 
