@@ -5,9 +5,10 @@ import { settings as allSettings } from '../settings.ts';
 import { sourceConfigs } from '../sources/catalog.ts';
 import type { Database } from '../sql/database.ts';
 import { readFetchState, type StreamState, stateKey, writeFetchState } from './fetch-state.ts';
+import { PageFeed } from './page-feed.ts';
 import { RawStreamWriter, type RejectedRecord, writeRejected } from './raw-writer.ts';
 import { isAuthFailure } from './retry.ts';
-import type { SourceDefinition, StreamContext, StreamDefinition } from './source.ts';
+import type { SourceDefinition, StoredPage, StreamContext, StreamDefinition } from './source.ts';
 import { fetchWindow } from './windows.ts';
 
 export interface FetchOptions {
@@ -81,6 +82,9 @@ async function runSource(
     options.log(`${source.name}: could not start: ${(error as Error).message}`);
     return [failedResult(source.name, '*', (error as Error).message)];
   }
+  const feeds = new Map(
+    streams.filter((s) => s.dataFrom !== undefined).map((s) => [s.name, new PageFeed<StoredPage>()]),
+  );
   const fetched = await Promise.all(
     inDependencyOrder(source.name, streams, (stream) =>
       runStream(
@@ -90,6 +94,10 @@ async function runSource(
         stream as StreamDefinition<unknown>,
         state,
         { earlier, received },
+        {
+          input: feeds.get(stream.name) ?? noInput,
+          outputs: streams.filter((s) => s.dataFrom === stream.name).map((s) => feeds.get(s.name)!),
+        },
         options,
       ),
     ),
@@ -124,10 +132,13 @@ async function runSource(
   return fetched.map((f) => f.result);
 }
 
+const noInput: AsyncIterable<StoredPage> = { async *[Symbol.asyncIterator]() {} };
+
 /**
  * Starts each stream once those it comes `after` have finished (by default, every stream listed
- * before it), and returns their results in the listed order. A stream runs whatever the others'
- * outcome: a failure is reported in its result, not thrown.
+ * before it), a transformer together with the stream it reads, and returns their results in the
+ * listed order. A stream runs whatever the others' outcome: a failure is reported in its result,
+ * not thrown.
  */
 function inDependencyOrder(
   source: SourceName,
@@ -135,16 +146,31 @@ function inDependencyOrder(
   run: (stream: StreamDefinition<never>) => Promise<FetchedStream>,
 ): Promise<FetchedStream>[] {
   const started = new Map<string, Promise<FetchedStream>>();
+  const startsWhen = new Map<string, Promise<unknown>>();
   for (const stream of streams) {
-    const waitFor = (stream.after ?? [...started.keys()]).map((name) => {
+    const listedBefore = (name: string, relation: string) => {
       const earlier = started.get(name);
       if (!earlier)
-        throw new Error(`${source}/${stream.name} comes after ${name}, which is not listed before it`);
+        throw new Error(`${source}/${stream.name} ${relation} ${name}, which is not listed before it`);
       return earlier;
-    });
+    };
+    if (stream.dataFrom !== undefined && stream.after !== undefined)
+      throw new Error(
+        `${source}/${stream.name} has both dataFrom and after: a transformer starts with its input`,
+      );
+    let ready: Promise<unknown>;
+    if (stream.dataFrom !== undefined) {
+      listedBefore(stream.dataFrom, 'transforms');
+      ready = startsWhen.get(stream.dataFrom)!;
+    } else {
+      ready = Promise.all(
+        (stream.after ?? [...started.keys()]).map((name) => listedBefore(name, 'comes after')),
+      );
+    }
+    startsWhen.set(stream.name, ready);
     started.set(
       stream.name,
-      Promise.all(waitFor).then(() => run(stream)),
+      ready.then(() => run(stream)),
     );
   }
   return [...started.values()];
@@ -164,6 +190,8 @@ async function runStream(
   stream: StreamDefinition<unknown>,
   state: Map<string, StreamState>,
   seen: { earlier: Map<string, unknown[]>; received: Map<string, Set<string>> },
+  /** The pages a transformer reads, and the feeds of the transformers that read this stream. */
+  pagesOf: { input: AsyncIterable<StoredPage>; outputs: PageFeed<StoredPage>[] },
   options: FetchOptions & { now: Date; log: (line: string) => void },
 ): Promise<FetchedStream> {
   const started = Date.now();
@@ -205,8 +233,13 @@ async function runStream(
     },
   };
 
+  const endOutputs = (failure: string | undefined) => {
+    for (const feed of pagesOf.outputs)
+      feed.end(failure === undefined ? undefined : new Error(`${label} failed: ${failure}`));
+  };
+
   try {
-    for await (const page of stream.pages(context)) {
+    for await (const page of stream.pages(context, pagesOf.input)) {
       pages++;
       fetched += page.length;
       const batch = [];
@@ -229,15 +262,23 @@ async function runStream(
           });
         }
       }
+      for (const feed of pagesOf.outputs) feed.push(batch);
       await writer.add(batch);
       progress.advance(page.length, `${pages} pages`);
     }
   } catch (e) {
     error = isAuthFailure(e) ? describeAuthFailure(source, e) : (e as Error).message;
   } finally {
-    await writer.close();
-    await writeRejected(db, options.runId, `${source}-${stream.name}`, rejected);
+    await writer
+      .close()
+      .then(() => writeRejected(db, options.runId, `${source}-${stream.name}`, rejected))
+      .catch((e: Error) => {
+        endOutputs(e.message);
+        throw e;
+      });
   }
+  // Only now are this stream's records in raw, where a transformer may look them up.
+  endOutputs(error);
   seen.earlier.set(stream.name, valid);
   seen.received.set(stream.name, ids);
   const status = error === undefined ? 'ok' : 'failed';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Config, SourceName } from '../config.ts';
 import type { Database } from '../sql/database.ts';
+import type { RawRecord } from './raw-writer.ts';
 import type { RetryOptions } from './retry.ts';
 
 /**
@@ -44,6 +45,9 @@ export interface StreamContext {
   warn(message: string, options?: { recheckFrom?: Date }): void;
 }
 
+/** One page of a stream as the runner stores it: each valid record's id and payload as the API returned it. */
+export type StoredPage = readonly RawRecord[];
+
 /** One resource of a source, in dlt's sense: a schema, a primary key, a window and a page loop. */
 export interface StreamDefinition<T = unknown> {
   name: string;
@@ -51,14 +55,27 @@ export interface StreamDefinition<T = unknown> {
   schema: z.ZodType<T>;
   recordId(record: T): string;
   window: WindowPolicy;
-  /** Yields the API's records page by page, exactly as returned. Throws when the stream is incomplete. */
-  pages(context: StreamContext): AsyncIterable<unknown[]>;
+  /**
+   * Yields the API's records page by page, exactly as returned. Throws when the stream is incomplete.
+   * A transformer (`dataFrom`) reads `input`: the pages of the stream it transforms; for any other
+   * stream `input` is empty.
+   */
+  pages(context: StreamContext, input: AsyncIterable<StoredPage>): AsyncIterable<unknown[]>;
   /**
    * The streams of the source this one needs fetched first (through `earlier()` or the lake). When
    * absent the stream starts after every stream before it; `[]` lets it start with the first, so
    * streams that share nothing overlap their calls (the client still paces them to the API's rate).
    */
   after?: readonly string[];
+  /**
+   * Makes this stream a transformer of an earlier stream of the source, as dlt's
+   * `@dlt.transformer(data_from=…)`: it starts with that stream and receives each of its pages as
+   * soon as it is fetched and validated, so its calls overlap that stream's paging instead of
+   * following it. The input ends once that stream's records are stored in raw, and throws if that
+   * stream failed, so a transformer never completes on part of its input; its own failure does not
+   * touch the stream it reads. Excludes `after`.
+   */
+  dataFrom?: string;
   /**
    * Completeness checks that cross-reference other streams of the source (ids one API names that
    * another must have listed). Runs once every stream of the source has fetched, so `earlier` sees

@@ -250,4 +250,88 @@ describe('runFetch', () => {
       { stream: 'orders', window_until: new Date('2026-11-20T11:59:00Z') },
     ]);
   });
+
+  describe('a transformer (dataFrom)', () => {
+    /** `items` of {@link itemsSource}, its pages logged; `item_notes` one note per item of each page it reads. */
+    function transformerSource(
+      url: string,
+      events: string[],
+      fail: { items?: boolean; notes?: boolean } = {},
+    ): SourceDefinition {
+      const [items] = itemsSource(() => url).streams({});
+      return {
+        name: 'capitan',
+        settings: () => ({}),
+        streams: () => [
+          {
+            ...items!,
+            async *pages(context, input) {
+              let page = 0;
+              for await (const records of items!.pages(context, input)) {
+                events.push(`items page ${++page}`);
+                yield records;
+                if (fail.items && page === 2) throw new Error('items page 3 is down');
+              }
+            },
+          },
+          defineStream({
+            name: 'item_notes',
+            dataFrom: 'items',
+            schema: z.object({ id: z.string() }),
+            recordId: (note) => note.id,
+            window: { kind: 'full' },
+            async *pages(_context, itemPages) {
+              for await (const page of itemPages) {
+                events.push(`notes of ${page.map((item) => item.recordId).join(',')}`);
+                if (fail.notes) throw new Error('the notes API is down');
+                yield page.map((item) => ({ id: `note-${item.recordId}` }));
+              }
+            },
+          }),
+        ],
+      };
+    }
+    const items = Array.from({ length: 6 }, (_, i) => ({ id: i + 1, name: `n${i + 1}` }));
+
+    it('reads each page of the stream it transforms as it is fetched, not after the last one', async () => {
+      const { api, db, config } = await setup(items);
+      const events: string[] = [];
+      const results = await runFetch(db, config, [transformerSource(api.url, events)], {
+        runId: 'run-1',
+        log: () => {},
+      });
+      expect(results.map((r) => [r.stream, r.status, r.written])).toEqual([
+        ['items', 'ok', 6],
+        ['item_notes', 'ok', 6],
+      ]);
+      expect(events.indexOf('notes of 1,2')).toBeLessThan(events.indexOf('items page 3'));
+      expect(events.filter((e) => e.startsWith('notes'))).toEqual([
+        'notes of 1,2',
+        'notes of 3,4',
+        'notes of 5,6',
+      ]);
+    });
+
+    it('fails when the stream it transforms fails, and its own failure leaves that stream whole', async () => {
+      const { api, db, config } = await setup(items);
+      const brokenItems = await runFetch(db, config, [transformerSource(api.url, [], { items: true })], {
+        runId: 'run-1',
+        log: () => {},
+      });
+      expect(brokenItems.map((r) => [r.stream, r.status, r.error])).toEqual([
+        ['items', 'failed', 'items page 3 is down'],
+        ['item_notes', 'failed', 'capitan/items failed: items page 3 is down'],
+      ]);
+
+      const brokenNotes = await runFetch(db, config, [transformerSource(api.url, [], { notes: true })], {
+        runId: 'run-2',
+        log: () => {},
+      });
+      expect(brokenNotes.map((r) => [r.stream, r.status, r.fetched, r.error])).toEqual([
+        ['items', 'ok', 6, undefined],
+        ['item_notes', 'failed', 0, 'the notes API is down'],
+      ]);
+      expect(await db.query('select stream from fetch_state')).toEqual([{ stream: 'items' }]);
+    });
+  });
 });

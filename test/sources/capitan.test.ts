@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { stage } from '../../src/pipeline/stage.ts';
 import { sandboxCredentials } from '../../src/sandbox/credentials.ts';
@@ -121,6 +122,73 @@ describe('Capitan source', () => {
     const checkins = urls().filter((url) => url.pathname === '/api/check-ins/');
     expect(checkins[0]?.searchParams.get('ordering')).toBe('-check_in_datetime');
     expect(checkins.some((url) => url.searchParams.has('check_in_datetime__gte'))).toBe(false);
+  });
+
+  it('reads each page’s relations as the customers pages arrive, not after the last one', async () => {
+    const { run, rawIds, emulator } = await setup();
+    const realFetch = globalThis.fetch;
+    const events: string[] = [];
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const url = new URL(String(input instanceof Request ? input.url : input));
+      if (url.pathname.endsWith('/relations/')) events.push('relations asked');
+      if (url.pathname !== '/api/customers/') return realFetch(input, init);
+      // Customers pages slow to come, so a client that waits for the last one is plain to see.
+      await setTimeout(200);
+      const response = await realFetch(input, init);
+      events.push('customers page answered');
+      return response;
+    });
+    const results = await run();
+
+    expect(results.every((r) => r.status === 'ok')).toBe(true);
+    expect(events.filter((e) => e === 'customers page answered').length).toBeGreaterThan(2);
+    expect(events.indexOf('relations asked')).toBeGreaterThan(-1);
+    expect(events.indexOf('relations asked')).toBeLessThan(events.lastIndexOf('customers page answered'));
+    expect(await rawIds('relations')).toEqual(expectedIds(gym, emulator.clock).relations);
+  });
+
+  it('asks for a long list’s pages a few ahead of the one being read, losing none', async () => {
+    const { run, rawIds, emulator } = await setup();
+    const realFetch = globalThis.fetch;
+    let inFlight = 0;
+    let most = 0;
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const url = new URL(String(input instanceof Request ? input.url : input));
+      if (url.pathname !== '/api/check-ins/') return realFetch(input, init);
+      most = Math.max(most, ++inFlight);
+      try {
+        await setTimeout(20);
+        return await realFetch(input, init);
+      } finally {
+        inFlight--;
+      }
+    });
+    const results = await run();
+
+    expect(results.every((r) => r.status === 'ok')).toBe(true);
+    expect(most).toBeGreaterThan(1);
+    expect(await rawIds('checkins')).toEqual(expectedIds(gym, emulator.clock).checkins);
+  });
+
+  it('fails relations alone when one of its calls fails, keeping every customer, and reads them all next run', async () => {
+    const { run, rawIds, emulator } = await setup();
+    emulator.faults.add({
+      kind: 'respond',
+      status: 400,
+      json: { detail: 'Bad request.' },
+      path: '/relations/',
+    });
+    const results = await run();
+    expect(results.filter((r) => r.status === 'failed').map((r) => r.stream)).toEqual(['relations']);
+    const expected = expectedIds(gym, emulator.clock);
+    expect(await rawIds('customers')).toEqual(expected.customers);
+
+    const asked = recordUrls();
+    const retried = await run();
+    expect(retried.every((r) => r.status === 'ok')).toBe(true);
+    const relationCalls = asked().filter((url) => url.pathname.endsWith('/relations/'));
+    expect(relationCalls.length).toBe(expected.customers.length);
+    expect(await rawIds('relations')).toEqual(expected.relations);
   });
 
   it('re-runs without writing, reading check-ins from the gym-local date a week back and no relations', async () => {

@@ -90,9 +90,9 @@ const capitan: SourceDefinition<CapitanSettings> = {
         schema: storedRelationSchema,
         recordId: (r) => `${r.customer_id}:${r.related_customer_id}:${r.relation}`,
         window: { kind: 'full' },
-        // After `customers`, whose newest raw versions decide whose relations to read.
-        after: ['customers'],
-        pages: (context) => relationPages(client, context),
+        // A transformer of `customers`: each page's customers are read as it arrives.
+        dataFrom: 'customers',
+        pages: (context, customerPages) => relationPages(client, context, customerPages),
       }),
     ];
   },

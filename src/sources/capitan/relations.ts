@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { readFetchState, stateKey } from '../../fetch/fetch-state.ts';
-import type { StreamContext } from '../../fetch/source.ts';
+import type { StoredPage, StreamContext } from '../../fetch/source.ts';
+import { storedRecordIds } from '../../fetch/stored.ts';
 import { newestVersions } from '../../sql/raw-versions.ts';
 import type { CapitanClient } from './client.ts';
 
@@ -43,17 +44,52 @@ export async function customersToRefresh(context: StreamContext): Promise<string
     .map((row) => String(row.record_id));
 }
 
-/** Reads the chosen customers' relations, each stored with the `customer_id` it was read for. */
-export async function* relationPages(client: CapitanClient, context: StreamContext) {
-  const customerIds = await customersToRefresh(context);
-  const limit = pLimit(CONCURRENCY);
-  for (let start = 0; start < customerIds.length; start += BATCH) {
-    const batch = customerIds.slice(start, start + BATCH);
-    const lists = await Promise.all(
-      batch.map((id) => limit(() => client.listOrNone(`customers/${id}/relations/`, context.retry))),
+/**
+ * Reads the chosen customers' relations as the pages of `customers` arrive, each stored with the
+ * `customer_id` it was read for. Which customers {@link customersToRefresh} chooses depends on their
+ * newest raw version, which this run's `customers` writes only once it has listed them all; so a
+ * page's customer is read at once when it is chosen whatever this run writes (new to the lake, or
+ * chosen from what the lake held before this run), and the rest of the choice (customers this run
+ * found changed) once `customers` is stored.
+ */
+export async function* relationPages(
+  client: CapitanClient,
+  context: StreamContext,
+  customerPages: AsyncIterable<StoredPage>,
+) {
+  const storedBefore = await storedRecordIds(context.db, 'raw/capitan/customers');
+  const chosenBefore = new Set(await customersToRefresh(context));
+  // A failed call drops the calls queued behind it; they reject unread, the failure being first in order.
+  const limit = pLimit({ concurrency: CONCURRENCY, rejectOnClear: true });
+  const asked = new Set<string>();
+  const queued: { customerId: string; relations: Promise<unknown[]> }[] = [];
+  const ask = (customerIds: string[]) => {
+    for (const customerId of customerIds) {
+      if (asked.has(customerId)) continue;
+      asked.add(customerId);
+      const relations = limit(() => client.listOrNone(`customers/${customerId}/relations/`, context.retry));
+      // Awaited in order below, where a failure is thrown; not an unhandled rejection meanwhile.
+      relations.catch(() => limit.clearQueue());
+      queued.push({ customerId, relations });
+    }
+  };
+  const nextBatch = async () => {
+    const batch = queued.splice(0, BATCH);
+    const lists = await Promise.all(batch.map((q) => q.relations));
+    return lists.flatMap((relations, i) =>
+      relations.map((relation) => ({ ...(relation as object), customer_id: Number(batch[i]!.customerId) })),
     );
-    yield lists.flatMap((relations, i) =>
-      relations.map((relation) => ({ ...(relation as object), customer_id: Number(batch[i]) })),
-    );
+  };
+  try {
+    for await (const page of customerPages) {
+      ask(page.map((c) => c.recordId).filter((id) => chosenBefore.has(id) || !storedBefore.has(id)));
+      // A batch stays queued behind the one awaited, so the calls never wait for a page to be yielded.
+      while (queued.length >= 2 * BATCH) yield await nextBatch();
+    }
+    ask(await customersToRefresh(context));
+    while (queued.length > 0) yield await nextBatch();
+  } finally {
+    // A stream that failed, or whose input did, starts no more calls.
+    limit.clearQueue();
   }
 }
