@@ -131,8 +131,12 @@ function ambiguousEdges(
         const other = (e: GuardEdge) => (e.a === node ? e.b : e.a);
         if (cannot.has(pairKey(other(x), other(y)))) {
           const pair = [Math.min(other(x), other(y)), Math.max(other(x), other(y))] as const;
-          ambiguous.set(x, pair);
-          ambiguous.set(y, pair);
+          for (const e of [x, y]) {
+            // An edge ambiguous over several pairs names the smallest, whatever order the edges came in.
+            const named = ambiguous.get(e);
+            if (!named || pair[0] < named[0] || (pair[0] === named[0] && pair[1] < named[1]))
+              ambiguous.set(e, pair);
+          }
         }
       }
     }

@@ -33,6 +33,21 @@ describe('constrainedUnion()', () => {
     ]);
   });
 
+  it('names the same conflict for a refused link whatever order the links come in', () => {
+    // 3 fits 1, 2 and 4 equally; 2 cannot be 1 nor 4, so the link to 2 is ambiguous twice.
+    const links = [edge(3, 1, 1), edge(3, 2, 1), edge(3, 4, 1)];
+    const cannot: [number, number][] = [
+      [1, 2],
+      [2, 4],
+    ];
+    const refusals = (order: GuardEdge[]) =>
+      constrainedUnion([1, 2, 3, 4], order, cannot)
+        .refused.map((e) => `${e.a}-${e.b} against ${e.against.join('-')}`)
+        .sort();
+    expect(refusals(links)).toEqual(refusals([...links].reverse()));
+    expect(refusals(links)).toEqual(['3-1 against 1-2', '3-2 against 1-2', '3-4 against 2-4']);
+  });
+
   it('lets a stronger link win over a weaker one to the other person', () => {
     const result = constrainedUnion([1, 2, 3], [edge(3, 1, 2), edge(3, 2, 1, 0.9999)], [[1, 2]]);
     expect(result.labels.get(3)).toBe(1);
