@@ -268,8 +268,9 @@ export class Lake {
 
   /**
    * Writes the chosen tables under `snapshots/YYYY-MM-01/<key>.parquet`, one file each that reads
-   * on its own: a table of one file is copied (server-side on S3); a table of parts is written whole
-   * by `writeWhole`, its deletes applied, since a snapshot's reader has no manifest to apply them.
+   * on its own: a table held in one file (or one part with nothing deleted) is copied, server-side on
+   * S3; any other table of parts is written whole by `writeWhole`, its deletes applied, since a
+   * snapshot's reader has no manifest to apply them.
    */
   async snapshot(
     name: string,
@@ -285,11 +286,12 @@ export class Lake {
       const table = tables.get(key);
       if (!entry || !table) continue;
       const target = `${snapshotsDir}/${name}/${key}.parquet`;
-      if (entry.layout === 'parts') await this.putSnapshotFile(target, writeWhole(table));
-      else if (this.remote) await this.remote.copy(entry.file, target);
+      const whole = wholeFile(entry);
+      if (whole === undefined) await this.putSnapshotFile(target, writeWhole(table));
+      else if (this.remote) await this.remote.copy(whole, target);
       else {
         await mkdir(path.dirname(path.join(this.root, target)), { recursive: true });
-        await cp(path.join(this.root, entry.file), path.join(this.root, target));
+        await cp(path.join(this.root, whole), path.join(this.root, target));
       }
       copied.push(key);
     }
@@ -644,4 +646,10 @@ async function exists(p: string): Promise<boolean> {
     if (isEnoent(error)) return false;
     throw error;
   }
+}
+
+/** The one file that holds a table whole, if there is one: its file, or its only part when nothing of it is deleted. */
+function wholeFile(entry: ManifestEntry): string | undefined {
+  if (entry.layout === 'file') return entry.file;
+  return entry.parts.length === 1 && !entry.deletes ? entry.parts[0] : undefined;
 }

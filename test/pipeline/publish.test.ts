@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
@@ -57,6 +57,21 @@ describe('publish: the run set made current, and the monthly snapshot', () => {
       [1, 2, 7].map((v) => ({ v })),
     );
     expect(await readdir(path.join(dir, 'snapshots/2026-11-01/staging'))).toEqual(['stg_x.parquet']);
+    db.close();
+  });
+
+  it('copies a table of one part with nothing deleted as it is', async () => {
+    const dir = await tempDir();
+    const lake = new Lake({ kind: 'local', dir });
+    const db = await Database.open(lake, { timeZone: 'America/Chicago' });
+    await lake.begin('nov-01');
+    // Its key-value metadata (an incremental table's ledger) would not survive a rewrite.
+    const [part] = await db.writeParts('staging/stg_x', [
+      { sql: 'select range as v from range(3)', metadata: { ledger: 'kept' } },
+    ]);
+    await publish(lake, db, '2026-11-01');
+    const copy = await readFile(path.join(dir, 'snapshots/2026-11-01/staging/stg_x.parquet'));
+    expect(copy.equals(await readFile(path.join(dir, part!)))).toBe(true);
     db.close();
   });
 
