@@ -38,10 +38,13 @@ code_payments as (
     where not t.is_refund
 ),
 
+-- A payment's customers: those its lines' events are attached to (a purchase or refund event's source
+-- record is its transaction), found by joining rather than by parsing every event's details.
 payment_customers as (
-    select distinct json_extract_string(event_details, '$.payment_id') as payment_id, customer_id
-    from customer_events
-    where customer_id is not null and json_extract_string(event_details, '$.payment_id') is not null
+    select distinct t.payment_id, e.customer_id
+    from customer_events as e
+    inner join transactions as t on t.source = e.event_source and t.transaction_id = e.source_record_id
+    where e.customer_id is not null
 ),
 
 attributed as (

@@ -25,9 +25,11 @@ campaigns as (
 ),
 
 -- One row per campaign, event type and person: a customer reached at two addresses is one person.
+-- An email event's source record is `<campaign_id>:<email>` (int_event_sources): the campaign is read
+-- from it rather than by parsing the details of every email event, most of the timeline.
 email_people as materialized (
     select distinct
-        event_details ->> 'campaign_id' as campaign_id,
+        split_part(source_record_id, ':', 1) as campaign_id,
         event_type,
         customer_id,
         coalesce(customer_id, 'address:' || source_record_id) as person
