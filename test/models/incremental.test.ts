@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,8 +16,9 @@ import { stage } from '../../src/pipeline/stage.ts';
 import { type RunningEmulators, startEmulators } from '../../src/sandbox/emulators/index.ts';
 import { DEFAULT_TIME_ZONE, generateGym } from '../../src/sandbox/generate.ts';
 import { loadSources } from '../../src/sources/registry.ts';
-import { Database, PARQUET_WRITE_OPTIONS, sqlString } from '../../src/sql/database.ts';
+import { Database, sqlString } from '../../src/sql/database.ts';
 import { BUILD_WAIT_MS, copyDemoLake } from '../support/demo-lake.ts';
+import { appendRawPart, partsOf } from '../support/staging-parts.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 
 const DAY_MS = 86_400_000;
@@ -65,37 +65,21 @@ async function thingsLake(dir: string, model: SqlModel) {
     now: new Date(),
   });
   let part = 0;
-  const fetch = async (fetchedAt: string, runId: string, records: Record<string, string[]>) => {
-    const rows = Object.entries(records).map(([id, tags]) => [id, JSON.stringify({ tags })]);
-    await db.run('create or replace temp table incoming (record_id varchar, payload varchar)');
-    await db.appendRows('incoming', rows);
-    await db.lake.appendPart('raw/test/things', `part-${String(++part).padStart(3, '0')}`, (tmp) =>
-      db.run(
-        `copy (select record_id, payload::json as payload, md5(payload) as payload_hash,
-                        $fetched_at::timestamptz as fetched_at, $run_id as run_id from incoming)
-           to ${sqlString(tmp)} ${PARQUET_WRITE_OPTIONS}`,
-        { fetched_at: fetchedAt, run_id: runId },
-      ),
+  const fetch = (fetchedAt: string, runId: string, records: Record<string, string[]>) =>
+    appendRawPart(
+      db,
+      'raw/test/things',
+      `part-${String(++part).padStart(3, '0')}`,
+      { fetchedAt, runId },
+      Object.fromEntries(Object.entries(records).map(([id, tags]) => [id, { tags }])),
     );
-    await db.refreshViews();
-  };
   const build = async () => (await runner.build([model]))[0]!;
   const rows = async () =>
     (await db.query('select thing_id, tag from stg_test__things order by all')).map(
       (r) => `${r.thing_id}:${r.tag}`,
     );
   /** The table's parts, oldest first, each with the SHA-256 of its bytes. */
-  const parts = async () => {
-    const table = await db.lake.table('staging/stg_test__things');
-    return Promise.all(
-      (table?.readPaths ?? []).map(async (file) => ({
-        file,
-        sha: createHash('sha256')
-          .update(await readFile(file))
-          .digest('hex'),
-      })),
-    );
-  };
+  const parts = () => partsOf(db, 'staging/stg_test__things');
   /** The rows the table's deletes leave out, as `<part file name>#<row>`; none without deletes. */
   const deletes = async () => {
     const table = await db.lake.table('staging/stg_test__things');

@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { Lake } from '../../src/lake/lake.ts';
 import { parseModel } from '../../src/models/discover.ts';
 import { ModelGraph } from '../../src/models/graph.ts';
 import { ModelRunner } from '../../src/models/runner.ts';
 import { DEFAULT_TIME_ZONE } from '../../src/sandbox/generate.ts';
-import { Database, PARQUET_WRITE_OPTIONS, sqlString } from '../../src/sql/database.ts';
+import { Database } from '../../src/sql/database.ts';
+import { appendRawPart, partsOf } from '../support/staging-parts.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 
 const timeZone = DEFAULT_TIME_ZONE;
@@ -61,20 +60,14 @@ async function salesLake(dir: string) {
   expect(graph.problems()).toEqual([]);
   const runner = new ModelRunner(db, graph, { vars: {}, asOf: new Date(), now: new Date() });
   let part = 0;
-  const fetch = async (stream: string, fetchedAt: string, runId: string, records: Records) => {
-    const rows = Object.entries(records).map(([id, payload]) => [id, JSON.stringify(payload)]);
-    await db.run('create or replace temp table incoming (record_id varchar, payload varchar)');
-    await db.appendRows('incoming', rows);
-    await db.lake.appendPart(`raw/test/${stream}`, `part-${String(++part).padStart(3, '0')}`, (tmp) =>
-      db.run(
-        `copy (select record_id, payload::json as payload, md5(payload) as payload_hash,
-                        $fetched_at::timestamptz as fetched_at, $run_id as run_id from incoming)
-           to ${sqlString(tmp)} ${PARQUET_WRITE_OPTIONS}`,
-        { fetched_at: fetchedAt, run_id: runId },
-      ),
+  const fetch = (stream: string, fetchedAt: string, runId: string, records: Records) =>
+    appendRawPart(
+      db,
+      `raw/test/${stream}`,
+      `part-${String(++part).padStart(3, '0')}`,
+      { fetchedAt, runId },
+      records,
     );
-    await db.refreshViews();
-  };
   const build = async () => {
     const built = await runner.build(models);
     const named = (name: string) => built.find((b) => b.name === name)!;
@@ -85,17 +78,7 @@ async function salesLake(dir: string) {
   /** What a full build gives over the same inputs: the model's select itself. */
   const fullRows = async () => (await db.query(`select * from (${totals.sql}) order by shop`)).map(show);
   /** The table's parts, oldest first, each with the SHA-256 of its bytes. */
-  const parts = async () => {
-    const table = await db.lake.table('staging/stg_test__totals');
-    return Promise.all(
-      (table?.readPaths ?? []).map(async (file) => ({
-        file,
-        sha: createHash('sha256')
-          .update(await readFile(file))
-          .digest('hex'),
-      })),
-    );
-  };
+  const parts = () => partsOf(db, 'staging/stg_test__totals');
   return { db, fetch, build, rows, fullRows, parts };
 }
 
