@@ -82,7 +82,7 @@ export function registerModelCommands(program: Command): void {
         });
         await runner.build(models, (built) =>
           console.log(
-            `${built.id}: ${built.mode}${built.rawParts !== undefined ? `, ${built.rawParts} raw parts` : ''}, ${built.rows} rows, ${built.seconds.toFixed(1)} s`,
+            `${built.id}: ${built.mode}${built.rawParts !== undefined ? `, ${built.rawParts} raw parts` : ''}${built.keys !== undefined ? `, ${built.keys} keys` : ''}, ${built.rows} rows, ${built.seconds.toFixed(1)} s`,
           ),
         );
       } finally {

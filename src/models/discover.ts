@@ -13,6 +13,7 @@ export const HEADER_KEYS = [
   'materialized',
   'record_id',
   'versions',
+  'unique_key',
   'severity',
   'threshold',
   'sync',
@@ -66,7 +67,9 @@ export function parseModel(id: string, file: string, sql: string): SqlModel {
     header: fields,
     reads: referencesOf(sql),
   };
-  if (materialized === 'incremental') {
+  if (materialized === 'incremental' && fields.unique_key) {
+    model.uniqueKey = fields.unique_key.split(',').map((c) => c.trim());
+  } else if (materialized === 'incremental') {
     const versions = fields.versions ?? 'newest';
     if (versions !== 'newest' && versions !== 'all')
       throw new Error(`${file}: versions is ${versions}; expected newest or all`);

@@ -132,6 +132,20 @@ export class ModelGraph {
     return problems;
   }
 
+  /**
+   * The input of a model incremental by a unique_key: the one relation it reads that an every-version
+   * incremental model builds (the others are read whole, `keyed.ts`).
+   */
+  keyedInputOf(model: SqlModel): SqlModel | undefined {
+    const [input] = model.reads.map((r) => this.keyedInput(r)).filter((m) => m !== undefined);
+    return input;
+  }
+
+  private keyedInput(relation: string): SqlModel | undefined {
+    const producer = this.relation(relation)?.model;
+    return producer?.kind === 'sql' && producer.versions === 'all' ? producer : undefined;
+  }
+
   private sqlProblems(model: SqlModel): string[] {
     const problems: string[] = [];
     for (const cte of cteNamesOf(model.sql))
@@ -141,7 +155,13 @@ export class ModelGraph {
       problems.push(
         `${describe(model)} is a view, so it takes no parameters (uses $${model.parameters.join(', $')})`,
       );
-    if (model.materialized === 'incremental') {
+    if (model.uniqueKey) {
+      const inputs = model.reads.filter((r) => this.keyedInput(r));
+      if (inputs.length !== 1 || model.reads.some((r) => sourceLayerOf(r) === 'raw'))
+        problems.push(
+          `${describe(model)} is incremental by a unique_key, so it reads exactly one every-version incremental model (versions: all) and no raw stream (reads ${model.reads.join(', ')})`,
+        );
+    } else if (model.materialized === 'incremental') {
       const raw = model.reads.filter((r) => sourceLayerOf(r) === 'raw');
       const other = model.reads.filter((r) => sourceLayerOf(r) !== 'raw' && sourceLayerOf(r) !== 'seed');
       if (raw.length !== 1 || other.length > 0)

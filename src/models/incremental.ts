@@ -9,7 +9,7 @@ import type { SqlModel } from './model.ts';
 import { RAW_PLACEHOLDER, rawKeyOf, sourceLayerOf } from './sources.ts';
 
 /** Bumped when the way staged rows are merged changes, so every incremental table is rebuilt once. */
-const MERGE_FORMAT = 3;
+const MERGE_FORMAT = 4;
 /** The key of the Parquet key-value metadata holding what a staging table was built from. */
 const LEDGER_KEY = 'basin_staged';
 /** Compaction keeps a staging table to at most this many parts. */
@@ -17,17 +17,24 @@ export const MAX_STAGING_PARTS = 12;
 /** A part is rewritten without the rows the table leaves out once they are this share of its rows. */
 const REWRITE_DELETED_SHARE = 0.25;
 
+export const newestSchema = z.object({ fetched_at_us: z.number(), run_id: z.string() }).nullable();
+/** The newest raw `(fetched_at, run_id)` a table holds, or null when it holds none. */
+export type NewestVersion = z.infer<typeof newestSchema>;
+
 /**
  * What an incremental table holds, written into the metadata of its newest (last) part so the two are
  * published together: the model's hash (its SQL and parameter values), the raw parts staged into it,
- * and the newest (fetched_at, run_id) among them.
+ * the newest (fetched_at, run_id) among them, and `base`, naming its last full build (the model's
+ * hash and the raw parts it staged): merges keep it, so a table whose `base` is unchanged has only
+ * gained rows newer than any it held since (what a keyed model reading it relies on, `keyed.ts`).
  */
 const ledgerSchema = z.object({
   hash: z.string(),
   parts: z.array(z.string()),
-  newest: z.object({ fetched_at_us: z.number(), run_id: z.string() }).nullable(),
+  newest: newestSchema,
+  base: z.string(),
 });
-type Ledger = z.infer<typeof ledgerSchema>;
+export type Ledger = z.infer<typeof ledgerSchema>;
 
 export interface IncrementalBuild {
   /** `full`: every raw part staged; `incremental`: only new parts, merged; `unchanged`: nothing new. */
@@ -80,7 +87,7 @@ export async function buildIncremental(
   const parts = (stream?.readPaths ?? []).map((p) => relativeTo(db, p));
   const hash = modelHash(model, params);
   const table = await db.lake.table(key);
-  const previous = table ? await readLedger(db, table.readPaths.at(-1)!) : undefined;
+  const previous = table ? await readLedger(db, table) : undefined;
 
   let staged = parts;
   let mode: IncrementalBuild['mode'] = 'full';
@@ -102,7 +109,8 @@ export async function buildIncremental(
   const input = model.versions === 'all' ? allVersions : newestVersions(allVersions);
   const select = `with ${sqlIdentifier(raw)} as (${input}) select * from (${model.sql})`;
   const newest = await newestOf(db, files, mode === 'incremental' ? previous!.newest : null);
-  const metadata = { [LEDGER_KEY]: JSON.stringify({ hash, parts, newest } satisfies Ledger) };
+  const base = mode === 'incremental' ? previous!.base : sha256(JSON.stringify({ hash, parts }));
+  const metadata = { [LEDGER_KEY]: JSON.stringify({ hash, parts, newest, base } satisfies Ledger) };
   if (mode === 'full' || !table) {
     await db.writeParts(key, [{ sql: select, params, metadata }]);
     return { mode: 'full', parts: staged.length, rewritten: 0, folded: 0, deleted: 0 };
@@ -113,59 +121,25 @@ export async function buildIncremental(
   const deleted = sqlIdentifier(`_staging_deleted__${model.name}`);
   try {
     await db.run(`create or replace temp table ${staging} as ${select}`, params);
-    const [count] = await db.query(`select count(*)::bigint as n from ${staging}`);
     if (model.versions === 'newest')
       await db.run(
         `create or replace temp table ${ids} as
          select distinct record_id::varchar as _staged_record_id from (${allVersions})`,
       );
-    await markDeleted(db, model, table, ids, deleted);
-    const stats = await partStats(db, table.readPaths, deleted);
-
-    // Size-tiered compaction: fold the newest parts into the new one.
-    let gathered = Number(count?.n ?? 0);
-    let kept = stats.length;
-    while (kept > 0) {
-      const last = stats[kept - 1]!;
-      const left = last.rows - last.deleted;
-      if (left > gathered && kept + 1 <= MAX_STAGING_PARTS) break;
-      gathered += left;
-      kept--;
-    }
-
-    const specs: (PartKeep | PartSelect)[] = [];
-    const deletesKept: string[] = [];
-    let rewritten = 0;
-    let stillDeleted = 0;
-    for (const part of stats.slice(0, kept)) {
-      if (part.deleted === 0) specs.push({ keep: part.relative });
-      else if (part.deleted < part.rows * REWRITE_DELETED_SHARE) {
-        specs.push({ keep: part.relative });
-        deletesKept.push(partName(part.file));
-        stillDeleted += part.deleted;
-      } else {
-        rewritten++;
-        if (part.deleted < part.rows)
-          specs.push({ sql: `select * from ${partsReader([part.file], deleted)}` });
-      }
-    }
-    const folded = stats.slice(kept);
-    const foldedRows =
-      folded.length > 0
-        ? `union all by name select * from ${partsReader(
-            folded.map((p) => p.file),
-            deleted,
-          )}`
-        : '';
-    specs.push({ sql: `select * from ${staging} ${foldedRows}`, metadata });
-    const deletes =
-      deletesKept.length > 0
+    await markDeleted(
+      db,
+      table,
+      deleted,
+      model.versions === 'newest'
         ? {
-            sql: `select part, part_row from ${deleted} where part in (${deletesKept.map(sqlString).join(', ')})`,
+            columns: `(${model.recordId})::varchar as _staged_record_id`,
+            keys: ids,
+            on: ['_staged_record_id'],
           }
-        : undefined;
-    await db.writeParts(key, specs, deletes);
-    return { mode, parts: staged.length, rewritten, folded: folded.length, deleted: stillDeleted };
+        : undefined,
+    );
+    const merged = await mergeStaged(db, key, table, { staging, deleted, metadata });
+    return { mode, parts: staged.length, ...merged };
   } finally {
     await db.run(`drop table if exists ${staging}`);
     await db.run(`drop table if exists ${ids}`);
@@ -173,30 +147,101 @@ export async function buildIncremental(
   }
 }
 
+/** Rows of a table a merge supersedes: those whose `columns` (a select list over its rows) match a row of `keys` on `on`. */
+export interface Superseded {
+  columns: string;
+  keys: string;
+  on: string[];
+}
+
 /**
  * The rows of the table to leave out after this merge, into the temp table `deleted` as `(part,
- * part_row)`: those its deletes name already and, for `versions: newest`, every row of a record among
- * `ids` (the records the merge's new versions supersede).
+ * part_row)`: those its deletes name already and those `superseded` names (the rows the merge's new
+ * rows replace). Keys compare with `is not distinct from`, so a null key is a key like any other.
  */
-async function markDeleted(
+export async function markDeleted(
   db: Database,
-  model: SqlModel,
   table: TableInfo,
-  ids: string,
   deleted: string,
+  superseded?: Superseded,
 ): Promise<void> {
   const selects = [`select ''::varchar as part, 0::bigint as part_row where false`];
   if (table.deletes) selects.push(`select part, part_row from read_parquet(${sqlString(table.deletes)})`);
-  if (model.versions === 'newest') {
+  if (superseded) {
+    const on = superseded.on
+      .map((c) => `_rows.${sqlIdentifier(c)} is not distinct from _keys.${sqlIdentifier(c)}`)
+      .join(' and ');
     selects.push(
       `select _files.part, _rows.file_row_number as part_row
-       from (select file_index, file_row_number, (${model.recordId})::varchar as _staged_record_id
+       from (select file_index, file_row_number, ${superseded.columns}
              from ${partsReader(table.readPaths)}) as _rows
-       semi join ${ids} using (_staged_record_id)
+       semi join ${superseded.keys} as _keys on ${on}
        join ${partIndexes(table.readPaths)} using (file_index)`,
     );
   }
   await db.run(`create or replace temp table ${deleted} as ${selects.join(' union ')}`);
+}
+
+/**
+ * Merges the rows of the temp table `staging` into the table `key` as one new part (last, with
+ * `metadata`), leaving out the rows `deleted` names (`markDeleted`): older parts are kept byte for
+ * byte, their deleted rows named in the new deletes file, except that size-tiered compaction folds
+ * the newest parts into the new one and rewrites a part whose deleted rows reach
+ * `REWRITE_DELETED_SHARE` of its rows (`buildIncremental` explains when).
+ */
+export async function mergeStaged(
+  db: Database,
+  key: string,
+  table: TableInfo,
+  merge: { staging: string; deleted: string; metadata: Record<string, string> },
+): Promise<Pick<IncrementalBuild, 'rewritten' | 'folded' | 'deleted'>> {
+  const { staging, deleted, metadata } = merge;
+  const [count] = await db.query(`select count(*)::bigint as n from ${staging}`);
+  const stats = await partStats(db, table.readPaths, deleted);
+
+  // Size-tiered compaction: fold the newest parts into the new one.
+  let gathered = Number(count?.n ?? 0);
+  let kept = stats.length;
+  while (kept > 0) {
+    const last = stats[kept - 1]!;
+    const left = last.rows - last.deleted;
+    if (left > gathered && kept + 1 <= MAX_STAGING_PARTS) break;
+    gathered += left;
+    kept--;
+  }
+
+  const specs: (PartKeep | PartSelect)[] = [];
+  const deletesKept: string[] = [];
+  let rewritten = 0;
+  let stillDeleted = 0;
+  for (const part of stats.slice(0, kept)) {
+    if (part.deleted === 0) specs.push({ keep: part.relative });
+    else if (part.deleted < part.rows * REWRITE_DELETED_SHARE) {
+      specs.push({ keep: part.relative });
+      deletesKept.push(partName(part.file));
+      stillDeleted += part.deleted;
+    } else {
+      rewritten++;
+      if (part.deleted < part.rows) specs.push({ sql: `select * from ${partsReader([part.file], deleted)}` });
+    }
+  }
+  const folded = stats.slice(kept);
+  const foldedRows =
+    folded.length > 0
+      ? `union all by name select * from ${partsReader(
+          folded.map((p) => p.file),
+          deleted,
+        )}`
+      : '';
+  specs.push({ sql: `select * from ${staging} ${foldedRows}`, metadata });
+  const deletes =
+    deletesKept.length > 0
+      ? {
+          sql: `select part, part_row from ${deleted} where part in (${deletesKept.map(sqlString).join(', ')})`,
+        }
+      : undefined;
+  await db.writeParts(key, specs, deletes);
+  return { rewritten, folded: folded.length, deleted: stillDeleted };
 }
 
 /** Each part's rows (from its footer) and how many of them `deleted` names. */
@@ -225,27 +270,36 @@ function relativeTo(db: Database, file: string): string {
   return path.relative(db.lake.root, file).split(path.sep).join('/');
 }
 
-/** The model's SQL and the values of the parameters it uses: a change in either restages everything. */
-function modelHash(model: SqlModel, params: SqlParams): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ format: MERGE_FORMAT, sql: model.sql, params, versions: model.versions }))
-    .digest('hex');
+/**
+ * The model's SQL, the values of the parameters it uses and how it merges (with `MERGE_FORMAT`): a
+ * change in any restages everything.
+ */
+export function modelHash(model: SqlModel, params: SqlParams): string {
+  const { sql, versions, uniqueKey } = model;
+  return sha256(JSON.stringify({ format: MERGE_FORMAT, sql, params, versions, uniqueKey }));
 }
 
-/** The ledger in a table's newest part (a table from before parts: its one file). */
-async function readLedger(db: Database, file: string): Promise<Ledger | undefined> {
-  const [row] = await db.query(
-    `select decode(value) as ledger from parquet_kv_metadata(${sqlString(file)})
-     where decode(key) = $key`,
-    { key: LEDGER_KEY },
-  );
-  if (!row) return undefined;
-  const parsed = ledgerSchema.safeParse(JSON.parse(String(row.ledger)));
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The ledger in an incremental table's newest part (undefined for an older format or another table). */
+export async function readLedger(db: Database, table: TableInfo): Promise<Ledger | undefined> {
+  const parsed = ledgerSchema.safeParse(await readPartMetadata(db, table.readPaths.at(-1)!, LEDGER_KEY));
   return parsed.success ? parsed.data : undefined;
 }
 
+/** The JSON a part's key-value metadata holds under `key`, or undefined. */
+export async function readPartMetadata(db: Database, file: string, key: string): Promise<unknown> {
+  const [row] = await db.query(
+    `select decode(value) as value from parquet_kv_metadata(${sqlString(file)}) where decode(key) = $key`,
+    { key },
+  );
+  return row ? JSON.parse(String(row.value)) : undefined;
+}
+
 /** Whether every row of the new parts is newer than the newest row already staged. */
-async function allNewer(db: Database, parts: string[], newest: Ledger['newest']): Promise<boolean> {
+async function allNewer(db: Database, parts: string[], newest: NewestVersion): Promise<boolean> {
   if (!newest) return true;
   const files = parts.map((p) => sqlString(path.join(db.lake.root, p)));
   const [row] = await db.query(
@@ -257,7 +311,7 @@ async function allNewer(db: Database, parts: string[], newest: Ledger['newest'])
 }
 
 /** The newest (fetched_at, run_id) among the staged parts and what the table held before. */
-async function newestOf(db: Database, files: string[], before: Ledger['newest']): Promise<Ledger['newest']> {
+async function newestOf(db: Database, files: string[], before: NewestVersion): Promise<NewestVersion> {
   if (files.length === 0) return before;
   const [row] = await db.query(
     `select epoch_us(fetched_at) as fetched_at_us, run_id

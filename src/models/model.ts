@@ -26,7 +26,9 @@ export type SourceLayer = 'raw' | 'seed' | 'state';
  * - `table`: rebuilt from its inputs into `<layer>/<name>` in the lake;
  * - `view`: a DuckDB view, computed by whoever reads it, never stored;
  * - `incremental`: a staging table over one raw stream, to which each run adds only the raw parts it
- *   has not staged yet, the newest version of a record replacing its older ones;
+ *   has not staged yet, the newest version of a record replacing its older ones; or, with a
+ *   `unique_key`, a staging table over an every-version staging table, whose run recomputes only the
+ *   keys that table's new rows touch (`keyed.ts`);
  * - `query`: not a relation: a select its readers run with their own parameters (a report at any
  *   date, a rule's check at any as-of day, a data-quality check).
  */
@@ -59,6 +61,11 @@ export interface SqlModel {
    */
   versions?: 'newest' | 'all';
   recordId?: string;
+  /**
+   * Incremental models over a staging table (`-- unique_key: a, b`): the columns naming one group of
+   * its rows, which a run recomputes whole when its input's new rows touch it.
+   */
+  uniqueKey?: string[];
 }
 
 /** What a TypeScript model gets to run with: the database, the run's variables and clock. */

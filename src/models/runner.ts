@@ -3,6 +3,7 @@ import type { Database, Row, SqlParams } from '../sql/database.ts';
 import { sqlIdentifier } from '../sql/database.ts';
 import { describe, type ModelGraph } from './graph.ts';
 import { buildIncremental } from './incremental.ts';
+import { buildKeyed } from './keyed.ts';
 import type { Model, ModelOutcome, RunContext, SqlModel } from './model.ts';
 import { RAW_PLACEHOLDER, STATE_LOGS, sourceLayerOf } from './sources.ts';
 
@@ -23,6 +24,8 @@ export interface BuiltModel {
   partsFolded?: number;
   /** `incremental` models: the rows the table's deletes name (superseded records not yet folded away). */
   rowsDeleted?: number;
+  /** `incremental` models by a unique_key: the keys whose rows this build recomputed. */
+  keys?: number;
   outcome?: ModelOutcome;
 }
 
@@ -125,15 +128,32 @@ export class ModelRunner {
     }
   }
 
-  /** Writes a table: whole, or (incremental) only what its raw stream added since it was built. */
+  /**
+   * Writes a table: whole, or (incremental) only what its raw stream added since it was built, or (by a
+   * unique_key) only the keys its input's new rows touched.
+   */
   private async materialize(
     model: SqlModel,
     key: string,
     params: SqlParams,
-  ): Promise<Pick<BuiltModel, 'mode' | 'rawParts' | 'partsRewritten' | 'partsFolded' | 'rowsDeleted'>> {
+  ): Promise<
+    Pick<BuiltModel, 'mode' | 'rawParts' | 'partsRewritten' | 'partsFolded' | 'rowsDeleted' | 'keys'>
+  > {
     if (model.materialized !== 'incremental') {
       await this.db.writeSelect(key, model.sql, params);
       return { mode: 'table' };
+    }
+    if (model.uniqueKey) {
+      const input = this.graph.keyedInputOf(model);
+      if (!input) throw new Error('incremental by a unique_key, it reads no every-version incremental model');
+      const built = await buildKeyed(this.db, model, input, key, params);
+      return {
+        mode: built.mode,
+        keys: built.keys,
+        partsRewritten: built.rewritten,
+        partsFolded: built.folded,
+        rowsDeleted: built.deleted,
+      };
     }
     const built = await buildIncremental(this.db, model, key, params);
     return {

@@ -344,9 +344,9 @@ async function syncAfterPublish(
   }
 }
 
-/** How many staging tables merged new raw parts, were built whole or had nothing new. */
+/** How many staging tables merged new raw parts (or recomputed keys), were built whole or had nothing new. */
 function describeStaging(r: StageResult): string {
-  const incremental = r.models.filter((m) => m.rawParts !== undefined);
+  const incremental = r.models.filter((m) => m.rawParts !== undefined || m.keys !== undefined);
   const count = (mode: string) => incremental.filter((m) => m.mode === mode).length;
   const sum = (of: (m: BuiltModel) => number | undefined) =>
     incremental.reduce((n, m) => n + (of(m) ?? 0), 0);
@@ -354,7 +354,8 @@ function describeStaging(r: StageResult): string {
     `${r.models.length} tables; incremental: ${count('incremental')} merged, ${count('full')} built whole, ` +
     `${count('unchanged')} unchanged (${sum((m) => m.rawParts)} raw parts parsed; ` +
     `${sum((m) => m.partsRewritten)} staging parts rewritten, ${sum((m) => m.partsFolded)} folded; ` +
-    `${sum((m) => m.rowsDeleted).toLocaleString('en-US')} rows deleted in older parts)`
+    `${sum((m) => m.rowsDeleted).toLocaleString('en-US')} rows deleted in older parts; ` +
+    `${sum((m) => m.keys).toLocaleString('en-US')} keys recomputed)`
   );
 }
 

@@ -30,6 +30,7 @@ final as (
     select
         campaign_id,
         email_address,
+        lower(trim(email_address)) as email,
         email_id,
         list_id,
         activity,

@@ -3,7 +3,10 @@
 -- Daily runs ask Mailchimp only for activity since the previous run, so a recipient's newest raw
 -- version holds only their latest events. Every version (stg_mailchimp__email_activity) is therefore
 -- read, and the events are merged and de-duplicated here: a later version never erases an earlier open.
--- materialized: table
+-- A run recomputes only the recipients whose activity has new versions (or whose campaign's send time
+-- changed): the send time comes from the campaign settings, not stg_mailchimp__campaigns, whose report
+-- figures change daily and would recompute every recipient of a recent campaign.
+-- unique_key: campaign_id, email
 with
 
 versions as (
@@ -11,8 +14,11 @@ versions as (
 ),
 
 campaigns as (
-    select campaign_id, sent_at, sent_at_raw
-    from stg_mailchimp__campaigns
+    select
+        campaign_id,
+        try_strptime(sent_at_raw, '%Y-%m-%dT%H:%M:%S%z') as sent_at,
+        sent_at_raw
+    from stg_mailchimp__campaign_settings
 ),
 
 -- One arg_max of all the newest version's fields: at 10 million recipients, three arg_max over the
@@ -20,7 +26,7 @@ campaigns as (
 recipients as (
     select
         campaign_id,
-        lower(trim(email_address)) as email,
+        email,
         unnest(arg_max(
             {email_address: trim(email_address), email_id: email_id, list_id: list_id},
             raw_version
@@ -32,7 +38,7 @@ recipients as (
 events as (
     select distinct
         campaign_id,
-        lower(trim(email_address)) as email,
+        email,
         event.action as action,
         event."timestamp" as occurred_at_raw,
         try_strptime(event."timestamp", '%Y-%m-%dT%H:%M:%S%z') as occurred_at,
