@@ -145,7 +145,10 @@ export class ModelRunner {
     }
     if (model.uniqueKey) {
       const input = this.graph.keyedInputOf(model);
-      if (!input) throw new Error('incremental by a unique_key, it reads no every-version incremental model');
+      if (!input)
+        throw new Error(
+          `${model.name} is incremental by a unique_key but reads no every-version incremental model`,
+        );
       const built = await buildKeyed(this.db, model, input, key, params);
       return {
         mode: built.mode,
