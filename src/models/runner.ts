@@ -57,11 +57,15 @@ export class ModelRunner {
   async build(models: Model[], onBuilt?: (built: BuiltModel) => void): Promise<BuiltModel[]> {
     const chosen = new Set(models);
     const built: BuiltModel[] = [];
+    let existing = await this.relations();
     for (const model of this.graph.models) {
       if (!chosen.has(model) || (model.kind === 'sql' && model.materialized === 'query')) continue;
       const started = performance.now();
-      await this.prepareInputs(model, chosen);
+      await this.prepareInputs(model, chosen, existing);
       const result = await this.buildOne(model);
+      // A TypeScript model may create any relation; a SQL model creates its own.
+      if (model.kind === 'typescript') existing = await this.relations();
+      else existing.add(model.name);
       const done = {
         ...result,
         id: model.id,
@@ -93,7 +97,7 @@ export class ModelRunner {
       ].filter(Boolean);
       throw new CliError(`${model.file}: ${parts.join('; ')}`, ExitCode.usage);
     }
-    await this.prepareInputs(model, new Set());
+    await this.prepareInputs(model, new Set(), await this.relations());
     return {
       model,
       sql: model.sql,
@@ -176,20 +180,22 @@ export class ModelRunner {
     return Object.fromEntries(model.parameters.map((p) => [p, this.context.vars[p]!]));
   }
 
+  /** The names of the views and tables the database holds now. */
+  private async relations(): Promise<Set<string>> {
+    const rows = await this.db.query(
+      'select view_name as name from duckdb_views() union all select table_name from duckdb_tables()',
+    );
+    return new Set(rows.map((r) => String(r.name)));
+  }
+
   /**
    * Makes every relation a model reads readable: views are created (after their own inputs), and
    * what does not exist yet reads as empty when it may (a raw stream never fetched, a log not yet
    * written, a TypeScript model's output with a placeholder). A table built by a model outside
-   * `building` must be in the lake already.
+   * `building` must be in the lake already. `existing` (the relations the database holds) gains
+   * what this creates.
    */
-  private async prepareInputs(model: Model, building: Set<Model>): Promise<void> {
-    const existing = new Set(
-      (
-        await this.db.query(
-          'select view_name as name from duckdb_views() union all select table_name from duckdb_tables()',
-        )
-      ).map((r) => String(r.name)),
-    );
+  private async prepareInputs(model: Model, building: Set<Model>, existing: Set<string>): Promise<void> {
     const visit = async (reader: Model) => {
       for (const relation of reader.reads) {
         if (existing.has(relation)) continue;

@@ -29,23 +29,34 @@ export async function stage(
   return { models: built, unparsedDates: await countUnparsedDates(db, built) };
 }
 
+/** Staging's `<col>_raw` columns whose `<col>` is null: the values that did not parse, counted in one pass. */
 async function countUnparsedDates(db: Database, models: BuiltModel[]): Promise<StageResult['unparsedDates']> {
-  const found: StageResult['unparsedDates'] = [];
-  for (const model of models) {
-    const columns = (
-      await db.query(`select column_name from information_schema.columns where table_name = $table`, {
-        table: model.name,
-      })
-    ).map((c) => String(c.column_name));
-    for (const raw of columns.filter((c) => c.endsWith('_raw'))) {
-      const parsed = raw.slice(0, -'_raw'.length);
-      if (!columns.includes(parsed)) continue;
-      const [row] = await db.query(
-        `select count(*)::int as n from ${sqlIdentifier(model.name)} where ${sqlIdentifier(parsed)} is null and ${sqlIdentifier(raw)} is not null`,
-      );
-      const count = Number(row?.n ?? 0);
-      if (count > 0) found.push({ table: model.name, column: parsed, count });
-    }
-  }
-  return found;
+  const columns = await db.query(
+    `select table_name, column_name from information_schema.columns
+     where list_contains(from_json($tables, '["varchar"]'), table_name)`,
+    { tables: JSON.stringify(models.map((m) => m.name)) },
+  );
+  const named = new Set(columns.map((c) => `${c.table_name}.${c.column_name}`));
+  const pairs = columns
+    .map((c) => ({ table: String(c.table_name), raw: String(c.column_name) }))
+    .filter(({ table, raw }) => raw.endsWith('_raw') && named.has(`${table}.${raw.slice(0, -'_raw'.length)}`))
+    .map(({ table, raw }) => ({ table, raw, column: raw.slice(0, -'_raw'.length) }));
+  if (pairs.length === 0) return [];
+  const counts = await db.query(
+    pairs
+      .map(
+        (p, i) =>
+          `select ${i} as pair, count(*)::int as n from ${sqlIdentifier(p.table)}
+           where ${sqlIdentifier(p.column)} is null and ${sqlIdentifier(p.raw)} is not null`,
+      )
+      .join(' union all '),
+  );
+  return counts
+    .filter((c) => Number(c.n) > 0)
+    .sort((a, b) => Number(a.pair) - Number(b.pair))
+    .map((c) => ({
+      table: pairs[Number(c.pair)]!.table,
+      column: pairs[Number(c.pair)]!.column,
+      count: Number(c.n),
+    }));
 }
