@@ -82,6 +82,7 @@ async function runSource(
     options.log(`${source.name}: could not start: ${(error as Error).message}`);
     return [failedResult(source.name, '*', (error as Error).message)];
   }
+  const kept = new Set(streams.filter((s) => s.keepRecords).map((s) => s.name));
   const feeds = new Map(
     streams.filter((s) => s.dataFrom !== undefined).map((s) => [s.name, new PageFeed<StoredPage>()]),
   );
@@ -93,7 +94,7 @@ async function runSource(
         source.name,
         stream as StreamDefinition<unknown>,
         state,
-        { earlier, received },
+        { earlier, received, kept },
         {
           input: feeds.get(stream.name) ?? noInput,
           outputs: streams.filter((s) => s.dataFrom === stream.name).map((s) => feeds.get(s.name)!),
@@ -189,7 +190,7 @@ async function runStream(
   source: SourceName,
   stream: StreamDefinition<unknown>,
   state: Map<string, StreamState>,
-  seen: { earlier: Map<string, unknown[]>; received: Map<string, Set<string>> },
+  seen: { earlier: Map<string, unknown[]>; received: Map<string, Set<string>>; kept: ReadonlySet<string> },
   /** The pages a transformer reads, and the feeds of the transformers that read this stream. */
   pagesOf: { input: AsyncIterable<StoredPage>; outputs: PageFeed<StoredPage>[] },
   options: FetchOptions & { now: Date; log: (line: string) => void },
@@ -205,7 +206,7 @@ async function runStream(
   const progress = startProgress({ label, unit: 'records' });
   const writer = new RawStreamWriter(db, source, stream.name, options.runId, options.now);
   const rejected: RejectedRecord[] = [];
-  const valid: unknown[] = [];
+  const valid: unknown[] | undefined = stream.keepRecords ? [] : undefined;
   const ids = new Set<string>();
   const warnings: string[] = [];
   const recheckFrom: Date[] = [];
@@ -217,7 +218,11 @@ async function runStream(
     window,
     timeZone: config.timeZone,
     db,
-    earlier: (name) => seen.earlier.get(name) ?? [],
+    earlier: (name) => {
+      if (!seen.kept.has(name))
+        throw new Error(`${label} reads ${source}/${name} with earlier(), which does not keep its records`);
+      return seen.earlier.get(name) ?? [];
+    },
     receivedIds: (name) => seen.received.get(name) ?? new Set(),
     retry: {
       maxRetryAfterMs: config.maxRetryAfterMs,
@@ -248,7 +253,7 @@ async function runStream(
         if (parsed.success) {
           const recordId = stream.recordId(parsed.data);
           batch.push({ recordId, payload: record });
-          valid.push(parsed.data);
+          valid?.push(parsed.data);
           ids.add(recordId);
         } else {
           const recordId = guessId(record);
@@ -279,7 +284,7 @@ async function runStream(
   }
   // Only now are this stream's records in raw, where a transformer may look them up.
   endOutputs(error);
-  seen.earlier.set(stream.name, valid);
+  if (valid) seen.earlier.set(stream.name, valid);
   seen.received.set(stream.name, ids);
   const status = error === undefined ? 'ok' : 'failed';
   progress.finish(

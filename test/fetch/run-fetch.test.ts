@@ -209,6 +209,7 @@ describe('runFetch', () => {
       streams: () => [
         defineStream({
           name: 'items',
+          keepRecords: true,
           schema: z.object({ id: z.number(), name: z.string() }),
           recordId: (item) => String(item.id),
           window: { kind: 'recent', days: 2 },
@@ -229,6 +230,7 @@ describe('runFetch', () => {
         }),
         defineStream({
           name: 'orders',
+          keepRecords: true,
           schema: z.object({ id: z.string(), item: z.number() }),
           recordId: (order) => order.id,
           window: { kind: 'recent', days: 2 },
@@ -248,6 +250,40 @@ describe('runFetch', () => {
     // The failed stream keeps no window; the lagging one is held back to where the lag began.
     expect(await db.query('select stream, window_until from fetch_state order by 1')).toEqual([
       { stream: 'orders', window_until: new Date('2026-11-20T11:59:00Z') },
+    ]);
+  });
+
+  it('keeps only the records of streams that say so, and fails a stream that reads any other', async () => {
+    const { api, db, config } = await setup([{ id: 1, name: 'Robert' }]);
+    const [items] = itemsSource(() => api.url).streams({});
+    const reader = (name: string, reads: string) =>
+      defineStream({
+        name,
+        schema: z.object({ id: z.string() }),
+        recordId: (r) => r.id,
+        window: { kind: 'full' },
+        async *pages(context) {
+          yield context.earlier(reads).map((_, i) => ({ id: `${name}-${i}` }));
+        },
+      });
+    const source = (keep: boolean): SourceDefinition => ({
+      name: 'capitan',
+      settings: () => ({}),
+      streams: () => [{ ...items!, keepRecords: keep }, reader('copies', 'items')],
+    });
+    const kept = await runFetch(db, config, [source(true)], { runId: 'run-1', log: () => {} });
+    expect(kept.map((r) => [r.stream, r.status, r.written])).toEqual([
+      ['items', 'ok', 1],
+      ['copies', 'ok', 1],
+    ]);
+    const notKept = await runFetch(db, config, [source(false)], { runId: 'run-2', log: () => {} });
+    expect(notKept.map((r) => [r.stream, r.status, r.error])).toEqual([
+      ['items', 'ok', undefined],
+      [
+        'copies',
+        'failed',
+        'capitan/copies reads capitan/items with earlier(), which does not keep its records',
+      ],
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout } from 'node:timers/promises';
@@ -98,11 +99,28 @@ describe('Capitan source', () => {
   const setup = (options: { dataset?: SandboxDataset; clock?: Date } = {}) =>
     open(options.dataset ?? gym, options.clock);
 
-  /** Every URL the code under test fetches, from here on. */
-  function recordUrls(): () => URL[] {
-    const spy = vi.spyOn(globalThis, 'fetch');
-    return () =>
-      spy.mock.calls.map(([input]) => new URL(String(input instanceof Request ? input.url : input)));
+  /**
+   * Every URL the code under test asks for through `node:http` from here on, in order; `hold` may
+   * return a promise the answer waits for before the client sees it, `answered` is told once it does.
+   */
+  function recordUrls(
+    watch: { hold?: (url: URL) => Promise<unknown> | undefined; answered?: (url: URL) => void } = {},
+  ): () => URL[] {
+    const realRequest = http.request;
+    const spy = vi.spyOn(http, 'request').mockImplementation(((
+      url: URL,
+      options: http.RequestOptions,
+      answer: (response: http.IncomingMessage) => void,
+    ) => {
+      const held = Promise.resolve(watch.hold?.(url));
+      return realRequest(url, options, (response) => {
+        void held.then(() => {
+          watch.answered?.(url);
+          answer(response);
+        });
+      });
+    }) as typeof http.request);
+    return () => spy.mock.calls.map(([url]) => new URL(String(url)));
   }
 
   it('backfills every record the generator produced, asking 100 records a page, never more', async () => {
@@ -126,17 +144,16 @@ describe('Capitan source', () => {
 
   it('reads each page’s relations as the customers pages arrive, not after the last one', async () => {
     const { run, rawIds, emulator } = await setup();
-    const realFetch = globalThis.fetch;
     const events: string[] = [];
-    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-      const url = new URL(String(input instanceof Request ? input.url : input));
-      if (url.pathname.endsWith('/relations/')) events.push('relations asked');
-      if (url.pathname !== '/api/customers/') return realFetch(input, init);
-      // Customers pages slow to come, so a client that waits for the last one is plain to see.
-      await setTimeout(200);
-      const response = await realFetch(input, init);
-      events.push('customers page answered');
-      return response;
+    recordUrls({
+      hold: (url) => {
+        if (url.pathname.endsWith('/relations/')) events.push('relations asked');
+        // Customers pages slow to come, so a client that waits for the last one is plain to see.
+        return url.pathname === '/api/customers/' ? setTimeout(200) : undefined;
+      },
+      answered: (url) => {
+        if (url.pathname === '/api/customers/') events.push('customers page answered');
+      },
     });
     const results = await run();
 
@@ -149,19 +166,17 @@ describe('Capitan source', () => {
 
   it('asks for a long list’s pages a few ahead of the one being read, losing none', async () => {
     const { run, rawIds, emulator } = await setup();
-    const realFetch = globalThis.fetch;
     let inFlight = 0;
     let most = 0;
-    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-      const url = new URL(String(input instanceof Request ? input.url : input));
-      if (url.pathname !== '/api/check-ins/') return realFetch(input, init);
-      most = Math.max(most, ++inFlight);
-      try {
-        await setTimeout(20);
-        return await realFetch(input, init);
-      } finally {
-        inFlight--;
-      }
+    recordUrls({
+      hold: (url) => {
+        if (url.pathname !== '/api/check-ins/') return undefined;
+        most = Math.max(most, ++inFlight);
+        return setTimeout(20);
+      },
+      answered: (url) => {
+        if (url.pathname === '/api/check-ins/') inFlight--;
+      },
     });
     const results = await run();
 

@@ -36,6 +36,7 @@ const facebookAds: SourceDefinition<FacebookAdsSettings> = {
   streams: (settings) => [
     defineStream({
       name: 'campaigns',
+      keepRecords: true,
       schema: campaignSchema,
       recordId: (campaign) => campaign.id,
       window: { kind: 'full' },

@@ -41,6 +41,7 @@ const instagram: SourceDefinition<InstagramSettings> = {
 
     defineStream({
       name: 'media',
+      keepRecords: true,
       schema: mediaSchema,
       recordId: (media) => media.id,
       window: { kind: 'recent', days: 30 },
@@ -159,6 +160,7 @@ function accountStream(settings: InstagramSettings) {
   let day = '';
   return defineStream({
     name: 'account',
+    keepRecords: true,
     schema: accountSchema,
     recordId: (account) => `${account.id}:${day}`,
     window: { kind: 'full' },

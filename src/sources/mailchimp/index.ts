@@ -41,6 +41,7 @@ export function mailchimpSource(options: MailchimpOptions = {}): SourceDefinitio
     streams: (settings) => [
       defineStream({
         name: 'campaigns',
+        keepRecords: true,
         schema: campaignSchema,
         recordId: (campaign) => campaign.id,
         window: recentCampaigns,

@@ -63,6 +63,7 @@ export function squareSource(options: SquareSourceOptions = {}): SourceDefinitio
       return [
         defineStream({
           name: 'locations',
+          keepRecords: true,
           schema: squareLocationSchema,
           recordId: (location) => location.id,
           window: { kind: 'full' },
@@ -80,6 +81,7 @@ export function squareSource(options: SquareSourceOptions = {}): SourceDefinitio
         }),
         defineStream({
           name: 'payments',
+          keepRecords: true,
           schema: squarePaymentSchema,
           recordId: (payment) => payment.id,
           window: recent,
@@ -99,6 +101,7 @@ export function squareSource(options: SquareSourceOptions = {}): SourceDefinitio
         }),
         defineStream({
           name: 'orders',
+          keepRecords: true,
           schema: squareOrderSchema,
           recordId: (order) => order.id,
           window: recent,

@@ -78,6 +78,7 @@ export function stripeSource(options: StripeSourceOptions = {}): SourceDefinitio
         }),
         defineStream({
           name: 'payment_intents',
+          keepRecords: true,
           schema: stripePaymentIntentSchema,
           recordId: (intent) => intent.id,
           window: recent,
@@ -119,6 +120,7 @@ export function stripeSource(options: StripeSourceOptions = {}): SourceDefinitio
         }),
         defineStream({
           name: 'refunds',
+          keepRecords: true,
           schema: stripeRefundSchema,
           recordId: (refund) => refund.id,
           window: recent,
